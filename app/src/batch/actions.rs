@@ -1,0 +1,430 @@
+//! What the buttons do: add files, describe (all, or one again), cancel, remove, clear,
+//! restore from storage and export. Runs in the browser only.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use futures::StreamExt;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::{Batch, Described, Phase, Row, Settings};
+use crate::browser::{self, store};
+use crate::describe::api::describe_image;
+use crate::describe::events::{LineSplitter, StreamEvent};
+use crate::describe::DescribeInput;
+use crate::export::{to_csv, ExportRow};
+
+fn now() -> f64 {
+    js_sys::Date::now()
+}
+
+/// Adds files as rows at once, previews first; reading, hashing and checking follow one
+/// file at a time so fifty large photos do not sit in memory together.
+pub fn add_files(batch: Batch, files: Vec<web_sys::File>) {
+    if files.is_empty() {
+        return;
+    }
+    let mut added = Vec::new();
+    for file in files {
+        let id = batch.next_id();
+        let url = browser::hold(id, file.clone().into());
+        let row = Row::new(id, &file.name(), file.size() as u64, &url, now());
+        added.push((row, file));
+    }
+    batch.rows.update(|rows| rows.extend(added.iter().map(|(row, _)| row.clone())));
+    spawn_local(async move {
+        for (row, file) in added {
+            inspect(batch, row, file).await;
+        }
+    });
+}
+
+async fn inspect(batch: Batch, row: Row, file: web_sys::File) {
+    let inspection = match browser::files::inspect(&file).await {
+        Ok(found) => found,
+        Err(message) => {
+            row.problem.set(Some(message));
+            row.phase.set(Phase::Idle);
+            return;
+        }
+    };
+    let duplicate = batch
+        .rows
+        .with_untracked(|rows| rows.iter().any(|r| r.id != row.id && r.hash.get_untracked().as_deref() == Some(&inspection.hash)));
+    if duplicate {
+        remove_row(batch, &row, false);
+        batch.announce(format!("{} is already in the table, so it was not added again.", row.name));
+        return;
+    }
+    row.hash.set(Some(inspection.hash.clone()));
+    row.phase.set(Phase::Idle);
+    if let Some(problem) = inspection.problem {
+        row.problem.set(Some(problem));
+        return;
+    }
+    let record = store::ImageRecord {
+        hash: inspection.hash,
+        name: row.name.to_string(),
+        size: row.size as f64,
+        added: row.added,
+        width: None,
+        height: None,
+    };
+    save(batch, async move { store::save_image(&record, &file).await });
+}
+
+/// Runs a storage write, counting it so the page can say when everything is saved.
+fn save(batch: Batch, write: impl std::future::Future<Output = Result<(), String>> + 'static) {
+    batch.saving.update(|n| *n += 1);
+    spawn_local(async move {
+        match write.await {
+            Ok(()) => batch.storage_error.set(None),
+            Err(message) => batch.storage_error.set(Some(message)),
+        }
+        batch.saving.update(|n| *n = n.saturating_sub(1));
+    });
+}
+
+/// Stores the row's text as it is now (description, edits, what it was made with).
+pub fn save_text(batch: Batch, row: &Row) {
+    let Some(hash) = row.hash.get_untracked() else { return };
+    let record = store::TextRecord {
+        hash,
+        description: row.description.get_untracked(),
+        described: row.described.get_untracked(),
+    };
+    save(batch, async move { store::save_text(&record).await });
+}
+
+/// Records the pixel size once the preview has decoded, or the decoder's refusal.
+pub fn preview_loaded(batch: Batch, row: &Row, size: Option<(u32, u32)>) {
+    match size {
+        Some(dims) => {
+            if row.dims.get_untracked() == Some(dims) {
+                return;
+            }
+            row.dims.set(Some(dims));
+            let (Some(hash), Some(blob)) = (row.hash.get_untracked(), browser::blob_of(row.id)) else { return };
+            if row.problem.get_untracked().is_some() {
+                return;
+            }
+            let record = store::ImageRecord {
+                hash,
+                name: row.name.to_string(),
+                size: row.size as f64,
+                added: row.added,
+                width: Some(dims.0),
+                height: Some(dims.1),
+            };
+            save(batch, async move { store::save_image(&record, &blob).await });
+        }
+        None => {
+            if row.problem.get_untracked().is_none() {
+                row.problem.set(Some(format!(
+                    "{} could not be decoded by this browser (damaged, or a format it does not support).",
+                    row.name
+                )));
+            }
+        }
+    }
+}
+
+pub fn remove_row(batch: Batch, row: &Row, forget_saved: bool) {
+    batch.rows.update(|rows| rows.retain(|r| r.id != row.id));
+    browser::forget(row.id);
+    if let (true, Some(hash)) = (forget_saved, row.hash.get_untracked()) {
+        save(batch, async move { store::delete(&hash).await });
+    }
+}
+
+pub fn clear_all(batch: Batch) {
+    batch.run_id.update(|id| *id += 1);
+    let rows = batch.rows.get_untracked();
+    batch.rows.set(Vec::new());
+    for row in &rows {
+        browser::forget(row.id);
+    }
+    batch.running.set(false);
+    batch.announce(format!("Cleared {} images from the table and this browser's storage.", rows.len()));
+    save(batch, store::clear());
+}
+
+/// Rebuilds the table from IndexedDB after a reload.
+pub fn restore(batch: Batch) {
+    spawn_local(async move {
+        let saved = match store::load_all().await {
+            Ok(saved) => saved,
+            Err(message) => {
+                batch.storage_error.set(Some(message));
+                return;
+            }
+        };
+        let mut rows = Vec::new();
+        for (image, blob, text) in saved {
+            let id = batch.next_id();
+            let url = browser::hold(id, blob);
+            let row = Row::new(id, &image.name, image.size as u64, &url, image.added);
+            row.hash.set(Some(image.hash));
+            row.dims.set(image.width.zip(image.height));
+            row.phase.set(Phase::Idle);
+            if let Some(text) = text {
+                row.description.set(text.description);
+                row.described.set(text.described);
+            }
+            rows.push(row);
+        }
+        if !rows.is_empty() {
+            batch.announce(format!("Restored {} images from this browser.", rows.len()));
+        }
+        // Anything added before storage answered stays after the restored rows.
+        batch.rows.update(|current| {
+            let added = std::mem::take(current);
+            *current = rows;
+            current.extend(added);
+        });
+    });
+}
+
+/// Whether "Describe all" should send this row.
+fn needs_description(row: &Row, settings: &Settings) -> bool {
+    let Some(hash) = row.hash.get_untracked() else { return false };
+    row.problem.get_untracked().is_none()
+        && !row.phase.get_untracked().in_flight()
+        && row.described.get_untracked().map(|d| d.key) != Some(settings.key_for(&hash))
+}
+
+/// Sends every row without a current description, a few at a time.
+pub fn describe_all(batch: Batch) {
+    if batch.running.get_untracked() {
+        return;
+    }
+    let settings = batch.settings();
+    let queue: VecDeque<Row> =
+        batch.rows.get_untracked().into_iter().filter(|row| needs_description(row, &settings)).collect();
+    if queue.is_empty() {
+        batch.announce("Every image already has a description for this prompt, model and detail.");
+        return;
+    }
+    for row in &queue {
+        row.phase.set(Phase::Queued);
+        row.error.set(None);
+    }
+    let total = queue.len() as u32;
+    batch.run_total.set(total);
+    batch.run_finished.set(0);
+    batch.run_failed.set(0);
+    batch.running.set(true);
+    batch.announce(format!("Describing {total} images."));
+    let run = batch.run_id.get_untracked();
+    let queue = Rc::new(RefCell::new(queue));
+    let workers = batch.parallel.get_untracked().clamp(1, 8);
+    let remaining = Rc::new(RefCell::new(workers));
+    for _ in 0..workers {
+        let queue = Rc::clone(&queue);
+        let remaining = Rc::clone(&remaining);
+        let settings = settings.clone();
+        spawn_local(async move {
+            loop {
+                if batch.run_id.get_untracked() != run {
+                    return;
+                }
+                let Some(row) = queue.borrow_mut().pop_front() else { break };
+                let outcome = describe_row(batch, &row, &settings, run).await;
+                if batch.run_id.get_untracked() != run {
+                    return;
+                }
+                batch.run_finished.update(|n| *n += 1);
+                if let Outcome::Failed { stop_batch } = outcome {
+                    batch.run_failed.update(|n| *n += 1);
+                    if stop_batch {
+                        let left: Vec<Row> = queue.borrow_mut().drain(..).collect();
+                        for row in left {
+                            row.phase.set(Phase::Idle);
+                        }
+                        batch.run_total.set(batch.run_finished.get_untracked());
+                    }
+                }
+            }
+            *remaining.borrow_mut() -= 1;
+            if *remaining.borrow() == 0 {
+                batch.running.set(false);
+                let failed = batch.run_failed.get_untracked();
+                let finished = batch.run_finished.get_untracked();
+                batch.announce(if failed == 0 {
+                    format!("Described {finished} images.")
+                } else {
+                    format!("Finished {finished} images; {failed} failed — see the rows marked error.")
+                });
+            }
+        });
+    }
+}
+
+/// Stops the run: nothing new is sent, and rows under way go back to how they were.
+pub fn cancel(batch: Batch) {
+    batch.run_id.update(|id| *id += 1);
+    batch.running.set(false);
+    for row in batch.rows.get_untracked() {
+        if row.phase.get_untracked().in_flight() {
+            row.draft.set(None);
+            row.note.set(None);
+            row.phase.set(Phase::Idle);
+        }
+    }
+    batch.announce(format!(
+        "Cancelled. {} of {} images were finished; their descriptions are kept.",
+        batch.run_finished.get_untracked(),
+        batch.run_total.get_untracked()
+    ));
+}
+
+/// Describes one row again, whatever it has: "Regenerate" and "Retry".
+pub fn describe_one(batch: Batch, row: Row) {
+    if row.phase.get_untracked().in_flight() || row.problem.get_untracked().is_some() {
+        return;
+    }
+    let settings = batch.settings();
+    let run = batch.run_id.get_untracked();
+    spawn_local(async move {
+        describe_row(batch, &row, &settings, run).await;
+    });
+}
+
+enum Outcome {
+    Done,
+    Failed { stop_batch: bool },
+    Cancelled,
+}
+
+async fn describe_row(batch: Batch, row: &Row, settings: &Settings, run: u64) -> Outcome {
+    let Some(hash) = row.hash.get_untracked() else { return Outcome::Cancelled };
+    let cancelled = || batch.run_id.get_untracked() != run;
+    row.phase.set(Phase::Sending);
+    row.error.set(None);
+    row.note.set(None);
+    let fail = |message: String, stop_batch: bool| {
+        row.draft.set(None);
+        row.note.set(None);
+        row.error.set(Some(message));
+        row.phase.set(Phase::Failed);
+        Outcome::Failed { stop_batch }
+    };
+    let image = match browser::upload_for(row.id, settings.detail).await {
+        Ok(image) => image,
+        Err(message) => return fail(message, false),
+    };
+    if cancelled() {
+        return Outcome::Cancelled;
+    }
+    let input = DescribeInput {
+        image,
+        prompt: settings.prompt.clone(),
+        model: settings.model.clone(),
+        detail: settings.detail,
+    };
+    let mut stream = match describe_image(input).await {
+        Ok(stream) => stream.into_inner(),
+        Err(err) => return fail(server_error_sentence(err), false),
+    };
+    let mut splitter = LineSplitter::default();
+    let mut text = String::new();
+    let mut tokens = None;
+    let mut finished = false;
+    let mut failure = None;
+    'read: while let Some(chunk) = stream.next().await {
+        if cancelled() {
+            return Outcome::Cancelled;
+        }
+        let chunk = match chunk {
+            Ok(chunk) => chunk,
+            Err(err) => {
+                failure = Some((server_error_sentence(err), false));
+                break;
+            }
+        };
+        for event in splitter.push(&chunk) {
+            match event {
+                StreamEvent::Retrying { attempt, wait_ms, reason } => row.note.set(Some(format!(
+                    "Provider {reason}; trying again in {:.0} s (retry {attempt} of 3).",
+                    (wait_ms as f64 / 1000.0).ceil()
+                ))),
+                StreamEvent::Delta { text: more } => {
+                    text.push_str(&more);
+                    row.note.set(None);
+                    row.phase.set(Phase::Writing);
+                    row.draft.set(Some(text.clone()));
+                }
+                StreamEvent::Usage { prompt_tokens, completion_tokens } => {
+                    tokens = Some(prompt_tokens + completion_tokens);
+                }
+                StreamEvent::Done => {
+                    finished = true;
+                    break 'read;
+                }
+                StreamEvent::Error { message, stop_batch } => {
+                    failure = Some((message, stop_batch));
+                    break 'read;
+                }
+            }
+        }
+    }
+    if cancelled() {
+        return Outcome::Cancelled;
+    }
+    if let Some((message, stop_batch)) = failure {
+        return fail(message, stop_batch);
+    }
+    if !finished {
+        return fail("The connection to the picscribe server closed before the description was finished; nothing was saved.".into(), false);
+    }
+    row.description.set(text.trim().to_string());
+    row.described.set(Some(Described {
+        key: settings.key_for(&hash),
+        prompt: settings.prompt.trim().to_string(),
+        model: settings.model.trim().to_string(),
+        tokens,
+    }));
+    row.draft.set(None);
+    row.note.set(None);
+    row.phase.set(Phase::Idle);
+    save_text(batch, row);
+    Outcome::Done
+}
+
+fn server_error_sentence(err: ServerFnError) -> String {
+    match err {
+        ServerFnError::ServerError(message) => message,
+        other => {
+            leptos::logging::warn!("describe call failed: {other}");
+            "Could not reach the picscribe server; check your connection and retry.".to_string()
+        }
+    }
+}
+
+/// The table as CSV, edits included, in table order.
+pub fn export_csv(batch: Batch) {
+    let rows: Vec<ExportRow> = batch.rows.with_untracked(|rows| {
+        rows.iter()
+            .filter(|row| row.hash.get_untracked().is_some())
+            .map(|row| {
+                let described = row.described.get_untracked();
+                ExportRow {
+                    filename: row.name.to_string(),
+                    description: row.description.get_untracked(),
+                    prompt: described.as_ref().map(|d| d.prompt.clone()).unwrap_or_default(),
+                    model: described.as_ref().map(|d| d.model.clone()).unwrap_or_default(),
+                    tokens: described.and_then(|d| d.tokens),
+                }
+            })
+            .collect()
+    });
+    let result = to_csv(&rows)
+        .map_err(|_| "The CSV could not be written.".to_string())
+        .and_then(|text| browser::download("picscribe.csv", &text, "text/csv;charset=utf-8"));
+    match result {
+        Ok(()) => batch.announce(format!("Downloaded picscribe.csv with {} rows.", rows.len())),
+        Err(message) => batch.announce(message),
+    }
+}

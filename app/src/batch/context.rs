@@ -1,0 +1,95 @@
+//! The state every component of the page shares, provided once by the page.
+
+use leptos::prelude::*;
+
+use super::row::Row;
+use crate::describe::{cache_key, Detail, DEFAULT_PROMPT};
+
+/// What the next description is asked with.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Settings {
+    pub prompt: String,
+    pub model: String,
+    pub detail: Detail,
+}
+
+impl Settings {
+    pub fn key_for(&self, hash: &str) -> String {
+        cache_key(hash, &self.prompt, &self.model, self.detail)
+    }
+}
+
+#[derive(Clone, Copy)]
+pub struct Batch {
+    pub rows: RwSignal<Vec<Row>>,
+    pub prompt: RwSignal<String>,
+    pub model: RwSignal<String>,
+    pub detail: RwSignal<Detail>,
+    pub parallel: RwSignal<u32>,
+    pub running: RwSignal<bool>,
+    pub run_total: RwSignal<u32>,
+    pub run_finished: RwSignal<u32>,
+    pub run_failed: RwSignal<u32>,
+    /// Bumped by Cancel; workers of an older run stop taking work.
+    pub run_id: RwSignal<u64>,
+    /// Writes to IndexedDB still under way.
+    pub saving: RwSignal<u32>,
+    /// A sentence for the live region: what just happened.
+    pub announcement: RwSignal<String>,
+    /// A storage failure, shown until the next success.
+    pub storage_error: RwSignal<Option<String>>,
+    next_id: StoredValue<u64>,
+}
+
+impl Batch {
+    pub fn settings(&self) -> Settings {
+        Settings {
+            prompt: self.prompt.get_untracked(),
+            model: self.model.get_untracked(),
+            detail: self.detail.get_untracked(),
+        }
+    }
+
+    /// The key a row's description must carry to count as current, tracking the settings.
+    pub fn current_key(&self, hash: &str) -> String {
+        cache_key(hash, &self.prompt.read(), &self.model.read(), self.detail.get())
+    }
+
+    pub fn next_id(&self) -> u64 {
+        self.next_id.update_value(|id| *id += 1);
+        self.next_id.get_value()
+    }
+
+    pub fn row(&self, id: u64) -> Option<Row> {
+        self.rows.with_untracked(|rows| rows.iter().find(|r| r.id == id).cloned())
+    }
+
+    pub fn announce(&self, text: impl Into<String>) {
+        self.announcement.set(text.into());
+    }
+}
+
+pub fn provide_batch_context() -> Batch {
+    let batch = Batch {
+        rows: RwSignal::new(Vec::new()),
+        prompt: RwSignal::new(DEFAULT_PROMPT.to_string()),
+        model: RwSignal::new(String::new()),
+        detail: RwSignal::new(Detail::Auto),
+        parallel: RwSignal::new(4),
+        running: RwSignal::new(false),
+        run_total: RwSignal::new(0),
+        run_finished: RwSignal::new(0),
+        run_failed: RwSignal::new(0),
+        run_id: RwSignal::new(0),
+        saving: RwSignal::new(0),
+        announcement: RwSignal::new(String::new()),
+        storage_error: RwSignal::new(None),
+        next_id: StoredValue::new(0),
+    };
+    provide_context(batch);
+    batch
+}
+
+pub fn use_batch() -> Batch {
+    use_context::<Batch>().unwrap_or_else(provide_batch_context)
+}

@@ -1,0 +1,9 @@
+//! The table of images and what the page knows about each: the reactive state shared by
+//! the components, and the actions that change it.
+
+pub mod actions;
+mod context;
+mod row;
+
+pub use context::{provide_batch_context, use_batch, Batch, Settings};
+pub use row::{status_label, Described, Phase, Row};

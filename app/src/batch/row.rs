@@ -1,0 +1,116 @@
+//! One image in the table.
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Where a row is in its life. Problems (bad files) are kept apart: they never change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Being read and hashed.
+    Reading,
+    /// Waiting for a description (or described already; see [`Row::described`]).
+    Idle,
+    Queued,
+    Sending,
+    Writing,
+    Failed,
+}
+
+impl Phase {
+    pub fn in_flight(self) -> bool {
+        matches!(self, Phase::Queued | Phase::Sending | Phase::Writing)
+    }
+}
+
+/// What a finished description was made with, so it is never paid for twice.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Described {
+    pub key: String,
+    pub prompt: String,
+    pub model: String,
+    pub tokens: Option<u32>,
+}
+
+/// The word shown in a row's status cell.
+pub fn status_label(phase: Phase, has_problem: bool, described: bool, stale: bool) -> &'static str {
+    match (has_problem, phase) {
+        (true, _) | (false, Phase::Failed) => "error",
+        (false, Phase::Reading) => "reading",
+        (false, Phase::Queued) => "queued",
+        (false, Phase::Sending) => "sending",
+        (false, Phase::Writing) => "writing",
+        (false, Phase::Idle) if stale => "stale",
+        (false, Phase::Idle) if described => "done",
+        (false, Phase::Idle) => "ready",
+    }
+}
+
+#[derive(Clone)]
+pub struct Row {
+    pub id: u64,
+    pub name: Arc<str>,
+    pub size: u64,
+    /// Object URL of the original file, revoked when the row goes.
+    pub url: Arc<str>,
+    pub added: f64,
+    pub hash: RwSignal<Option<String>>,
+    pub dims: RwSignal<Option<(u32, u32)>>,
+    /// Why this file can never be described (not an image, cut short, undecodable).
+    pub problem: RwSignal<Option<String>>,
+    pub phase: RwSignal<Phase>,
+    /// The saved description, edits included. Only a finished reply replaces it.
+    pub description: RwSignal<String>,
+    /// Text streaming in; shown instead of the description while writing.
+    pub draft: RwSignal<Option<String>>,
+    pub described: RwSignal<Option<Described>>,
+    /// Why the last attempt failed.
+    pub error: RwSignal<Option<String>>,
+    /// A passing note, e.g. that the provider asked us to wait.
+    pub note: RwSignal<Option<String>>,
+}
+
+impl Row {
+    pub fn new(id: u64, name: &str, size: u64, url: &str, added: f64) -> Row {
+        Row {
+            id,
+            name: name.into(),
+            size,
+            url: url.into(),
+            added,
+            hash: RwSignal::new(None),
+            dims: RwSignal::new(None),
+            problem: RwSignal::new(None),
+            phase: RwSignal::new(Phase::Reading),
+            description: RwSignal::new(String::new()),
+            draft: RwSignal::new(None),
+            described: RwSignal::new(None),
+            error: RwSignal::new(None),
+            note: RwSignal::new(None),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels() {
+        let cases = [
+            (Phase::Reading, false, false, false, "reading"),
+            (Phase::Idle, false, false, false, "ready"),
+            (Phase::Idle, false, true, false, "done"),
+            (Phase::Idle, false, true, true, "stale"),
+            (Phase::Queued, false, true, true, "queued"),
+            (Phase::Sending, false, false, false, "sending"),
+            (Phase::Writing, false, false, false, "writing"),
+            (Phase::Failed, false, true, false, "error"),
+            (Phase::Idle, true, false, false, "error"),
+        ];
+        for (phase, problem, described, stale, want) in cases {
+            assert_eq!(status_label(phase, problem, described, stale), want, "{phase:?}");
+        }
+    }
+}

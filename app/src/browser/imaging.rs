@@ -1,0 +1,71 @@
+//! Shrinking an image to what the provider keeps, in the browser, before it is sent:
+//! decode with `createImageBitmap` (EXIF orientation applied), resize with the browser's
+//! high-quality resampler, encode as JPEG, or PNG when the image really uses transparency.
+
+use base64::Engine as _;
+use js_sys::Uint8Array;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+use crate::describe::Detail;
+use crate::images::{sniff, upload_size};
+
+const JPEG_QUALITY: f64 = 0.85;
+
+pub async fn prepare_upload(blob: &web_sys::Blob, detail: Detail) -> Result<String, String> {
+    let undecodable = |_| "The browser cannot decode this image, so it was not sent.".to_string();
+    let window = web_sys::window().ok_or("No window.")?;
+    let options = web_sys::ImageBitmapOptions::new();
+    options.set_image_orientation(web_sys::ImageOrientation::FromImage);
+    let bitmap: web_sys::ImageBitmap = JsFuture::from(
+        window.create_image_bitmap_with_blob_and_image_bitmap_options(blob, &options).map_err(undecodable)?,
+    )
+    .await
+    .map_err(undecodable)?
+    .unchecked_into();
+    let result = encode(&window, &bitmap, blob, detail).await;
+    bitmap.close();
+    result.map_err(|_| "The browser could not shrink this image for sending.".to_string())
+}
+
+async fn encode(
+    window: &web_sys::Window,
+    full: &web_sys::ImageBitmap,
+    original: &web_sys::Blob,
+    detail: Detail,
+) -> Result<String, JsValue> {
+    let (width, height) = upload_size(full.width(), full.height(), detail);
+    let options = web_sys::ImageBitmapOptions::new();
+    options.set_resize_width(width);
+    options.set_resize_height(height);
+    options.set_resize_quality(web_sys::ResizeQuality::High);
+    let resized: web_sys::ImageBitmap =
+        JsFuture::from(window.create_image_bitmap_with_image_bitmap_and_image_bitmap_options(full, &options)?)
+            .await?
+            .unchecked_into();
+    let canvas = web_sys::OffscreenCanvas::new(width, height)?;
+    let context: web_sys::OffscreenCanvasRenderingContext2d =
+        canvas.get_context("2d")?.ok_or(JsValue::NULL)?.unchecked_into();
+    context.draw_image_with_image_bitmap(&resized, 0.0, 0.0)?;
+    resized.close();
+
+    let keeps_alpha = may_have_alpha(original).await && uses_alpha(&context, width, height)?;
+    let mime = if keeps_alpha { "image/png" } else { "image/jpeg" };
+    let encode_options = web_sys::ImageEncodeOptions::new();
+    encode_options.set_type(mime);
+    encode_options.set_quality(JPEG_QUALITY);
+    let encoded: web_sys::Blob = JsFuture::from(canvas.convert_to_blob_with_options(&encode_options)?).await?.unchecked_into();
+    let bytes = Uint8Array::new(&JsFuture::from(encoded.array_buffer()).await?).to_vec();
+    Ok(format!("data:{mime};base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes)))
+}
+
+async fn may_have_alpha(original: &web_sys::Blob) -> bool {
+    let Ok(head) = original.slice_with_i32_and_i32(0, 32) else { return false };
+    let Ok(buffer) = JsFuture::from(head.array_buffer()).await else { return false };
+    sniff(&Uint8Array::new(&buffer).to_vec()).is_some_and(|kind| kind.may_have_alpha())
+}
+
+fn uses_alpha(context: &web_sys::OffscreenCanvasRenderingContext2d, width: u32, height: u32) -> Result<bool, JsValue> {
+    let data = context.get_image_data(0.0, 0.0, f64::from(width), f64::from(height))?.data();
+    Ok(data.chunks_exact(4).any(|px| px[3] < 255))
+}

@@ -1,0 +1,72 @@
+//! Browser-only work: reading and hashing files, shrinking images on a canvas, IndexedDB,
+//! downloads. Called from event handlers and effects, which never run on the server.
+
+pub mod files;
+pub mod imaging;
+pub mod store;
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use crate::describe::Detail;
+
+/// The original file behind a row and its preview URL, which is revoked when dropped.
+struct Held {
+    blob: web_sys::Blob,
+    _url: gloo_file::ObjectUrl,
+}
+
+thread_local! {
+    /// What each row holds of the browser; `Blob`s cannot live in reactive signals.
+    static HELD: RefCell<HashMap<u64, Held>> = RefCell::new(HashMap::new());
+    /// Shrunk uploads by row and detail, so a retry or a new prompt does not re-encode.
+    static UPLOADS: RefCell<HashMap<(u64, Detail), String>> = RefCell::new(HashMap::new());
+}
+
+/// Keeps a row's file and returns an object URL for its preview, made without reading it.
+pub fn hold(id: u64, blob: web_sys::Blob) -> String {
+    let url = gloo_file::ObjectUrl::from(gloo_file::Blob::from(blob.clone()));
+    let text = url.to_string();
+    HELD.with(|h| h.borrow_mut().insert(id, Held { blob, _url: url }));
+    text
+}
+
+pub fn blob_of(id: u64) -> Option<web_sys::Blob> {
+    HELD.with(|h| h.borrow().get(&id).map(|held| held.blob.clone()))
+}
+
+/// Drops everything held for a row; its preview URL is revoked.
+pub fn forget(id: u64) {
+    HELD.with(|h| h.borrow_mut().remove(&id));
+    UPLOADS.with(|u| u.borrow_mut().retain(|(row, _), _| *row != id));
+}
+
+/// The image as it will be sent: shrunk once per row and detail, then reused.
+pub async fn upload_for(id: u64, detail: Detail) -> Result<String, String> {
+    if let Some(done) = UPLOADS.with(|u| u.borrow().get(&(id, detail)).cloned()) {
+        return Ok(done);
+    }
+    let blob = blob_of(id).ok_or_else(|| "The image is no longer in this page; add it again.".to_string())?;
+    let prepared = imaging::prepare_upload(&blob, detail).await?;
+    UPLOADS.with(|u| u.borrow_mut().insert((id, detail), prepared.clone()));
+    Ok(prepared)
+}
+
+/// Offers text as a file download.
+pub fn download(filename: &str, text: &str, mime: &str) -> Result<(), String> {
+    use wasm_bindgen::JsCast;
+    let fail = |_| "The browser refused to create the download.".to_string();
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).map_err(fail)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(fail)?;
+    let document = web_sys::window().and_then(|w| w.document()).ok_or("No document to download from.")?;
+    let anchor: web_sys::HtmlAnchorElement =
+        document.create_element("a").map_err(fail)?.dyn_into().map_err(|_| "No anchor element.".to_string())?;
+    anchor.set_href(&url);
+    anchor.set_download(filename);
+    anchor.click();
+    let _ = web_sys::Url::revoke_object_url(&url);
+    Ok(())
+}

@@ -1,0 +1,70 @@
+//! The one page: settings, toolbar and the table, with files accepted from anywhere on it.
+
+use leptos::ev;
+use leptos::prelude::*;
+
+use super::image_table::ImageTable;
+use super::provider_notice::ProviderNotice;
+use super::settings_panel::SettingsPanel;
+use super::toolbar::Toolbar;
+use crate::batch::{actions, provide_batch_context};
+use crate::browser::files;
+use crate::describe::api::provider_status;
+
+#[component]
+pub fn DescribePage() -> impl IntoView {
+    let batch = provide_batch_context();
+    let status = Resource::new(|| (), |_| provider_status());
+    let (dragging, set_dragging) = signal(false);
+    let (hydrated, set_hydrated) = signal(false);
+
+    // Browser-only start-up: restore the saved table and accept pasted images.
+    Effect::new(move |_| {
+        set_hydrated.set(true);
+        actions::restore(batch);
+    });
+    let paste = window_event_listener(ev::paste, move |event| {
+        let pasted = files::from_paste(&event);
+        if !pasted.is_empty() {
+            event.prevent_default();
+            actions::add_files(batch, pasted);
+        }
+    });
+    on_cleanup(move || paste.remove());
+
+    view! {
+        <main
+            class="page"
+            class:dragging=dragging
+            data-hydrated=move || hydrated.get().to_string()
+            on:dragover=move |event: ev::DragEvent| {
+                event.prevent_default();
+                set_dragging.set(true);
+            }
+            on:dragleave=move |_| set_dragging.set(false)
+            on:drop=move |event: ev::DragEvent| {
+                event.prevent_default();
+                set_dragging.set(false);
+                actions::add_files(batch, files::from_drop(&event));
+            }
+        >
+            <header class="masthead">
+                <h1>"picscribe"</h1>
+                <p class="tagline">"Drop in images, say what you want, get a description for each."</p>
+            </header>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let status = status.await;
+                    view! { <ProviderNotice status /> }
+                })}
+            </Transition>
+            <SettingsPanel status />
+            <Toolbar status />
+            <p class="announcement" role="status" aria-live="polite">
+                {move || batch.announcement.get()}
+            </p>
+            <ImageTable />
+            <p class="drop-hint">"Drag images anywhere on this page, or paste them, to add them."</p>
+        </main>
+    }
+}

@@ -1,0 +1,101 @@
+//! One image: preview, facts, status, the editable description and its actions.
+
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::batch::{actions, status_label, use_batch, Phase, Row};
+use crate::images::human_size;
+
+#[component]
+pub fn ImageRow(row: Row) -> impl IntoView {
+    let batch = use_batch();
+    let stale = Memo::new(move |_| {
+        let Some(hash) = row.hash.get() else { return false };
+        row.described.with(|d| d.as_ref().is_some_and(|d| d.key != batch.current_key(&hash)))
+    });
+    let status = move || {
+        status_label(row.phase.get(), row.problem.read().is_some(), row.described.read().is_some(), stale.get())
+    };
+    let busy = move || row.phase.get().in_flight() || row.phase.get() == Phase::Reading;
+    let label = format!("Description of {}", row.name);
+    let text_id = format!("description-{}", row.id);
+    let dims = move || row.dims.get().map(|(w, h)| format!("{w} × {h} px"));
+    let tokens = move || row.described.get().and_then(|d| d.tokens).map(|t| format!("{t} tokens"));
+    let message = move || row.problem.get().or_else(|| row.error.get()).or_else(|| row.note.get());
+    let on_load = {
+        let row = row.clone();
+        move |ev: leptos::ev::Event| {
+            if let Some(img) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlImageElement>().ok()) {
+                actions::preview_loaded(batch, &row, Some((img.natural_width(), img.natural_height())));
+            }
+        }
+    };
+    let on_error = {
+        let row = row.clone();
+        move |_| actions::preview_loaded(batch, &row, None)
+    };
+    let on_input = {
+        let row = row.clone();
+        move |ev| {
+            row.description.set(event_target_value(&ev));
+            actions::save_text(batch, &row);
+        }
+    };
+    let regenerate = {
+        let row = row.clone();
+        move |_| actions::describe_one(batch, row.clone())
+    };
+    let remove = {
+        let row = row.clone();
+        move |_| actions::remove_row(batch, &row, true)
+    };
+    let action_label = move || if row.phase.get() == Phase::Failed { "Retry" } else { "Regenerate" };
+    let name = row.name.clone();
+
+    view! {
+        <tr class="image-row" data-status=status>
+            <td class="thumb">
+                <img src=row.url.to_string() alt="" on:load=on_load on:error=on_error />
+            </td>
+            <td class="file">
+                <span class="name">{name.to_string()}</span>
+                <span class="facts">{human_size(row.size)}</span>
+                <span class="facts">{dims}</span>
+                <span class="facts">{tokens}</span>
+            </td>
+            <td class="status">
+                <span class=move || format!("badge {}", status())>{status}</span>
+            </td>
+            <td class="description">
+                <label for=text_id.clone() class="row-label">{label.clone()}</label>
+                <textarea
+                    id=text_id
+                    rows="3"
+                    readonly=move || row.draft.read().is_some()
+                    aria-busy=move || row.draft.read().is_some().to_string()
+                    prop:value=move || row.draft.get().unwrap_or_else(|| row.description.get())
+                    on:input=on_input
+                ></textarea>
+                <p class="row-message" role="status">{message}</p>
+            </td>
+            <td class="actions">
+                <Show when=move || row.problem.read().is_none()>
+                    <button
+                        type="button"
+                        disabled=busy
+                        aria-label={
+                            let name = name.clone();
+                            move || format!("{} {}", action_label(), name)
+                        }
+                        on:click=regenerate.clone()
+                    >
+                        {action_label}
+                    </button>
+                </Show>
+                <button type="button" aria-label=format!("Remove {}", row.name) on:click=remove>
+                    "Remove"
+                </button>
+            </td>
+        </tr>
+    }
+}

@@ -1,0 +1,9 @@
+//! The page's components, one per file.
+
+pub mod app;
+pub mod describe_page;
+pub mod image_row;
+pub mod image_table;
+pub mod provider_notice;
+pub mod settings_panel;
+pub mod toolbar;

@@ -1,0 +1,33 @@
+//! Tells the user when the server has no provider, and how to give it one.
+
+use leptos::prelude::*;
+
+use crate::describe::ProviderInfo;
+
+#[component]
+pub fn ProviderNotice(status: Result<ProviderInfo, ServerFnError>) -> impl IntoView {
+    match status {
+        Ok(ProviderInfo { configured: true, .. }) => None,
+        Ok(_) => Some(view! {
+            <section class="notice" role="region" aria-labelledby="no-provider">
+                <h2 id="no-provider">"No vision provider is configured"</h2>
+                <p>
+                    "You can add, preview, edit and export images, but describing them needs a provider. "
+                    "Restart the server with one of:"
+                </p>
+                <ul>
+                    <li>"OpenAI: " <code>"OPENAI_API_KEY=sk-…"</code></li>
+                    <li>"Ollama: " <code>"OPENAI_BASE_URL=http://localhost:11434/v1 PICSCRIBE_MODEL=llava"</code></li>
+                    <li>"LM Studio: " <code>"OPENAI_BASE_URL=http://localhost:1234/v1"</code></li>
+                </ul>
+            </section>
+        }
+        .into_any()),
+        Err(_) => Some(view! {
+            <section class="notice" role="region" aria-label="Server unreachable">
+                <p>"The picscribe server did not answer; describing is unavailable until it does."</p>
+            </section>
+        }
+        .into_any()),
+    }
+}

@@ -1,0 +1,73 @@
+//! The batch's controls: add, describe all, cancel, progress, export, clear.
+
+use leptos::prelude::*;
+
+use crate::batch::{actions, use_batch};
+use crate::browser::files;
+use crate::describe::ProviderInfo;
+
+#[component]
+pub fn Toolbar(status: Resource<Result<ProviderInfo, ServerFnError>>) -> impl IntoView {
+    let batch = use_batch();
+    let configured = move || matches!(status.get(), Some(Ok(ProviderInfo { configured: true, .. })));
+    let empty = move || batch.rows.read().is_empty();
+    let progress_label = move || {
+        let (done, total, failed) = (batch.run_finished.get(), batch.run_total.get(), batch.run_failed.get());
+        match failed {
+            0 => format!("{done} of {total} done"),
+            _ => format!("{done} of {total} done, {failed} failed"),
+        }
+    };
+    let saved_label = move || match (batch.storage_error.get(), batch.saving.get()) {
+        (Some(error), _) => error,
+        (None, 0) => "All changes saved in this browser".to_string(),
+        (None, _) => "Saving…".to_string(),
+    };
+
+    view! {
+        <section class="toolbar" aria-label="Images">
+            <label for="add-images" class="button primary">"Add images"</label>
+            <input
+                id="add-images"
+                class="visually-hidden"
+                type="file"
+                multiple
+                accept="image/*"
+                on:change=move |ev| actions::add_files(batch, files::from_input(&ev))
+            />
+            <button
+                type="button"
+                class="primary"
+                disabled=move || !configured() || batch.running.get() || empty()
+                on:click=move |_| actions::describe_all(batch)
+            >
+                "Describe all"
+            </button>
+            <Show when=move || batch.running.get()>
+                <button type="button" on:click=move |_| actions::cancel(batch)>
+                    "Cancel"
+                </button>
+            </Show>
+            <Show when=move || { batch.run_total.get() > 0 }>
+                <div class="progress">
+                    <label for="progress">"Progress"</label>
+                    <progress
+                        id="progress"
+                        max=move || batch.run_total.get()
+                        value=move || batch.run_finished.get()
+                        aria-valuetext=progress_label
+                    ></progress>
+                    <span>{progress_label}</span>
+                </div>
+            </Show>
+            <span class="spacer"></span>
+            <button type="button" disabled=empty on:click=move |_| actions::export_csv(batch)>
+                "Download CSV"
+            </button>
+            <button type="button" disabled=empty on:click=move |_| actions::clear_all(batch)>
+                "Clear all"
+            </button>
+            <span class="saved" role="status">{saved_label}</span>
+        </section>
+    }
+}

@@ -1,0 +1,229 @@
+//! Describing an image: the request the page sends, the events the server streams back,
+//! the OpenAI wire format, and (server-only) the providers that do the work.
+
+pub mod api;
+pub mod events;
+pub mod openai;
+#[cfg(feature = "ssr")]
+pub mod server;
+
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+
+use crate::images::{sniff, ImageKind};
+
+/// OpenAI's `detail` for an image part; it also decides how far the page shrinks the image.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Detail {
+    #[default]
+    Auto,
+    High,
+    Low,
+}
+
+impl Detail {
+    pub const ALL: [Detail; 3] = [Detail::Auto, Detail::High, Detail::Low];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Detail::Auto => "auto",
+            Detail::High => "high",
+            Detail::Low => "low",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Detail> {
+        Detail::ALL.into_iter().find(|d| d.as_str() == value)
+    }
+}
+
+/// What the page asks for one image.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DescribeInput {
+    /// The image as already shrunk by the page, as a `data:image/...;base64,` URL.
+    pub image: String,
+    pub prompt: String,
+    pub model: String,
+    pub detail: Detail,
+}
+
+/// What the server tells the page about its provider; never the key or the URL.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProviderInfo {
+    pub configured: bool,
+    pub default_model: String,
+}
+
+pub const MAX_PROMPT_CHARS: usize = 4_000;
+pub const MAX_MODEL_CHARS: usize = 200;
+/// A 2048×768 JPEG is well under 1 MB; 8 MB of base64 leaves room for PNGs and nothing more.
+pub const MAX_IMAGE_URL_CHARS: usize = 8 * 1024 * 1024;
+
+pub const DEFAULT_PROMPT: &str = "Write concise alt text for this image: one sentence, under 125 \
+characters, describing what matters for someone who cannot see it. Do not start with \"Image of\".";
+
+/// The prompts people reach for most; the first is the default.
+pub const PRESETS: [(&str, &str); 5] = [
+    ("Alt text", DEFAULT_PROMPT),
+    (
+        "Product description",
+        "Write a product description for an online shop from this photo: two or three \
+         sentences on what the product is, its material, colour and notable details. No prices.",
+    ),
+    (
+        "Social caption",
+        "Write an engaging social media caption for this image, one or two sentences, \
+         with at most two relevant hashtags.",
+    ),
+    (
+        "Extract text",
+        "Transcribe all text visible in this image exactly as written, keeping line breaks. \
+         If there is no text, reply \"No text\".",
+    ),
+    (
+        "Tags",
+        "List 5 to 10 comma-separated lowercase tags describing the subject, setting and \
+         style of this image. Reply with the tags only.",
+    ),
+];
+
+/// Why a describe request was refused before any provider call; each is a sentence for the row.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum InputError {
+    #[error("The prompt is empty: write what you want to know about the image.")]
+    EmptyPrompt,
+    #[error("The prompt is longer than {MAX_PROMPT_CHARS} characters: shorten it.")]
+    PromptTooLong,
+    #[error("Choose a model name (up to {MAX_MODEL_CHARS} characters, no spaces).")]
+    BadModel,
+    #[error("The image could not be read: the page sent something that is not a base64 JPEG, PNG, GIF or WebP.")]
+    BadImage,
+    #[error("The image is too large to send even after shrinking.")]
+    ImageTooLarge,
+}
+
+impl DescribeInput {
+    /// Checks everything the browser already checked, because server functions are a
+    /// public API. Returns the format the image really is.
+    pub fn validate(&self) -> Result<ImageKind, InputError> {
+        let prompt = self.prompt.trim();
+        if prompt.is_empty() {
+            return Err(InputError::EmptyPrompt);
+        }
+        if prompt.chars().count() > MAX_PROMPT_CHARS {
+            return Err(InputError::PromptTooLong);
+        }
+        let model = self.model.trim();
+        if model.is_empty()
+            || model.chars().count() > MAX_MODEL_CHARS
+            || model.chars().any(|c| c.is_whitespace() || c.is_control())
+        {
+            return Err(InputError::BadModel);
+        }
+        if self.image.len() > MAX_IMAGE_URL_CHARS {
+            return Err(InputError::ImageTooLarge);
+        }
+        let (mime, data) = self
+            .image
+            .strip_prefix("data:")
+            .and_then(|rest| rest.split_once(";base64,"))
+            .ok_or(InputError::BadImage)?;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(data)
+            .map_err(|_| InputError::BadImage)?;
+        match sniff(&bytes) {
+            Some(kind @ (ImageKind::Jpeg | ImageKind::Png | ImageKind::Gif | ImageKind::Webp))
+                if kind.mime() == mime =>
+            {
+                Ok(kind)
+            }
+            _ => Err(InputError::BadImage),
+        }
+    }
+}
+
+/// The identity of one paid call: the same image content with the same prompt, model and
+/// detail is never described twice. Whitespace at the ends of the prompt does not count.
+pub fn cache_key(image_hash: &str, prompt: &str, model: &str, detail: Detail) -> String {
+    // Lengths keep the parts from running into each other ("ab"+"c" vs "a"+"bc").
+    let prompt = prompt.trim();
+    let model = model.trim();
+    format!(
+        "{image_hash}|{}|{}:{model}|{}:{prompt}",
+        detail.as_str(),
+        model.len(),
+        prompt.len()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(image: &str) -> DescribeInput {
+        DescribeInput {
+            image: image.to_string(),
+            prompt: "Describe".into(),
+            model: "gpt-4o-mini".into(),
+            detail: Detail::Auto,
+        }
+    }
+
+    fn data_url(mime: &str, bytes: &[u8]) -> String {
+        format!("data:{mime};base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes))
+    }
+
+    #[test]
+    fn validation_table() {
+        let jpeg = data_url("image/jpeg", &[0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, 0xFF, 0xD9]);
+        let png = data_url("image/png", b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR");
+        let mut empty_prompt = input(&jpeg);
+        empty_prompt.prompt = "   ".into();
+        let mut long_prompt = input(&jpeg);
+        long_prompt.prompt = "x".repeat(MAX_PROMPT_CHARS + 1);
+        let mut spaced_model = input(&jpeg);
+        spaced_model.model = "gpt 4o".into();
+        let mut empty_model = input(&jpeg);
+        empty_model.model = String::new();
+        let cases = [
+            (input(&jpeg), Ok(ImageKind::Jpeg)),
+            (input(&png), Ok(ImageKind::Png)),
+            (input(&data_url("image/png", &[0xFF, 0xD8, 0xFF, 0xE0])), Err(InputError::BadImage)),
+            (input(&data_url("text/plain", b"hello")), Err(InputError::BadImage)),
+            (input("data:image/jpeg;base64,@@@"), Err(InputError::BadImage)),
+            (input("https://example.com/cat.jpg"), Err(InputError::BadImage)),
+            (input(&"A".repeat(MAX_IMAGE_URL_CHARS + 1)), Err(InputError::ImageTooLarge)),
+            (empty_prompt, Err(InputError::EmptyPrompt)),
+            (long_prompt, Err(InputError::PromptTooLong)),
+            (spaced_model, Err(InputError::BadModel)),
+            (empty_model, Err(InputError::BadModel)),
+        ];
+        for (case, want) in cases {
+            assert_eq!(case.validate(), want, "{:.60}", case.image);
+        }
+    }
+
+    #[test]
+    fn cache_keys_separate_what_costs_money() {
+        let base = cache_key("h1", "Describe", "m", Detail::Auto);
+        assert_eq!(base, cache_key("h1", "  Describe\n", "m", Detail::Auto));
+        for other in [
+            cache_key("h2", "Describe", "m", Detail::Auto),
+            cache_key("h1", "Describe it", "m", Detail::Auto),
+            cache_key("h1", "Describe", "m2", Detail::Auto),
+            cache_key("h1", "Describe", "m", Detail::Low),
+        ] {
+            assert_ne!(base, other);
+        }
+        assert_ne!(cache_key("h", "c", "ab", Detail::Auto), cache_key("h", "bc", "a", Detail::Auto));
+    }
+
+    #[test]
+    fn detail_round_trips() {
+        for detail in Detail::ALL {
+            assert_eq!(Detail::parse(detail.as_str()), Some(detail));
+        }
+        assert_eq!(Detail::parse("medium"), None);
+    }
+}

@@ -1,0 +1,57 @@
+//! The CSV export: RFC 4180 through the `csv` crate, UTF-8, one row per image in table order.
+
+/// One exported row; what the user sees in the table, edits included.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ExportRow {
+    pub filename: String,
+    pub description: String,
+    pub prompt: String,
+    pub model: String,
+    pub tokens: Option<u32>,
+}
+
+pub const HEADER: [&str; 5] = ["filename", "description", "prompt", "model", "tokens"];
+
+/// Writes the rows as CSV text. File names go out exactly as chosen.
+pub fn to_csv(rows: &[ExportRow]) -> Result<String, csv::Error> {
+    let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
+    writer.write_record(HEADER)?;
+    for row in rows {
+        let tokens = row.tokens.map(|t| t.to_string()).unwrap_or_default();
+        writer.write_record([&row.filename, &row.description, &row.prompt, &row.model, &tokens])?;
+    }
+    let bytes = writer.into_inner().map_err(|err| err.into_error())?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn awkward_names_and_text_round_trip() {
+        let rows = vec![
+            ExportRow {
+                filename: "café, \"best\" shot.jpg".into(),
+                description: "Line one\nline two, with comma".into(),
+                prompt: "Alt text".into(),
+                model: "gpt-4o-mini".into(),
+                tokens: Some(131),
+            },
+            ExportRow { filename: "日本語.png".into(), ..ExportRow::default() },
+        ];
+        let text = to_csv(&rows).unwrap();
+        assert!(text.starts_with("filename,description,prompt,model,tokens\r\n"));
+        assert!(text.contains("\"café, \"\"best\"\" shot.jpg\",\"Line one\nline two, with comma\""));
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let back: Vec<Vec<String>> =
+            reader.records().map(|r| r.unwrap().iter().map(String::from).collect()).collect();
+        assert_eq!(back[0], ["café, \"best\" shot.jpg", "Line one\nline two, with comma", "Alt text", "gpt-4o-mini", "131"]);
+        assert_eq!(back[1], ["日本語.png", "", "", "", ""]);
+    }
+
+    #[test]
+    fn empty_table_is_just_the_header() {
+        assert_eq!(to_csv(&[]).unwrap(), "filename,description,prompt,model,tokens\r\n");
+    }
+}

@@ -1,0 +1,208 @@
+//! Rules about image files that need no browser: what a file is (by its bytes, not its
+//! name), whether it is whole, and how many pixels the provider keeps.
+
+use crate::describe::Detail;
+
+/// Image formats the browser decodes and vision providers accept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ImageKind {
+    Jpeg,
+    Png,
+    Gif,
+    Webp,
+    Bmp,
+    Avif,
+}
+
+impl ImageKind {
+    pub fn mime(self) -> &'static str {
+        match self {
+            ImageKind::Jpeg => "image/jpeg",
+            ImageKind::Png => "image/png",
+            ImageKind::Gif => "image/gif",
+            ImageKind::Webp => "image/webp",
+            ImageKind::Bmp => "image/bmp",
+            ImageKind::Avif => "image/avif",
+        }
+    }
+
+    /// Formats that can carry transparency; only these are checked for it before sending.
+    pub fn may_have_alpha(self) -> bool {
+        matches!(self, ImageKind::Png | ImageKind::Gif | ImageKind::Webp | ImageKind::Avif)
+    }
+}
+
+/// Recognises an image by its first bytes. File names and browser-reported types lie.
+pub fn sniff(head: &[u8]) -> Option<ImageKind> {
+    match head {
+        [0xFF, 0xD8, 0xFF, ..] => Some(ImageKind::Jpeg),
+        [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, ..] => Some(ImageKind::Png),
+        [b'G', b'I', b'F', b'8', b'7' | b'9', b'a', ..] => Some(ImageKind::Gif),
+        [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P', ..] => Some(ImageKind::Webp),
+        [b'B', b'M', ..] => Some(ImageKind::Bmp),
+        [_, _, _, _, b'f', b't', b'y', b'p', b'a', b'v', b'i', b'f' | b's', ..] => Some(ImageKind::Avif),
+        _ => None,
+    }
+}
+
+/// Whether a file of this kind ends the way a complete file must. Browsers render a
+/// truncated JPEG as a half-grey picture without complaint, so the check is ours.
+pub fn looks_complete(kind: ImageKind, tail: &[u8]) -> bool {
+    let trimmed = trim_trailing_zeros(tail);
+    match kind {
+        ImageKind::Jpeg => trimmed.ends_with(&[0xFF, 0xD9]),
+        ImageKind::Png => trimmed.ends_with(&[0xAE, 0x42, 0x60, 0x82]),
+        ImageKind::Gif => trimmed.ends_with(b";"),
+        // RIFF, BMP and ISO-BMFF carry their length up front; the browser's decoder judges them.
+        ImageKind::Webp | ImageKind::Bmp | ImageKind::Avif => true,
+    }
+}
+
+fn trim_trailing_zeros(bytes: &[u8]) -> &[u8] {
+    let end = bytes.iter().rposition(|b| *b != 0).map_or(0, |i| i + 1);
+    &bytes[..end]
+}
+
+/// Why a chosen file cannot be described, in words for the row.
+pub fn problem_with(name: &str, head: &[u8], tail: &[u8]) -> Option<String> {
+    match sniff(head) {
+        None => Some(format!(
+            "{name} is not an image picscribe can read (JPEG, PNG, GIF, WebP, BMP or AVIF)."
+        )),
+        Some(kind) if !looks_complete(kind, tail) => Some(format!(
+            "{name} is cut short: the file ends before the image does. Export it again and re-add it."
+        )),
+        Some(_) => None,
+    }
+}
+
+/// The size an image is cut to before it leaves the browser: no more pixels than the
+/// provider keeps. OpenAI: `low` fits 512×512; `high`/`auto` fit 2048×2048, then the
+/// shortest side is at most 768. Never enlarges.
+pub fn upload_size(width: u32, height: u32, detail: Detail) -> (u32, u32) {
+    if width == 0 || height == 0 {
+        return (width, height);
+    }
+    let (w, h) = (f64::from(width), f64::from(height));
+    let scale = match detail {
+        Detail::Low => (512.0 / w).min(512.0 / h),
+        Detail::High | Detail::Auto => {
+            let fit = (2048.0 / w).min(2048.0 / h).min(1.0);
+            let short = w.min(h) * fit;
+            fit * (768.0 / short).min(1.0)
+        }
+    }
+    .min(1.0);
+    let side = |v: f64| ((v * scale).round() as u32).max(1);
+    (side(w), side(h))
+}
+
+/// "2.4 MB", "310 KB", "12 B": sizes as people read them (decimal units, like file managers).
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];
+    if bytes < 1000 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1000.0;
+    let mut unit = 0;
+    while value >= 1000.0 && unit < UNITS.len() - 1 {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if value < 10.0 {
+        format!("{value:.1} {}", UNITS[unit])
+    } else {
+        format!("{value:.0} {}", UNITS[unit])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffs_by_content() {
+        let cases: &[(&[u8], Option<ImageKind>)] = &[
+            (&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0], Some(ImageKind::Jpeg)),
+            (b"\x89PNG\r\n\x1a\n\0\0", Some(ImageKind::Png)),
+            (b"GIF89a\x01\x00", Some(ImageKind::Gif)),
+            (b"GIF87a\x01\x00", Some(ImageKind::Gif)),
+            (b"RIFF\x10\0\0\0WEBPVP8 ", Some(ImageKind::Webp)),
+            (b"BM\x36\0", Some(ImageKind::Bmp)),
+            (b"\0\0\0\x1cftypavif\0", Some(ImageKind::Avif)),
+            (b"RIFF\x10\0\0\0WAVEfmt ", None),
+            (b"hello, this is text", None),
+            (b"%PDF-1.7", None),
+            (b"", None),
+        ];
+        for (bytes, want) in cases {
+            assert_eq!(sniff(bytes), *want, "{bytes:?}");
+        }
+    }
+
+    #[test]
+    fn truncation_is_caught() {
+        let cases: &[(ImageKind, &[u8], bool)] = &[
+            (ImageKind::Jpeg, &[0x12, 0xFF, 0xD9], true),
+            (ImageKind::Jpeg, &[0xFF, 0xD9, 0, 0], true),
+            (ImageKind::Jpeg, &[0x12, 0x34, 0x56], false),
+            (ImageKind::Png, b"IEND\xaeB`\x82", true),
+            (ImageKind::Png, b"IDAT\x00\x01", false),
+            (ImageKind::Gif, b"\x00;", true),
+            (ImageKind::Gif, b"\x00\x01", false),
+            (ImageKind::Webp, b"anything", true),
+        ];
+        for (kind, tail, want) in cases {
+            assert_eq!(looks_complete(*kind, tail), *want, "{kind:?} {tail:?}");
+        }
+    }
+
+    #[test]
+    fn problems_are_sentences_naming_the_file() {
+        let text = problem_with("notes.txt", b"plain text", b"end");
+        assert_eq!(
+            text.as_deref(),
+            Some("notes.txt is not an image picscribe can read (JPEG, PNG, GIF, WebP, BMP or AVIF).")
+        );
+        let cut = problem_with("half.jpg", &[0xFF, 0xD8, 0xFF, 0xE0], &[1, 2, 3]);
+        assert!(cut.is_some_and(|t| t.starts_with("half.jpg is cut short")));
+        assert_eq!(problem_with("ok.jpg", &[0xFF, 0xD8, 0xFF, 0xE0], &[0xFF, 0xD9]), None);
+    }
+
+    #[test]
+    fn upload_sizes_follow_the_provider_tiles() {
+        let cases = [
+            // 12 MP landscape photo: fit 2048, then shortest side 768.
+            ((4000, 3000, Detail::High), (1024, 768)),
+            ((4000, 3000, Detail::Auto), (1024, 768)),
+            ((3000, 4000, Detail::Auto), (768, 1024)),
+            ((4000, 3000, Detail::Low), (512, 384)),
+            // Very wide panorama: the 2048 box binds before the 768 rule.
+            ((8000, 1000, Detail::High), (2048, 256)),
+            // Small images are never enlarged.
+            ((640, 480, Detail::High), (640, 480)),
+            ((300, 200, Detail::Low), (300, 200)),
+            ((1000, 1000, Detail::Auto), (768, 768)),
+            ((1, 1, Detail::High), (1, 1)),
+            ((0, 0, Detail::High), (0, 0)),
+        ];
+        for ((w, h, detail), want) in cases {
+            assert_eq!(upload_size(w, h, detail), want, "{w}x{h} {detail:?}");
+        }
+    }
+
+    #[test]
+    fn sizes_read_like_a_file_manager() {
+        let cases = [
+            (0, "0 B"),
+            (999, "999 B"),
+            (1000, "1.0 KB"),
+            (310_400, "310 KB"),
+            (2_400_000, "2.4 MB"),
+            (12_000_000, "12 MB"),
+        ];
+        for (bytes, want) in cases {
+            assert_eq!(human_size(bytes), want);
+        }
+    }
+}

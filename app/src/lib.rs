@@ -1,0 +1,14 @@
+//! picscribe's application: the page, the state it keeps in the browser, and the server
+//! functions that forward vision requests with the server-held key.
+#![recursion_limit = "256"]
+
+pub mod batch;
+pub mod browser;
+pub mod components;
+pub mod describe;
+pub mod export;
+pub mod images;
+#[cfg(feature = "ssr")]
+pub mod state;
+
+pub use components::app::{shell, App};

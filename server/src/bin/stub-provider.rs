@@ -1,0 +1,15 @@
+//! Runs the stub provider on its own, for end-to-end tests and trying picscribe without
+//! a real provider: `stub-provider [PORT]`; `STUB_API_KEY` makes it demand that key.
+
+use std::net::SocketAddr;
+
+use server::stub::Stub;
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    let port = std::env::args().nth(1).and_then(|p| p.parse().ok()).unwrap_or(3999);
+    let stub = Stub::new(std::env::var("STUB_API_KEY").ok().filter(|k| !k.is_empty()));
+    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))).await?;
+    println!("stub provider listening on http://127.0.0.1:{port}/v1");
+    axum::serve(listener, stub.router()).await
+}
