@@ -25,6 +25,8 @@ use serde_json::{json, Value};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Fault {
+    /// Behave normally this time; lets a test place a fault later in the queue.
+    Fine,
     RateLimited { retry_after: Option<String> },
     InsufficientQuota,
     Status { status: u16 },
@@ -176,8 +178,8 @@ async fn chat_completions(State(stub): State<Stub>, headers: HeaderMap, body: By
             StatusCode::GATEWAY_TIMEOUT.into_response()
         }
         Some(fault @ (Fault::Stall | Fault::Cut)) => stream_reply(&stub, &recorded, &text, Some(fault)),
-        None if recorded.stream => stream_reply(&stub, &recorded, &text, None),
-        None => Json(json!({
+        Some(Fault::Fine) | None if recorded.stream => stream_reply(&stub, &recorded, &text, None),
+        Some(Fault::Fine) | None => Json(json!({
             "id": "chatcmpl-stub",
             "object": "chat.completion",
             "created": 0,

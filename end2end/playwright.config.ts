@@ -1,0 +1,59 @@
+import { defineConfig } from "@playwright/test";
+
+// The real picscribe binary, pointed at the stub provider, plus a second one with no
+// provider at all. Built by scripts/test.sh; PICSCRIBE_PROFILE picks debug or release.
+const profile = process.env.PICSCRIBE_PROFILE ?? "release";
+const bin = (name: string) => `../target/${profile}/${name}`;
+export const STUB = "http://127.0.0.1:3999";
+export const KEY = "sk-e2e-not-a-real-key-0123456789";
+export const APP = "http://127.0.0.1:3010";
+export const BARE_APP = "http://127.0.0.1:3011";
+
+const site = { LEPTOS_SITE_ROOT: "../target/site", RUST_LOG: "warn" };
+
+export default defineConfig({
+  testDir: "./tests",
+  timeout: 60_000,
+  expect: { timeout: 15_000 },
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  reporter: [["list"]],
+  use: {
+    baseURL: APP,
+    trace: "retain-on-failure",
+    acceptDownloads: true,
+    launchOptions: {
+      executablePath: "/usr/bin/chromium",
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    },
+  },
+  webServer: [
+    {
+      command: `${bin("stub-provider")} 3999`,
+      url: `${STUB}/__stub/requests`,
+      env: { STUB_API_KEY: KEY },
+      reuseExistingServer: false,
+    },
+    {
+      command: bin("picscribe"),
+      url: APP,
+      env: {
+        ...site,
+        LEPTOS_SITE_ADDR: "127.0.0.1:3010",
+        OPENAI_BASE_URL: `${STUB}/v1`,
+        OPENAI_API_KEY: KEY,
+        PICSCRIBE_MODEL: "stub-vision",
+        PICSCRIBE_IDLE_TIMEOUT_SECS: "5",
+      },
+      reuseExistingServer: false,
+    },
+    {
+      command: bin("picscribe"),
+      url: BARE_APP,
+      // Empty values count as unset, whatever the environment running the tests has.
+      env: { ...site, LEPTOS_SITE_ADDR: "127.0.0.1:3011", OPENAI_API_KEY: "", OPENAI_BASE_URL: "" },
+      reuseExistingServer: false,
+    },
+  ],
+});

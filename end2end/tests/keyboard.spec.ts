@@ -1,0 +1,54 @@
+// The whole flow by keyboard, and every control named.
+import { expect, test } from "@playwright/test";
+import { PicscribePage, stub } from "./fixtures/picscribe";
+
+test.beforeEach(async () => {
+  await stub.reset();
+});
+
+test("every control has an accessible name", async ({ page }) => {
+  const app = new PicscribePage(page);
+  await app.open();
+  await app.add(await app.makeImage("named.jpg", 20, 20));
+  await expect(app.rows).toHaveCount(1);
+  const unnamed = await page.evaluate(() => {
+    const controls = Array.from(document.querySelectorAll("button, input, textarea, select, progress"));
+    return controls
+      .filter((el) => {
+        const labelled = (el as HTMLInputElement).labels?.length || el.getAttribute("aria-label");
+        const text = el.tagName === "BUTTON" && el.textContent?.trim();
+        return !labelled && !text;
+      })
+      .map((el) => el.outerHTML.slice(0, 80));
+  });
+  expect(unnamed).toEqual([]);
+});
+
+test("choose a preset, describe all and edit, all by keyboard", async ({ page }) => {
+  const app = new PicscribePage(page);
+  await app.open();
+  await app.add(await app.makeImage("keys.jpg", 20, 20));
+  await expect(app.row("keys.jpg").locator(".badge")).toHaveText("ready");
+
+  await page.getByRole("button", { name: "Product description", exact: true }).focus();
+  await page.keyboard.press("Enter");
+  await expect(app.prompt).toHaveValue(/^Write a product description/);
+
+  await app.describeAll.focus();
+  await page.keyboard.press("Enter");
+  await expect(app.description("keys.jpg")).toHaveValue(/^Stub description/);
+
+  await app.description("keys.jpg").focus();
+  await page.keyboard.press("ControlOrMeta+a");
+  await page.keyboard.type("Typed with the keyboard");
+  await expect(app.description("keys.jpg")).toHaveValue("Typed with the keyboard");
+
+  // The file picker is reachable by Tab.
+  await app.prompt.focus();
+  let reached = false;
+  for (let i = 0; i < 20 && !reached; i++) {
+    await page.keyboard.press("Tab");
+    reached = await page.evaluate(() => document.activeElement?.id === "add-images");
+  }
+  expect(reached).toBe(true);
+});

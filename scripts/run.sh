@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Builds picscribe for release and serves it on http://127.0.0.1:3000.
+# Configure the provider in the environment first, e.g. OPENAI_API_KEY=sk-… (see README).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+source scripts/setup.sh
+cargo leptos build --release
+exec target/release/picscribe

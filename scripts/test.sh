@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Runs every test: pure logic and server tests with cargo, then the page in Chromium with
+# Playwright against the release binary and the stub provider. Installs what is missing.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+source scripts/setup.sh --e2e
+
+# `cargo test --workspace` would merge app's ssr and hydrate features: test each package.
+cargo test -p app --features ssr
+cargo test -p server
+
+cargo leptos build --release
+cargo build --release -p server --bin stub-provider
+(cd end2end && PICSCRIBE_PROFILE=release npx playwright test)
