@@ -12,7 +12,11 @@ export const BARE_APP = "http://127.0.0.1:3011";
 const site = { LEPTOS_SITE_ROOT: "../target/site", RUST_LOG: "warn" };
 
 export default defineConfig({
-  testDir: "./tests",
+  // "tests" is what scripts/test.sh runs; "bench" (scripts/bench.sh) reports figures.
+  projects: [
+    { name: "tests", testDir: "./tests" },
+    { name: "bench", testDir: "./bench", testMatch: /.*\.bench\.ts/, timeout: 300_000 },
+  ],
   timeout: 60_000,
   expect: { timeout: 15_000 },
   fullyParallel: false,

@@ -12,4 +12,4 @@ cargo test -p server
 
 cargo leptos build --release
 cargo build --release -p server --bin stub-provider
-(cd end2end && PICSCRIBE_PROFILE=release npx playwright test)
+(cd end2end && PICSCRIBE_PROFILE=release npx playwright test --project tests)

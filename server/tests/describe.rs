@@ -2,6 +2,9 @@
 //! a good reply and for every fault, how many provider calls each costs, and that the
 //! key never leaves the server.
 
+// A test that cannot set itself up should fail loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::sync::Arc;
 use std::time::Duration;
 

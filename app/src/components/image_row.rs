@@ -55,7 +55,7 @@ pub fn ImageRow(row: Row) -> impl IntoView {
     view! {
         <tr class="image-row" data-status=status>
             <td class="thumb">
-                <img src=row.url.to_string() alt="" on:load=on_load on:error=on_error />
+                <img src=row.url.to_string() alt=format!("Preview of {}", row.name) on:load=on_load on:error=on_error />
             </td>
             <td class="file">
                 <span class="name">{name.to_string()}</span>
