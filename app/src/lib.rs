@@ -1,6 +1,6 @@
 //! picscribe's application: the page, the state it keeps in the browser, and the server
 //! functions that forward vision requests with the server-held key.
-#![recursion_limit = "256"]
+#![recursion_limit = "512"]
 
 pub mod batch;
 pub mod browser;

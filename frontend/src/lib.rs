@@ -1,4 +1,6 @@
 //! The WebAssembly entry point: hydrates the server-rendered page.
+// The page's view type is deep; the release build needs room to lay it out.
+#![recursion_limit = "512"]
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
