@@ -44,9 +44,11 @@ mod tests {
         assert!(text.starts_with("filename,description,prompt,model,tokens\r\n"));
         assert!(text.contains("\"café, \"\"best\"\" shot.jpg\",\"Line one\nline two, with comma\""));
         let mut reader = csv::Reader::from_reader(text.as_bytes());
-        let back: Vec<Vec<String>> =
-            reader.records().map(|r| r.unwrap().iter().map(String::from).collect()).collect();
-        assert_eq!(back[0], ["café, \"best\" shot.jpg", "Line one\nline two, with comma", "Alt text", "gpt-4o-mini", "131"]);
+        let back: Vec<Vec<String>> = reader.records().map(|r| r.unwrap().iter().map(String::from).collect()).collect();
+        assert_eq!(
+            back[0],
+            ["café, \"best\" shot.jpg", "Line one\nline two, with comma", "Alt text", "gpt-4o-mini", "131"]
+        );
         assert_eq!(back[1], ["日本語.png", "", "", "", ""]);
     }
 

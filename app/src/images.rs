@@ -66,12 +66,10 @@ fn trim_trailing_zeros(bytes: &[u8]) -> &[u8] {
 /// Why a chosen file cannot be described, in words for the row.
 pub fn problem_with(name: &str, head: &[u8], tail: &[u8]) -> Option<String> {
     match sniff(head) {
-        None => Some(format!(
-            "{name} is not an image picscribe can read (JPEG, PNG, GIF, WebP, BMP or AVIF)."
-        )),
-        Some(kind) if !looks_complete(kind, tail) => Some(format!(
-            "{name} is cut short: the file ends before the image does. Export it again and re-add it."
-        )),
+        None => Some(format!("{name} is not an image picscribe can read (JPEG, PNG, GIF, WebP, BMP or AVIF).")),
+        Some(kind) if !looks_complete(kind, tail) => {
+            Some(format!("{name} is cut short: the file ends before the image does. Export it again and re-add it."))
+        }
         Some(_) => None,
     }
 }

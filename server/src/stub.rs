@@ -27,9 +27,13 @@ use serde_json::{json, Value};
 pub enum Fault {
     /// Behave normally this time; lets a test place a fault later in the queue.
     Fine,
-    RateLimited { retry_after: Option<String> },
+    RateLimited {
+        retry_after: Option<String>,
+    },
     InsufficientQuota,
-    Status { status: u16 },
+    Status {
+        status: u16,
+    },
     /// Headers and one piece of text, then silence.
     Stall,
     /// No answer at all.
@@ -136,10 +140,22 @@ async fn chat_completions(State(stub): State<Stub>, headers: HeaderMap, body: By
     }
     let request: Value = match serde_json::from_slice(&body) {
         Ok(value) => value,
-        Err(_) => return openai_error(StatusCode::BAD_REQUEST, "We could not parse the JSON body.", "invalid_request_error", "invalid_json"),
+        Err(_) => {
+            return openai_error(
+                StatusCode::BAD_REQUEST,
+                "We could not parse the JSON body.",
+                "invalid_request_error",
+                "invalid_json",
+            )
+        }
     };
     let Some(mut recorded) = read_request(&request, body.len()) else {
-        return openai_error(StatusCode::BAD_REQUEST, "Expected one user message with text and an image_url part.", "invalid_request_error", "invalid_request");
+        return openai_error(
+            StatusCode::BAD_REQUEST,
+            "Expected one user message with text and an image_url part.",
+            "invalid_request_error",
+            "invalid_request",
+        );
     };
     let fault = {
         let mut inner = stub.lock();

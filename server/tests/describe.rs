@@ -36,7 +36,8 @@ fn describer(base_url: Option<&str>, key: &str) -> Describer {
         total: Duration::from_secs(10),
     };
     let provider = base_url.map(|url| {
-        Arc::new(OpenAiCompatible::new(url, Some(key.to_string()), timeouts.connect).unwrap()) as Arc<dyn VisionProvider>
+        Arc::new(OpenAiCompatible::new(url, Some(key.to_string()), timeouts.connect).unwrap())
+            as Arc<dyn VisionProvider>
     });
     Describer {
         provider,
@@ -98,7 +99,8 @@ async fn call(router: axum::Router, method: &str, uri: &str, body: Option<serde_
     let mut request = Request::builder().method(method).uri(uri);
     let body = match body {
         Some(json) => {
-            request = request.header(header::CONTENT_TYPE, "application/json").header(header::ACCEPT, "application/json");
+            request =
+                request.header(header::CONTENT_TYPE, "application/json").header(header::ACCEPT, "application/json");
             Body::from(json.to_string())
         }
         None => Body::empty(),
@@ -124,7 +126,11 @@ async fn a_description_streams_back_with_its_usage() {
     assert_eq!(reply.text(), "Stub description of a 8×6 JPEG image for the prompt “Write alt text”.");
     let deltas = reply.events().iter().filter(|e| matches!(e, StreamEvent::Delta { .. })).count();
     assert!(deltas > 1, "the text arrives in pieces, not at the end");
-    assert!(reply.events().iter().any(|e| matches!(e, StreamEvent::Usage { prompt_tokens: 88, completion_tokens: 13 })), "{:?}", reply.events());
+    assert!(
+        reply.events().iter().any(|e| matches!(e, StreamEvent::Usage { prompt_tokens: 88, completion_tokens: 13 })),
+        "{:?}",
+        reply.events()
+    );
     assert_eq!(reply.last(), StreamEvent::Done);
 
     let sent = stub.requests();
@@ -222,7 +228,9 @@ async fn a_refused_key_is_final_and_never_echoed() {
     assert_eq!(
         reply.last(),
         StreamEvent::Error {
-            message: "The server's API key was rejected by the provider. Ask whoever runs picscribe to check OPENAI_API_KEY.".into(),
+            message:
+                "The server's API key was rejected by the provider. Ask whoever runs picscribe to check OPENAI_API_KEY."
+                    .into(),
             stop_batch: true
         }
     );

@@ -50,9 +50,9 @@ async fn inspect(batch: Batch, row: Row, file: web_sys::File) {
             return;
         }
     };
-    let duplicate = batch
-        .rows
-        .with_untracked(|rows| rows.iter().any(|r| r.id != row.id && r.hash.get_untracked().as_deref() == Some(&inspection.hash)));
+    let duplicate = batch.rows.with_untracked(|rows| {
+        rows.iter().any(|r| r.id != row.id && r.hash.get_untracked().as_deref() == Some(&inspection.hash))
+    });
     if duplicate {
         remove_row(batch, &row, false);
         batch.announce(format!("{} is already in the table, so it was not added again.", row.name));
@@ -377,7 +377,11 @@ async fn describe_row(batch: Batch, row: &Row, settings: &Settings, run: u64) ->
         return fail(message, stop_batch);
     }
     if !finished {
-        return fail("The connection to the picscribe server closed before the description was finished; nothing was saved.".into(), false);
+        return fail(
+            "The connection to the picscribe server closed before the description was finished; nothing was saved."
+                .into(),
+            false,
+        );
     }
     row.description.set(text.trim().to_string());
     row.described.set(Some(Described {

@@ -45,7 +45,8 @@ pub async fn inspect(file: &web_sys::File) -> Result<Inspection, String> {
     let len = bytes.length();
     let head = bytes.subarray(0, len.min(32)).to_vec();
     let tail = bytes.subarray(len.saturating_sub(32), len).to_vec();
-    let problem = if len == 0 { Some(format!("{} is empty.", file.name())) } else { problem_with(&file.name(), &head, &tail) };
+    let problem =
+        if len == 0 { Some(format!("{} is empty.", file.name())) } else { problem_with(&file.name(), &head, &tail) };
     let hash = sha256_hex(&buffer).await.map_err(unreadable)?;
     Ok(Inspection { hash, problem })
 }

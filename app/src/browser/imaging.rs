@@ -54,7 +54,8 @@ async fn encode(
     let encode_options = web_sys::ImageEncodeOptions::new();
     encode_options.set_type(mime);
     encode_options.set_quality(JPEG_QUALITY);
-    let encoded: web_sys::Blob = JsFuture::from(canvas.convert_to_blob_with_options(&encode_options)?).await?.unchecked_into();
+    let encoded: web_sys::Blob =
+        JsFuture::from(canvas.convert_to_blob_with_options(&encode_options)?).await?.unchecked_into();
     let bytes = Uint8Array::new(&JsFuture::from(encoded.array_buffer()).await?).to_vec();
     Ok(format!("data:{mime};base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes)))
 }

@@ -98,7 +98,8 @@ pub async fn load_all() -> StoreResult<Vec<(ImageRecord, web_sys::Blob, Option<T
     let mut rows: Vec<_> = images
         .into_iter()
         .filter_map(|value| {
-            let blob = js_sys::Reflect::get(&value, &JsValue::from_str("blob")).ok()?.dyn_into::<web_sys::Blob>().ok()?;
+            let blob =
+                js_sys::Reflect::get(&value, &JsValue::from_str("blob")).ok()?.dyn_into::<web_sys::Blob>().ok()?;
             let record: ImageRecord = serde_wasm_bindgen::from_value(value).ok()?;
             let text = texts.remove(&record.hash);
             Some((record, blob, text))

@@ -129,9 +129,7 @@ impl DescribeInput {
             .strip_prefix("data:")
             .and_then(|rest| rest.split_once(";base64,"))
             .ok_or(InputError::BadImage)?;
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(data)
-            .map_err(|_| InputError::BadImage)?;
+        let bytes = base64::engine::general_purpose::STANDARD.decode(data).map_err(|_| InputError::BadImage)?;
         match sniff(&bytes) {
             Some(kind @ (ImageKind::Jpeg | ImageKind::Png | ImageKind::Gif | ImageKind::Webp))
                 if kind.mime() == mime =>
@@ -149,12 +147,7 @@ pub fn cache_key(image_hash: &str, prompt: &str, model: &str, detail: Detail) ->
     // Lengths keep the parts from running into each other ("ab"+"c" vs "a"+"bc").
     let prompt = prompt.trim();
     let model = model.trim();
-    format!(
-        "{image_hash}|{}|{}:{model}|{}:{prompt}",
-        detail.as_str(),
-        model.len(),
-        prompt.len()
-    )
+    format!("{image_hash}|{}|{}:{model}|{}:{prompt}", detail.as_str(), model.len(), prompt.len())
 }
 
 #[cfg(test)]

@@ -197,7 +197,10 @@ mod tests {
     #[test]
     fn quota_errors_are_told_apart_from_rate_limits() {
         let cases = [
-            (r#"{"error":{"message":"You exceeded your current quota","type":"insufficient_quota","code":"insufficient_quota"}}"#, true),
+            (
+                r#"{"error":{"message":"You exceeded your current quota","type":"insufficient_quota","code":"insufficient_quota"}}"#,
+                true,
+            ),
             (r#"{"error":{"message":"quota","type":"requests","code":"insufficient_quota"}}"#, true),
             (r#"{"error":{"message":"Rate limit reached","type":"requests","code":"rate_limit_exceeded"}}"#, false),
             ("<html>Too Many Requests</html>", false),

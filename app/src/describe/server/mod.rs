@@ -91,7 +91,11 @@ impl Describer {
 
     /// Runs one description in its own task and streams what happens. The task ends
     /// early if the page goes away (the receiver is dropped).
-    pub fn describe(&self, provider: Arc<dyn VisionProvider>, request: VisionRequest) -> impl Stream<Item = StreamEvent> {
+    pub fn describe(
+        &self,
+        provider: Arc<dyn VisionProvider>,
+        request: VisionRequest,
+    ) -> impl Stream<Item = StreamEvent> {
         let (tx, rx) = mpsc::channel(64);
         let timeouts = self.timeouts;
         let retry = self.retry;
@@ -168,10 +172,9 @@ async fn relay(mut chunks: provider::ChunkStream, idle: Duration, tx: &mut mpsc:
                 continue;
             }
             Ok(Some(Ok(ChunkEvent::Delta(text)))) => StreamEvent::Delta { text },
-            Ok(Some(Ok(ChunkEvent::Usage(usage)))) => StreamEvent::Usage {
-                prompt_tokens: usage.prompt_tokens,
-                completion_tokens: usage.completion_tokens,
-            },
+            Ok(Some(Ok(ChunkEvent::Usage(usage)))) => {
+                StreamEvent::Usage { prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens }
+            }
         };
         if tx.send(event).await.is_err() {
             return;

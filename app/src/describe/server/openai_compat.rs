@@ -61,25 +61,22 @@ impl OpenAiCompatible {
             tracing::warn!(status = status.as_u16(), body = %truncate(&body, 300), "provider answered with an error");
             return Err(error_for_status(status.as_u16(), wait, &body));
         }
-        let chunks = response
-            .bytes_stream()
-            .eventsource()
-            .flat_map(|event| {
-                let items = match event {
-                    Ok(event) => match parse_chunk(&event.data) {
-                        Ok(events) => events.into_iter().map(Ok).collect(),
-                        Err(err) => {
-                            tracing::warn!(error = %err, "provider sent a chunk that is not chat-completions JSON");
-                            vec![Err(ProviderError::Malformed)]
-                        }
-                    },
+        let chunks = response.bytes_stream().eventsource().flat_map(|event| {
+            let items = match event {
+                Ok(event) => match parse_chunk(&event.data) {
+                    Ok(events) => events.into_iter().map(Ok).collect(),
                     Err(err) => {
-                        tracing::warn!(error = %err, "provider stream broke");
-                        vec![Err(ProviderError::Cut)]
+                        tracing::warn!(error = %err, "provider sent a chunk that is not chat-completions JSON");
+                        vec![Err(ProviderError::Malformed)]
                     }
-                };
-                stream::iter(items)
-            });
+                },
+                Err(err) => {
+                    tracing::warn!(error = %err, "provider stream broke");
+                    vec![Err(ProviderError::Cut)]
+                }
+            };
+            stream::iter(items)
+        });
         Ok(chunks.boxed())
     }
 }
@@ -135,7 +132,9 @@ mod tests {
 
     #[test]
     fn debug_hides_the_key() {
-        let provider = OpenAiCompatible::new("http://localhost:1/v1", Some("sk-secret-123".into()), Duration::from_secs(1)).unwrap();
+        let provider =
+            OpenAiCompatible::new("http://localhost:1/v1", Some("sk-secret-123".into()), Duration::from_secs(1))
+                .unwrap();
         let shown = format!("{provider:?}");
         assert!(!shown.contains("sk-secret-123"), "{shown}");
         assert!(shown.contains("http://localhost:1/v1/chat/completions"));

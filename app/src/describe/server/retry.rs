@@ -56,9 +56,7 @@ pub fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
             return Some(when.duration_since(now).unwrap_or(Duration::ZERO));
         }
     }
-    header("x-ratelimit-reset-requests")
-        .or_else(|| header("x-ratelimit-reset-tokens"))
-        .and_then(parse_go_duration)
+    header("x-ratelimit-reset-requests").or_else(|| header("x-ratelimit-reset-tokens")).and_then(parse_go_duration)
 }
 
 /// Parses the `1m30s`, `250ms`, `2.5s` durations OpenAI's rate-limit headers use.
