@@ -10,8 +10,7 @@ test.beforeEach(async () => {
 test("rate limits are retried, then explained, and Retry recovers", async ({ page }) => {
   const app = new PicscribePage(page);
   await app.open();
-  await page.getByLabel("Parallel requests").fill("1");
-  await page.getByLabel("Parallel requests").blur();
+  await app.setParallel(1);
   await app.add(await app.makeImage("first.jpg", 30, 30), await app.makeImage("second.jpg", 40, 30));
   const limited = { kind: "rate_limited" as const, retry_after: "0" };
   await stub.faults([limited, limited, limited, limited]);
@@ -50,8 +49,7 @@ test("a failed regenerate keeps the earlier description", async ({ page }) => {
 test("a refused key stops the batch with one sentence", async ({ page }) => {
   const app = new PicscribePage(page);
   await app.open();
-  await page.getByLabel("Parallel requests").fill("1");
-  await page.getByLabel("Parallel requests").blur();
+  await app.setParallel(1);
   await app.add(await app.makeImage("q1.jpg", 30, 30), await app.makeImage("q2.jpg", 31, 30), await app.makeImage("q3.jpg", 32, 30));
   await stub.faults([{ kind: "insufficient_quota" }]);
   await app.describeAll.click();
@@ -64,8 +62,7 @@ test("a refused key stops the batch with one sentence", async ({ page }) => {
 test("cancel stops the batch and keeps what was finished", async ({ page }) => {
   const app = new PicscribePage(page);
   await app.open();
-  await page.getByLabel("Parallel requests").fill("1");
-  await page.getByLabel("Parallel requests").blur();
+  await app.setParallel(1);
   await app.add(await app.makeImage("c1.jpg", 30, 30), await app.makeImage("c2.jpg", 31, 30), await app.makeImage("c3.jpg", 32, 30));
   await stub.faults([{ kind: "fine" }, { kind: "stall" }]);
   await app.describeAll.click();
