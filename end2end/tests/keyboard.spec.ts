@@ -37,6 +37,8 @@ test("choose a preset, describe all and edit, all by keyboard", async ({ page })
   await app.describeAll.focus();
   await page.keyboard.press("Enter");
   await expect(app.description("keys.jpg")).toHaveValue(/^Stub description/);
+  // The text is read-only while it streams in; type once it is done.
+  await expect(app.row("keys.jpg").locator(".badge")).toHaveText("done");
 
   await app.description("keys.jpg").focus();
   await page.keyboard.press("ControlOrMeta+a");
