@@ -29,7 +29,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn awkward_names_and_text_round_trip() {
+    fn awkward_names_and_text_round_trip() -> Result<(), Box<dyn std::error::Error>> {
         let rows = vec![
             ExportRow {
                 filename: "café, \"best\" shot.jpg".into(),
@@ -40,20 +40,23 @@ mod tests {
             },
             ExportRow { filename: "日本語.png".into(), ..ExportRow::default() },
         ];
-        let text = to_csv(&rows).unwrap();
+        let text = to_csv(&rows)?;
         assert!(text.starts_with("filename,description,prompt,model,tokens\r\n"));
         assert!(text.contains("\"café, \"\"best\"\" shot.jpg\",\"Line one\nline two, with comma\""));
         let mut reader = csv::Reader::from_reader(text.as_bytes());
-        let back: Vec<Vec<String>> = reader.records().map(|r| r.unwrap().iter().map(String::from).collect()).collect();
+        let back: Vec<Vec<String>> =
+            reader.records().map(|r| r.map(|r| r.iter().map(String::from).collect())).collect::<Result<_, _>>()?;
         assert_eq!(
             back[0],
             ["café, \"best\" shot.jpg", "Line one\nline two, with comma", "Alt text", "gpt-4o-mini", "131"]
         );
         assert_eq!(back[1], ["日本語.png", "", "", "", ""]);
+        Ok(())
     }
 
     #[test]
-    fn empty_table_is_just_the_header() {
-        assert_eq!(to_csv(&[]).unwrap(), "filename,description,prompt,model,tokens\r\n");
+    fn empty_table_is_just_the_header() -> Result<(), Box<dyn std::error::Error>> {
+        assert_eq!(to_csv(&[])?, "filename,description,prompt,model,tokens\r\n");
+        Ok(())
     }
 }

@@ -145,9 +145,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn request_has_the_wire_shape() {
+    fn request_has_the_wire_shape() -> Result<(), Box<dyn std::error::Error>> {
         let request = chat_request("gpt-4o-mini", "Alt text please", "data:image/jpeg;base64,AAAA", Detail::Low);
-        let json = serde_json::to_value(&request).unwrap();
+        let json = serde_json::to_value(&request)?;
         assert_eq!(
             json,
             serde_json::json!({
@@ -163,10 +163,11 @@ mod tests {
                 "stream_options": {"include_usage": true}
             })
         );
+        Ok(())
     }
 
     #[test]
-    fn chunks_map_to_events() {
+    fn chunks_map_to_events() -> Result<(), Box<dyn std::error::Error>> {
         let cases: &[(&str, Vec<ChunkEvent>)] = &[
             (
                 r#"{"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]}"#,
@@ -189,9 +190,10 @@ mod tests {
             ("[DONE]", vec![ChunkEvent::Finished]),
         ];
         for (data, want) in cases {
-            assert_eq!(&parse_chunk(data).unwrap(), want, "{data}");
+            assert_eq!(&parse_chunk(data)?, want, "{data}");
         }
         assert!(parse_chunk("{not json").is_err());
+        Ok(())
     }
 
     #[test]

@@ -131,12 +131,12 @@ mod tests {
     }
 
     #[test]
-    fn debug_hides_the_key() {
+    fn debug_hides_the_key() -> Result<(), reqwest::Error> {
         let provider =
-            OpenAiCompatible::new("http://localhost:1/v1", Some("sk-secret-123".into()), Duration::from_secs(1))
-                .unwrap();
+            OpenAiCompatible::new("http://localhost:1/v1", Some("sk-secret-123".into()), Duration::from_secs(1))?;
         let shown = format!("{provider:?}");
         assert!(!shown.contains("sk-secret-123"), "{shown}");
         assert!(shown.contains("http://localhost:1/v1/chat/completions"));
+        Ok(())
     }
 }
