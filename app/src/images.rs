@@ -1,6 +1,7 @@
 //! Rules about image files that need no browser: what a file is (by its bytes, not its
 //! name), whether it is whole, and how many pixels the provider keeps.
 
+use crate::describe::providers::ResizeRule;
 use crate::describe::Detail;
 
 /// Image formats the browser decodes and vision providers accept.
@@ -75,23 +76,34 @@ pub fn problem_with(name: &str, head: &[u8], tail: &[u8]) -> Option<String> {
 }
 
 /// The size an image is cut to before it leaves the browser: no more pixels than the
-/// provider keeps. OpenAI: `low` fits 512×512; `high`/`auto` fit 2048×2048, then the
-/// shortest side is at most 768. Never enlarges.
-pub fn upload_size(width: u32, height: u32, detail: Detail) -> (u32, u32) {
+/// provider keeps, and never enlarged. `low` fits a 512 px box (Gemini: one 768 px tile).
+/// - OpenAI: `high`/`auto` fit 2048×2048, then the shortest side is at most 768.
+/// - Anthropic: the long edge at most 1568 px and about 1.15 megapixels.
+/// - Gemini: `auto` fits 2×2 tiles of 768 px, `high` 4×4 (its 3072 px limit).
+pub fn upload_size(width: u32, height: u32, rule: ResizeRule, detail: Detail) -> (u32, u32) {
     if width == 0 || height == 0 {
         return (width, height);
     }
     let (w, h) = (f64::from(width), f64::from(height));
-    let scale = match detail {
-        Detail::Low => (512.0 / w).min(512.0 / h),
-        Detail::High | Detail::Auto => {
-            let fit = (2048.0 / w).min(2048.0 / h).min(1.0);
-            let short = w.min(h) * fit;
-            fit * (768.0 / short).min(1.0)
+    let fit = |side: f64| (side / w).min(side / h);
+    let scale = match (rule, detail) {
+        (ResizeRule::Tiles { tile, .. }, Detail::Low) => fit(f64::from(tile)),
+        (_, Detail::Low) => fit(512.0),
+        (ResizeRule::OpenAiTiles, Detail::High | Detail::Auto) => {
+            let boxed = fit(2048.0).min(1.0);
+            boxed * (768.0 / (w.min(h) * boxed)).min(1.0)
+        }
+        (ResizeRule::LongEdge { max_edge, max_pixels }, Detail::High | Detail::Auto) => {
+            fit(f64::from(max_edge)).min((f64::from(max_pixels) / (w * h)).sqrt())
+        }
+        (ResizeRule::Tiles { tile, auto_tiles, high_tiles }, detail) => {
+            let tiles = if detail == Detail::High { high_tiles } else { auto_tiles };
+            fit(f64::from(tile * tiles))
         }
     }
     .min(1.0);
-    let side = |v: f64| ((v * scale).round() as u32).max(1);
+    // Rounding down keeps a pixel budget a budget.
+    let side = |v: f64| ((v * scale + 1e-6).floor() as u32).max(1);
     (side(w), side(h))
 }
 
@@ -168,24 +180,41 @@ mod tests {
     }
 
     #[test]
-    fn upload_sizes_follow_the_provider_tiles() {
+    fn upload_sizes_follow_each_providers_rule() {
+        let openai = ResizeRule::OpenAiTiles;
+        let anthropic = crate::describe::providers::ProviderKind::Anthropic.resize_rule();
+        let gemini = crate::describe::providers::ProviderKind::Gemini.resize_rule();
         let cases = [
             // 12 MP landscape photo: fit 2048, then shortest side 768.
-            ((4000, 3000, Detail::High), (1024, 768)),
-            ((4000, 3000, Detail::Auto), (1024, 768)),
-            ((3000, 4000, Detail::Auto), (768, 1024)),
-            ((4000, 3000, Detail::Low), (512, 384)),
+            ((4000, 3000, openai, Detail::High), (1024, 768)),
+            ((4000, 3000, openai, Detail::Auto), (1024, 768)),
+            ((3000, 4000, openai, Detail::Auto), (768, 1024)),
+            ((4000, 3000, openai, Detail::Low), (512, 384)),
             // Very wide panorama: the 2048 box binds before the 768 rule.
-            ((8000, 1000, Detail::High), (2048, 256)),
+            ((8000, 1000, openai, Detail::High), (2048, 256)),
             // Small images are never enlarged.
-            ((640, 480, Detail::High), (640, 480)),
-            ((300, 200, Detail::Low), (300, 200)),
-            ((1000, 1000, Detail::Auto), (768, 768)),
-            ((1, 1, Detail::High), (1, 1)),
-            ((0, 0, Detail::High), (0, 0)),
+            ((640, 480, openai, Detail::High), (640, 480)),
+            ((300, 200, openai, Detail::Low), (300, 200)),
+            ((1000, 1000, openai, Detail::Auto), (768, 768)),
+            ((1, 1, openai, Detail::High), (1, 1)),
+            ((0, 0, openai, Detail::High), (0, 0)),
+            // Anthropic: 1.15 MP binds for 4:3 (1238×928 = 1,148,864 px) ...
+            ((4000, 3000, anthropic, Detail::Auto), (1238, 928)),
+            ((4000, 3000, anthropic, Detail::High), (1238, 928)),
+            // ... the 1568 px long edge for a panorama ...
+            ((8000, 1000, anthropic, Detail::Auto), (1568, 196)),
+            // ... and a square at the pixel budget.
+            ((3000, 3000, anthropic, Detail::Auto), (1072, 1072)),
+            ((1000, 800, anthropic, Detail::Auto), (1000, 800)),
+            ((4000, 3000, anthropic, Detail::Low), (512, 384)),
+            // Gemini: auto fits 2×2 tiles of 768, high 4×4, low one tile.
+            ((4000, 3000, gemini, Detail::Auto), (1536, 1152)),
+            ((4000, 3000, gemini, Detail::High), (3072, 2304)),
+            ((4000, 3000, gemini, Detail::Low), (768, 576)),
+            ((700, 500, gemini, Detail::Low), (700, 500)),
         ];
-        for ((w, h, detail), want) in cases {
-            assert_eq!(upload_size(w, h, detail), want, "{w}x{h} {detail:?}");
+        for ((w, h, rule, detail), want) in cases {
+            assert_eq!(upload_size(w, h, rule, detail), want, "{w}x{h} {rule:?} {detail:?}");
         }
     }
 

@@ -13,9 +13,18 @@ async fn main() -> ExitCode {
 
     let options = server::leptos_options();
     let addr = options.site_addr;
-    let describer = Describer::from_env();
-    if describer.provider.is_none() {
-        tracing::warn!("no vision provider configured: set OPENAI_API_KEY or OPENAI_BASE_URL to describe images");
+    let describer = match Describer::from_env() {
+        Ok(describer) => describer,
+        Err(err) => {
+            tracing::error!(error = %err, "the provider configuration is wrong; fix it and start again");
+            return ExitCode::FAILURE;
+        }
+    };
+    if describer.providers.is_empty() {
+        tracing::warn!(
+            "no vision provider configured: set OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY, \
+             AZURE_OPENAI_ENDPOINT or OPENAI_BASE_URL (or PICSCRIBE_CONFIG) to describe images"
+        );
     }
     let app = server::router(options, describer);
 

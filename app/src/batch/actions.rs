@@ -187,12 +187,15 @@ pub fn restore(batch: Batch) {
     });
 }
 
-/// Whether "Describe all" should send this row.
+/// Whether "Describe all" should send this row: not when its description is current, and
+/// not when the model already declined this exact call (Retry on the row still can).
 fn needs_description(row: &Row, settings: &Settings) -> bool {
     let Some(hash) = row.hash.get_untracked() else { return false };
+    let key = settings.key_for(&hash);
     row.problem.get_untracked().is_none()
         && !row.phase.get_untracked().in_flight()
-        && row.described.get_untracked().map(|d| d.key) != Some(settings.key_for(&hash))
+        && row.described.get_untracked().map(|d| d.key).as_ref() != Some(&key)
+        && row.refused_key.get_untracked().as_ref() != Some(&key)
 }
 
 /// Sends every row without a current description, a few at a time.
@@ -236,6 +239,9 @@ pub fn describe_all(batch: Batch) {
                     return;
                 }
                 batch.run_finished.update(|n| *n += 1);
+                if let Outcome::Refused = outcome {
+                    batch.run_failed.update(|n| *n += 1);
+                }
                 if let Outcome::Failed { stop_batch } = outcome {
                     batch.run_failed.update(|n| *n += 1);
                     if stop_batch {
@@ -255,7 +261,7 @@ pub fn describe_all(batch: Batch) {
                 batch.announce(if failed == 0 {
                     format!("Described {finished} images.")
                 } else {
-                    format!("Finished {finished} images; {failed} failed — see the rows marked error.")
+                    format!("Finished {finished} images; {failed} failed or declined — see the rows marked error or refused.")
                 });
             }
         });
@@ -295,6 +301,7 @@ pub fn describe_one(batch: Batch, row: Row) {
 enum Outcome {
     Done,
     Failed { stop_batch: bool },
+    Refused,
     Cancelled,
 }
 
@@ -311,7 +318,7 @@ async fn describe_row(batch: Batch, row: &Row, settings: &Settings, run: u64) ->
         row.phase.set(Phase::Failed);
         Outcome::Failed { stop_batch }
     };
-    let image = match browser::upload_for(row.id, settings.detail).await {
+    let image = match browser::upload_for(row.id, settings.resize, settings.detail).await {
         Ok(image) => image,
         Err(message) => return fail(message, false),
     };
@@ -321,6 +328,7 @@ async fn describe_row(batch: Batch, row: &Row, settings: &Settings, run: u64) ->
     let input = DescribeInput {
         image,
         prompt: settings.prompt.clone(),
+        provider: settings.provider.clone(),
         model: settings.model.clone(),
         detail: settings.detail,
     };
@@ -333,6 +341,7 @@ async fn describe_row(batch: Batch, row: &Row, settings: &Settings, run: u64) ->
     let mut tokens = None;
     let mut finished = false;
     let mut failure = None;
+    let mut refusal = None;
     'read: while let Some(chunk) = stream.next().await {
         if cancelled() {
             return Outcome::Cancelled;
@@ -367,6 +376,10 @@ async fn describe_row(batch: Batch, row: &Row, settings: &Settings, run: u64) ->
                     failure = Some((message, stop_batch));
                     break 'read;
                 }
+                StreamEvent::Refused { message } => {
+                    refusal = Some(message);
+                    break 'read;
+                }
             }
         }
     }
@@ -375,6 +388,14 @@ async fn describe_row(batch: Batch, row: &Row, settings: &Settings, run: u64) ->
     }
     if let Some((message, stop_batch)) = failure {
         return fail(message, stop_batch);
+    }
+    if let Some(message) = refusal {
+        row.draft.set(None);
+        row.note.set(None);
+        row.error.set(Some(message));
+        row.refused_key.set(Some(settings.key_for(&hash)));
+        row.phase.set(Phase::Refused);
+        return Outcome::Refused;
     }
     if !finished {
         return fail(
@@ -387,9 +408,11 @@ async fn describe_row(batch: Batch, row: &Row, settings: &Settings, run: u64) ->
     row.described.set(Some(Described {
         key: settings.key_for(&hash),
         prompt: settings.prompt.trim().to_string(),
+        provider: settings.provider.clone(),
         model: settings.model.trim().to_string(),
         tokens,
     }));
+    row.refused_key.set(None);
     row.draft.set(None);
     row.note.set(None);
     row.phase.set(Phase::Idle);
@@ -418,6 +441,7 @@ pub fn export_csv(batch: Batch) {
                     filename: row.name.to_string(),
                     description: row.description.get_untracked(),
                     prompt: described.as_ref().map(|d| d.prompt.clone()).unwrap_or_default(),
+                    provider: described.as_ref().map(|d| d.provider.clone()).unwrap_or_default(),
                     model: described.as_ref().map(|d| d.model.clone()).unwrap_or_default(),
                     tokens: described.and_then(|d| d.tokens),
                 }

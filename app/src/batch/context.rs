@@ -3,19 +3,22 @@
 use leptos::prelude::*;
 
 use super::row::Row;
-use crate::describe::{cache_key, Detail, DEFAULT_PROMPT};
+use crate::describe::{cache_key, Detail, ProviderInfo, ResizeRule, DEFAULT_PROMPT};
 
 /// What the next description is asked with.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Settings {
     pub prompt: String,
+    pub provider: String,
     pub model: String,
     pub detail: Detail,
+    /// How the chosen provider wants images cut.
+    pub resize: ResizeRule,
 }
 
 impl Settings {
     pub fn key_for(&self, hash: &str) -> String {
-        cache_key(hash, &self.prompt, &self.model, self.detail)
+        cache_key(hash, &self.prompt, &self.provider, &self.model, self.detail)
     }
 }
 
@@ -23,6 +26,10 @@ impl Settings {
 pub struct Batch {
     pub rows: RwSignal<Vec<Row>>,
     pub prompt: RwSignal<String>,
+    /// What the server offers; empty until it answers.
+    pub providers: RwSignal<ProviderInfo>,
+    /// The chosen provider's id.
+    pub provider: RwSignal<String>,
     pub model: RwSignal<String>,
     pub detail: RwSignal<Detail>,
     pub parallel: RwSignal<u32>,
@@ -43,16 +50,20 @@ pub struct Batch {
 
 impl Batch {
     pub fn settings(&self) -> Settings {
+        let provider = self.provider.get_untracked();
+        let resize = self.providers.with_untracked(|info| info.choose(&provider).map(|p| p.resize));
         Settings {
             prompt: self.prompt.get_untracked(),
+            provider,
             model: self.model.get_untracked(),
             detail: self.detail.get_untracked(),
+            resize: resize.unwrap_or(ResizeRule::OpenAiTiles),
         }
     }
 
     /// The key a row's description must carry to count as current, tracking the settings.
     pub fn current_key(&self, hash: &str) -> String {
-        cache_key(hash, &self.prompt.read(), &self.model.read(), self.detail.get())
+        cache_key(hash, &self.prompt.read(), &self.provider.read(), &self.model.read(), self.detail.get())
     }
 
     pub fn next_id(&self) -> u64 {
@@ -73,6 +84,8 @@ pub fn provide_batch_context() -> Batch {
     let batch = Batch {
         rows: RwSignal::new(Vec::new()),
         prompt: RwSignal::new(DEFAULT_PROMPT.to_string()),
+        providers: RwSignal::new(ProviderInfo::default()),
+        provider: RwSignal::new(String::new()),
         model: RwSignal::new(String::new()),
         detail: RwSignal::new(Detail::Auto),
         parallel: RwSignal::new(4),

@@ -16,6 +16,8 @@ pub enum Phase {
     Sending,
     Writing,
     Failed,
+    /// The model or the provider's filter declined; nothing was saved.
+    Refused,
 }
 
 impl Phase {
@@ -29,6 +31,9 @@ impl Phase {
 pub struct Described {
     pub key: String,
     pub prompt: String,
+    /// The provider id; empty in descriptions saved before there was a choice.
+    #[serde(default)]
+    pub provider: String,
     pub model: String,
     pub tokens: Option<u32>,
 }
@@ -37,6 +42,7 @@ pub struct Described {
 pub fn status_label(phase: Phase, has_problem: bool, described: bool, stale: bool) -> &'static str {
     match (has_problem, phase) {
         (true, _) | (false, Phase::Failed) => "error",
+        (false, Phase::Refused) => "refused",
         (false, Phase::Reading) => "reading",
         (false, Phase::Queued) => "queued",
         (false, Phase::Sending) => "sending",
@@ -69,6 +75,8 @@ pub struct Row {
     pub error: RwSignal<Option<String>>,
     /// A passing note, e.g. that the provider asked us to wait.
     pub note: RwSignal<Option<String>>,
+    /// The cache key of a call the model declined, so "Describe all" does not pay for it again.
+    pub refused_key: RwSignal<Option<String>>,
 }
 
 impl Row {
@@ -88,6 +96,7 @@ impl Row {
             described: RwSignal::new(None),
             error: RwSignal::new(None),
             note: RwSignal::new(None),
+            refused_key: RwSignal::new(None),
         }
     }
 }
@@ -107,6 +116,8 @@ mod tests {
             (Phase::Sending, false, false, false, "sending"),
             (Phase::Writing, false, false, false, "writing"),
             (Phase::Failed, false, true, false, "error"),
+            (Phase::Refused, false, false, false, "refused"),
+            (Phase::Refused, false, true, true, "refused"),
             (Phase::Idle, true, false, false, "error"),
         ];
         for (phase, problem, described, stale, want) in cases {

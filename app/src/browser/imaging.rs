@@ -7,12 +7,12 @@ use js_sys::Uint8Array;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-use crate::describe::Detail;
+use crate::describe::{Detail, ResizeRule};
 use crate::images::{sniff, upload_size};
 
 const JPEG_QUALITY: f64 = 0.85;
 
-pub async fn prepare_upload(blob: &web_sys::Blob, detail: Detail) -> Result<String, String> {
+pub async fn prepare_upload(blob: &web_sys::Blob, rule: ResizeRule, detail: Detail) -> Result<String, String> {
     let undecodable = |_| "The browser cannot decode this image, so it was not sent.".to_string();
     let window = web_sys::window().ok_or("No window.")?;
     let options = web_sys::ImageBitmapOptions::new();
@@ -23,7 +23,7 @@ pub async fn prepare_upload(blob: &web_sys::Blob, detail: Detail) -> Result<Stri
     .await
     .map_err(undecodable)?
     .unchecked_into();
-    let result = encode(&window, &bitmap, blob, detail).await;
+    let result = encode(&window, &bitmap, blob, rule, detail).await;
     bitmap.close();
     result.map_err(|_| "The browser could not shrink this image for sending.".to_string())
 }
@@ -32,9 +32,10 @@ async fn encode(
     window: &web_sys::Window,
     full: &web_sys::ImageBitmap,
     original: &web_sys::Blob,
+    rule: ResizeRule,
     detail: Detail,
 ) -> Result<String, JsValue> {
-    let (width, height) = upload_size(full.width(), full.height(), detail);
+    let (width, height) = upload_size(full.width(), full.height(), rule, detail);
     let options = web_sys::ImageBitmapOptions::new();
     options.set_resize_width(width);
     options.set_resize_height(height);

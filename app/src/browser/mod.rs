@@ -3,12 +3,13 @@
 
 pub mod files;
 pub mod imaging;
+pub mod prefs;
 pub mod store;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use crate::describe::Detail;
+use crate::describe::{Detail, ResizeRule};
 
 /// The original file behind a row and its preview URL, which is revoked when dropped.
 struct Held {
@@ -19,8 +20,8 @@ struct Held {
 thread_local! {
     /// What each row holds of the browser; `Blob`s cannot live in reactive signals.
     static HELD: RefCell<HashMap<u64, Held>> = RefCell::new(HashMap::new());
-    /// Shrunk uploads by row and detail, so a retry or a new prompt does not re-encode.
-    static UPLOADS: RefCell<HashMap<(u64, Detail), String>> = RefCell::new(HashMap::new());
+    /// Shrunk uploads by row, provider rule and detail, so a retry or a new prompt does not re-encode.
+    static UPLOADS: RefCell<HashMap<(u64, ResizeRule, Detail), String>> = RefCell::new(HashMap::new());
 }
 
 /// Keeps a row's file and returns an object URL for its preview, made without reading it.
@@ -38,17 +39,17 @@ pub fn blob_of(id: u64) -> Option<web_sys::Blob> {
 /// Drops everything held for a row; its preview URL is revoked.
 pub fn forget(id: u64) {
     HELD.with(|h| h.borrow_mut().remove(&id));
-    UPLOADS.with(|u| u.borrow_mut().retain(|(row, _), _| *row != id));
+    UPLOADS.with(|u| u.borrow_mut().retain(|(row, _, _), _| *row != id));
 }
 
-/// The image as it will be sent: shrunk once per row and detail, then reused.
-pub async fn upload_for(id: u64, detail: Detail) -> Result<String, String> {
-    if let Some(done) = UPLOADS.with(|u| u.borrow().get(&(id, detail)).cloned()) {
+/// The image as it will be sent: shrunk once per row, provider rule and detail, then reused.
+pub async fn upload_for(id: u64, rule: ResizeRule, detail: Detail) -> Result<String, String> {
+    if let Some(done) = UPLOADS.with(|u| u.borrow().get(&(id, rule, detail)).cloned()) {
         return Ok(done);
     }
     let blob = blob_of(id).ok_or_else(|| "The image is no longer in this page; add it again.".to_string())?;
-    let prepared = imaging::prepare_upload(&blob, detail).await?;
-    UPLOADS.with(|u| u.borrow_mut().insert((id, detail), prepared.clone()));
+    let prepared = imaging::prepare_upload(&blob, rule, detail).await?;
+    UPLOADS.with(|u| u.borrow_mut().insert((id, rule, detail), prepared.clone()));
     Ok(prepared)
 }
 

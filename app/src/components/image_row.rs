@@ -49,7 +49,8 @@ pub fn ImageRow(row: Row) -> impl IntoView {
         let row = row.clone();
         move |_| actions::remove_row(batch, &row, true)
     };
-    let action_label = move || if row.phase.get() == Phase::Failed { "Retry" } else { "Regenerate" };
+    let action_label =
+        move || if matches!(row.phase.get(), Phase::Failed | Phase::Refused) { "Retry" } else { "Regenerate" };
     let name = row.name.clone();
 
     view! {

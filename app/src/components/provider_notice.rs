@@ -7,7 +7,7 @@ use crate::describe::ProviderInfo;
 #[component]
 pub fn ProviderNotice(status: Result<ProviderInfo, ServerFnError>) -> impl IntoView {
     match status {
-        Ok(ProviderInfo { configured: true, .. }) => None,
+        Ok(info) if info.configured() => None,
         Ok(_) => Some(view! {
             <section class="notice" role="region" aria-labelledby="no-provider">
                 <h2 id="no-provider">"No vision provider is configured"</h2>
@@ -17,6 +17,12 @@ pub fn ProviderNotice(status: Result<ProviderInfo, ServerFnError>) -> impl IntoV
                 </p>
                 <ul>
                     <li>"OpenAI: " <code>"OPENAI_API_KEY=sk-…"</code></li>
+                    <li>"Anthropic: " <code>"ANTHROPIC_API_KEY=sk-ant-…"</code></li>
+                    <li>"Gemini: " <code>"GEMINI_API_KEY=…"</code></li>
+                    <li>
+                        "Azure OpenAI: "
+                        <code>"AZURE_OPENAI_ENDPOINT=https://NAME.openai.azure.com AZURE_OPENAI_API_KEY=… AZURE_OPENAI_DEPLOYMENT=…"</code>
+                    </li>
                     <li>"Ollama: " <code>"OPENAI_BASE_URL=http://localhost:11434/v1 PICSCRIBE_MODEL=llava"</code></li>
                     <li>"LM Studio: " <code>"OPENAI_BASE_URL=http://localhost:1234/v1"</code></li>
                 </ul>

@@ -1,21 +1,74 @@
-//! What to ask for: the prompt with its presets, the model, the detail, how many at once.
+//! What to ask for: the prompt with its presets, the provider and model, the detail, how
+//! many at once. The choices are remembered in this browser.
 
 use leptos::prelude::*;
 
-use crate::batch::use_batch;
+use crate::batch::{use_batch, Batch};
+use crate::browser::prefs::{self, Prefs};
 use crate::describe::{Detail, ProviderInfo, PRESETS};
+
+/// Takes in what the server offers and, once, what this browser remembered.
+fn restore(batch: Batch, info: ProviderInfo, remembered: StoredValue<Prefs>) {
+    let saved = prefs::load();
+    let provider = info.choose(saved.provider.as_deref().unwrap_or_default()).cloned();
+    batch.providers.set(info);
+    if let Some(provider) = provider {
+        let model = saved.models.get(&provider.id).cloned().unwrap_or(provider.default_model);
+        batch.provider.set(provider.id);
+        batch.model.set(model);
+    }
+    if let Some(prompt) = saved.prompt.clone().filter(|p| !p.trim().is_empty()) {
+        batch.prompt.set(prompt);
+    }
+    if let Some(detail) = saved.detail {
+        batch.detail.set(detail);
+    }
+    if let Some(parallel) = saved.parallel {
+        batch.parallel.set(parallel.clamp(1, 8));
+    }
+    remembered.set_value(saved);
+}
+
+/// Switches provider, back to the model last used with it, or its default.
+fn choose_provider(batch: Batch, id: String, remembered: StoredValue<Prefs>) {
+    let Some(provider) = batch.providers.with_untracked(|info| info.choose(&id).cloned()) else { return };
+    let model = remembered.with_value(|p| p.models.get(&provider.id).cloned()).unwrap_or(provider.default_model);
+    batch.provider.set(provider.id);
+    batch.model.set(model);
+}
 
 #[component]
 pub fn SettingsPanel(status: Resource<Result<ProviderInfo, ServerFnError>>) -> impl IntoView {
     let batch = use_batch();
-    // The server's model fills the box until the user types their own.
+    // `None` until the server has answered and the saved choices are applied.
+    let remembered: StoredValue<Prefs> = StoredValue::new(Prefs::default());
+    let restored = StoredValue::new(false);
     Effect::new(move |_| {
-        if let Some(Ok(status)) = status.get() {
-            if batch.model.get_untracked().is_empty() {
-                batch.model.set(status.default_model);
+        if let Some(Ok(info)) = status.get() {
+            if !restored.get_value() {
+                restore(batch, info, remembered);
+                restored.set_value(true);
             }
         }
     });
+    // Remember every change once the saved choices are in.
+    Effect::new(move |_| {
+        let provider = batch.provider.get();
+        let model = batch.model.get();
+        let (prompt, detail, parallel) = (batch.prompt.get(), batch.detail.get(), batch.parallel.get());
+        if !restored.get_value() || provider.is_empty() {
+            return;
+        }
+        remembered.update_value(|p| {
+            p.models.insert(provider.clone(), model);
+            p.provider = Some(provider);
+            p.prompt = Some(prompt);
+            p.detail = Some(detail);
+            p.parallel = Some(parallel);
+        });
+        remembered.with_value(prefs::save);
+    });
+
     let presets = PRESETS
         .iter()
         .map(|(label, prompt)| {
@@ -27,6 +80,27 @@ pub fn SettingsPanel(status: Resource<Result<ProviderInfo, ServerFnError>>) -> i
             }
         })
         .collect_view();
+    let provider_options = move || {
+        batch
+            .providers
+            .read()
+            .providers
+            .iter()
+            .map(|p| {
+                let id = p.id.clone();
+                let selected = move || batch.provider.read() == id;
+                view! {
+                    <option value=p.id.clone() selected=selected>
+                        {p.label.clone()}
+                    </option>
+                }
+            })
+            .collect_view()
+    };
+    let model_options = move || {
+        let provider = batch.provider.get();
+        batch.providers.with(|info| info.choose(&provider).map(|p| p.models.clone()).unwrap_or_default())
+    };
 
     view! {
         <section class="settings" aria-label="What to write">
@@ -45,14 +119,31 @@ pub fn SettingsPanel(status: Resource<Result<ProviderInfo, ServerFnError>>) -> i
             </div>
             <div class="row-of-fields">
                 <div class="field">
+                    <label for="provider">"Provider"</label>
+                    <select
+                        id="provider"
+                        disabled=move || batch.providers.read().providers.is_empty()
+                        on:change=move |ev| choose_provider(batch, event_target_value(&ev), remembered)
+                    >
+                        {provider_options}
+                    </select>
+                </div>
+                <div class="field">
                     <label for="model">"Model"</label>
                     <input
                         id="model"
                         type="text"
+                        list="model-options"
                         spellcheck="false"
+                        autocomplete="off"
                         prop:value=move || batch.model.get()
                         on:change=move |ev| batch.model.set(event_target_value(&ev).trim().to_string())
                     />
+                    <datalist id="model-options">
+                        <For each=model_options key=|m| m.clone() let:model>
+                            <option value=model></option>
+                        </For>
+                    </datalist>
                 </div>
                 <div class="field">
                     <label for="detail">"Detail"</label>

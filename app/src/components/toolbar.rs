@@ -9,7 +9,7 @@ use crate::describe::ProviderInfo;
 #[component]
 pub fn Toolbar(status: Resource<Result<ProviderInfo, ServerFnError>>) -> impl IntoView {
     let batch = use_batch();
-    let configured = move || matches!(status.get(), Some(Ok(ProviderInfo { configured: true, .. })));
+    let configured = move || status.get().is_some_and(|s| s.is_ok_and(|info| info.configured()));
     let empty = move || batch.rows.read().is_empty();
     let progress_label = move || {
         let (done, total, failed) = (batch.run_finished.get(), batch.run_total.get(), batch.run_failed.get());

@@ -14,6 +14,8 @@ pub enum StreamEvent {
     Usage { prompt_tokens: u32, completion_tokens: u32 },
     /// The description is complete.
     Done,
+    /// The model or its filter declined; a sentence for the user. Nothing is saved.
+    Refused { message: String },
     /// The description failed; a sentence for the user. Nothing streamed before it is kept.
     /// `stop_batch` says no other image can succeed either (the key or the account).
     Error {
@@ -80,6 +82,7 @@ mod tests {
             StreamEvent::Delta { text: "A red \"bike\"\nleaning".into() },
             StreamEvent::Delta { text: " on a wall — ünïcode".into() },
             StreamEvent::Usage { prompt_tokens: 120, completion_tokens: 9 },
+            StreamEvent::Refused { message: "The model declined.".into() },
             StreamEvent::Done,
         ];
         let wire: String = events.iter().map(StreamEvent::to_line).collect();

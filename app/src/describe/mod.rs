@@ -1,9 +1,13 @@
 //! Describing an image: the request the page sends, the events the server streams back,
-//! the OpenAI wire format, and (server-only) the providers that do the work.
+//! each provider's wire format, and (server-only) the providers that do the work.
 
+pub mod anthropic;
 pub mod api;
 pub mod events;
+pub mod gemini;
 pub mod openai;
+pub mod providers;
+pub mod reply;
 #[cfg(feature = "ssr")]
 pub mod server;
 
@@ -38,21 +42,19 @@ impl Detail {
     }
 }
 
+pub use providers::{ProviderChoice, ProviderInfo, ProviderKind, ResizeRule};
+
 /// What the page asks for one image.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DescribeInput {
     /// The image as already shrunk by the page, as a `data:image/...;base64,` URL.
     pub image: String,
     pub prompt: String,
+    /// A provider id from [`ProviderInfo`]; empty means the server's default.
+    #[serde(default)]
+    pub provider: String,
     pub model: String,
     pub detail: Detail,
-}
-
-/// What the server tells the page about its provider; never the key or the URL.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ProviderInfo {
-    pub configured: bool,
-    pub default_model: String,
 }
 
 pub const MAX_PROMPT_CHARS: usize = 4_000;
@@ -101,6 +103,8 @@ pub enum InputError {
     BadImage,
     #[error("The image is too large to send even after shrinking.")]
     ImageTooLarge,
+    #[error("This server has no provider called “{0}”; reload the page to see the ones it has.")]
+    UnknownProvider(String),
 }
 
 impl DescribeInput {
@@ -141,13 +145,20 @@ impl DescribeInput {
     }
 }
 
-/// The identity of one paid call: the same image content with the same prompt, model and
-/// detail is never described twice. Whitespace at the ends of the prompt does not count.
-pub fn cache_key(image_hash: &str, prompt: &str, model: &str, detail: Detail) -> String {
+/// The identity of one paid call: the same image content with the same prompt, provider,
+/// model and detail is never described twice. Whitespace at the ends does not count.
+pub fn cache_key(image_hash: &str, prompt: &str, provider: &str, model: &str, detail: Detail) -> String {
     // Lengths keep the parts from running into each other ("ab"+"c" vs "a"+"bc").
     let prompt = prompt.trim();
     let model = model.trim();
-    format!("{image_hash}|{}|{}:{model}|{}:{prompt}", detail.as_str(), model.len(), prompt.len())
+    let provider = provider.trim();
+    format!(
+        "{image_hash}|{}|{}:{provider}|{}:{model}|{}:{prompt}",
+        detail.as_str(),
+        provider.len(),
+        model.len(),
+        prompt.len()
+    )
 }
 
 #[cfg(test)]
@@ -158,6 +169,7 @@ mod tests {
         DescribeInput {
             image: image.to_string(),
             prompt: "Describe".into(),
+            provider: String::new(),
             model: "gpt-4o-mini".into(),
             detail: Detail::Auto,
         }
@@ -199,17 +211,19 @@ mod tests {
 
     #[test]
     fn cache_keys_separate_what_costs_money() {
-        let base = cache_key("h1", "Describe", "m", Detail::Auto);
-        assert_eq!(base, cache_key("h1", "  Describe\n", "m", Detail::Auto));
+        let base = cache_key("h1", "Describe", "openai", "m", Detail::Auto);
+        assert_eq!(base, cache_key("h1", "  Describe\n", "openai", "m", Detail::Auto));
         for other in [
-            cache_key("h2", "Describe", "m", Detail::Auto),
-            cache_key("h1", "Describe it", "m", Detail::Auto),
-            cache_key("h1", "Describe", "m2", Detail::Auto),
-            cache_key("h1", "Describe", "m", Detail::Low),
+            cache_key("h2", "Describe", "openai", "m", Detail::Auto),
+            cache_key("h1", "Describe it", "openai", "m", Detail::Auto),
+            cache_key("h1", "Describe", "openai", "m2", Detail::Auto),
+            cache_key("h1", "Describe", "openai", "m", Detail::Low),
+            cache_key("h1", "Describe", "ollama", "m", Detail::Auto),
         ] {
             assert_ne!(base, other);
         }
-        assert_ne!(cache_key("h", "c", "ab", Detail::Auto), cache_key("h", "bc", "a", Detail::Auto));
+        assert_ne!(cache_key("h", "c", "p", "ab", Detail::Auto), cache_key("h", "bc", "p", "a", Detail::Auto));
+        assert_ne!(cache_key("h", "c", "pa", "b", Detail::Auto), cache_key("h", "c", "p", "ab", Detail::Auto));
     }
 
     #[test]

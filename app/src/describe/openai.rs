@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::reply::{ChunkEvent, Usage};
 use super::Detail;
 
 #[derive(Debug, Serialize)]
@@ -38,8 +39,14 @@ pub struct ImageUrl<'a> {
     pub detail: Detail,
 }
 
-/// One user message holding the prompt and the image, streamed, with usage at the end.
-pub fn chat_request<'a>(model: &'a str, prompt: &'a str, image_url: &'a str, detail: Detail) -> ChatRequest<'a> {
+/// One user message holding the prompt and the image; streamed with usage at the end, or not.
+pub fn chat_request<'a>(
+    model: &'a str,
+    prompt: &'a str,
+    image_url: &'a str,
+    detail: Detail,
+    stream: bool,
+) -> ChatRequest<'a> {
     ChatRequest {
         model,
         messages: vec![Message {
@@ -49,8 +56,8 @@ pub fn chat_request<'a>(model: &'a str, prompt: &'a str, image_url: &'a str, det
                 ContentPart::ImageUrl { image_url: ImageUrl { url: image_url, detail } },
             ],
         }],
-        stream: true,
-        stream_options: Some(StreamOptions { include_usage: true }),
+        stream,
+        stream_options: stream.then_some(StreamOptions { include_usage: true }),
     }
 }
 
@@ -72,27 +79,31 @@ pub struct ChunkChoice {
     pub finish_reason: Option<String>,
 }
 
+/// A streamed piece of the message, or the whole message when not streamed.
 #[derive(Debug, Default, Deserialize)]
 pub struct ChunkDelta {
     #[serde(default)]
     pub content: Option<String>,
+    /// Set instead of `content` when the model declines.
+    #[serde(default)]
+    pub refusal: Option<String>,
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
-pub struct Usage {
+/// A whole reply, when the request did not stream.
+#[derive(Debug, Default, Deserialize)]
+pub struct Completion {
     #[serde(default)]
-    pub prompt_tokens: u32,
+    pub choices: Vec<CompletionChoice>,
     #[serde(default)]
-    pub completion_tokens: u32,
+    pub usage: Option<Usage>,
 }
 
-/// What one streamed payload means for the description.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ChunkEvent {
-    Delta(String),
-    Usage(Usage),
-    /// A choice ended (`finish_reason` set) or the stream said `[DONE]`.
-    Finished,
+#[derive(Debug, Deserialize)]
+pub struct CompletionChoice {
+    #[serde(default)]
+    pub message: Option<ChunkDelta>,
+    #[serde(default)]
+    pub finish_reason: Option<String>,
 }
 
 /// Maps one SSE `data:` payload to what it says. `[DONE]` is the end marker, not JSON.
@@ -103,17 +114,50 @@ pub fn parse_chunk(data: &str) -> Result<Vec<ChunkEvent>, serde_json::Error> {
     let chunk: ChatChunk = serde_json::from_str(data)?;
     let mut events = Vec::new();
     for choice in chunk.choices.unwrap_or_default() {
-        if let Some(text) = choice.delta.and_then(|d| d.content).filter(|t| !t.is_empty()) {
-            events.push(ChunkEvent::Delta(text));
-        }
-        if choice.finish_reason.is_some() {
-            events.push(ChunkEvent::Finished);
-        }
+        push_choice(&mut events, choice.delta, choice.finish_reason);
     }
-    if let Some(usage) = chunk.usage {
-        events.push(ChunkEvent::Usage(usage));
-    }
+    events.extend(chunk.usage.map(ChunkEvent::Usage));
     Ok(events)
+}
+
+/// Maps a reply that was not streamed to the same events a stream would have carried.
+pub fn parse_completion(body: &str) -> Result<Vec<ChunkEvent>, serde_json::Error> {
+    let completion: Completion = serde_json::from_str(body)?;
+    let mut events = Vec::new();
+    for choice in completion.choices.into_iter().take(1) {
+        push_choice(&mut events, choice.message, choice.finish_reason.or_else(|| Some("stop".into())));
+    }
+    events.extend(completion.usage.map(ChunkEvent::Usage));
+    Ok(events)
+}
+
+fn push_choice(events: &mut Vec<ChunkEvent>, delta: Option<ChunkDelta>, finish_reason: Option<String>) {
+    let delta = delta.unwrap_or_default();
+    if let Some(text) = delta.content.filter(|t| !t.is_empty()) {
+        events.push(ChunkEvent::Delta(text));
+    }
+    if let Some(refusal) = delta.refusal.filter(|t| !t.is_empty()) {
+        events.push(ChunkEvent::Refusal(refusal));
+    }
+    match finish_reason.as_deref() {
+        None => {}
+        // Azure's and OpenAI's content filter cut the reply.
+        Some("content_filter") => events.push(ChunkEvent::Filtered("content filter".into())),
+        Some(_) => events.push(ChunkEvent::Finished),
+    }
+}
+
+/// The ids in a `GET /models` answer (OpenAI, its copies, and Anthropic share the shape).
+pub fn parse_model_list(body: &str) -> Result<Vec<String>, serde_json::Error> {
+    #[derive(Deserialize)]
+    struct List {
+        data: Vec<Entry>,
+    }
+    #[derive(Deserialize)]
+    struct Entry {
+        id: String,
+    }
+    Ok(serde_json::from_str::<List>(body)?.data.into_iter().map(|e| e.id).collect())
 }
 
 /// OpenAI's error envelope: `{"error": {"message", "type", "code"}}`.
@@ -146,7 +190,7 @@ mod tests {
 
     #[test]
     fn request_has_the_wire_shape() -> Result<(), Box<dyn std::error::Error>> {
-        let request = chat_request("gpt-4o-mini", "Alt text please", "data:image/jpeg;base64,AAAA", Detail::Low);
+        let request = chat_request("gpt-4o-mini", "Alt text please", "data:image/jpeg;base64,AAAA", Detail::Low, true);
         let json = serde_json::to_value(&request)?;
         assert_eq!(
             json,
@@ -188,11 +232,47 @@ mod tests {
                 vec![ChunkEvent::Usage(Usage { prompt_tokens: 5, completion_tokens: 1 })],
             ),
             ("[DONE]", vec![ChunkEvent::Finished]),
+            // A model that declines says so in `refusal`, not `content`.
+            (
+                r#"{"choices":[{"index":0,"delta":{"refusal":"I can't help with that."},"finish_reason":null}]}"#,
+                vec![ChunkEvent::Refusal("I can't help with that.".into())],
+            ),
+            (
+                r#"{"choices":[{"index":0,"delta":{},"finish_reason":"content_filter"}]}"#,
+                vec![ChunkEvent::Filtered("content filter".into())],
+            ),
+            // Azure's first chunk carries only prompt filter results.
+            (r#"{"choices":[],"prompt_filter_results":[{"prompt_index":0,"content_filter_results":{}}]}"#, vec![]),
         ];
         for (data, want) in cases {
             assert_eq!(&parse_chunk(data)?, want, "{data}");
         }
         assert!(parse_chunk("{not json").is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn a_reply_that_did_not_stream_reads_the_same() -> Result<(), Box<dyn std::error::Error>> {
+        let body = r#"{"id":"c","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"A cat.","refusal":null},"finish_reason":"stop"}],"usage":{"prompt_tokens":9,"completion_tokens":3,"total_tokens":12}}"#;
+        assert_eq!(
+            parse_completion(body)?,
+            vec![
+                ChunkEvent::Delta("A cat.".into()),
+                ChunkEvent::Finished,
+                ChunkEvent::Usage(Usage { prompt_tokens: 9, completion_tokens: 3 })
+            ]
+        );
+        let refused = r#"{"choices":[{"index":0,"message":{"role":"assistant","content":null,"refusal":"No."},"finish_reason":"stop"}]}"#;
+        assert_eq!(parse_completion(refused)?, vec![ChunkEvent::Refusal("No.".into()), ChunkEvent::Finished]);
+        Ok(())
+    }
+
+    #[test]
+    fn model_lists_read_their_ids() -> Result<(), Box<dyn std::error::Error>> {
+        let openai = r#"{"object":"list","data":[{"id":"gpt-4o","object":"model","created":1,"owned_by":"system"}]}"#;
+        let anthropic = r#"{"data":[{"type":"model","id":"claude-sonnet-4-5","display_name":"Claude Sonnet 4.5","created_at":"2025-09-29T00:00:00Z"}],"has_more":false,"first_id":"a","last_id":"b"}"#;
+        assert_eq!(parse_model_list(openai)?, ["gpt-4o"]);
+        assert_eq!(parse_model_list(anthropic)?, ["claude-sonnet-4-5"]);
         Ok(())
     }
 

@@ -10,6 +10,6 @@ async fn main() -> std::io::Result<()> {
     let port = std::env::args().nth(1).and_then(|p| p.parse().ok()).unwrap_or(3999);
     let stub = Stub::new(std::env::var("STUB_API_KEY").ok().filter(|k| !k.is_empty()));
     let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))).await?;
-    println!("stub provider listening on http://127.0.0.1:{port}/v1");
+    println!("stub provider listening on http://127.0.0.1:{port} (OpenAI at /v1, Azure at /openai, Anthropic at /v1/messages, Gemini at /v1beta)");
     axum::serve(listener, stub.router()).await
 }

@@ -1,24 +1,32 @@
-//! Server-only half of describing: configuration from the environment, the providers,
-//! and the retrying pipeline that turns one provider call into a stream of [`StreamEvent`]s.
+//! Server-only half of describing: configuration, the providers, and the retrying
+//! pipeline that turns one provider call into a stream of [`StreamEvent`]s.
 
+pub mod anthropic;
+pub mod config;
+pub mod gemini;
+pub mod http;
 pub mod openai_compat;
 pub mod provider;
 pub mod retry;
 
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use futures::channel::mpsc;
 use futures::{SinkExt, Stream, StreamExt};
 
+use self::anthropic::Anthropic;
+use self::config::{ConfigError, ProviderSettings};
+use self::gemini::Gemini;
 use self::openai_compat::OpenAiCompatible;
-pub use self::provider::{ProviderError, VisionProvider, VisionRequest};
+pub use self::provider::{Naming, ProviderError, VisionProvider, VisionRequest};
 use self::retry::RetryPolicy;
 use crate::describe::events::StreamEvent;
-use crate::describe::openai::ChunkEvent;
+use crate::describe::providers::describing_models;
+use crate::describe::reply::{filtered_message, looks_like_refusal, refusal_message, ChunkEvent};
+use crate::describe::{ProviderChoice, ProviderInfo, ProviderKind};
 
 pub const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
-pub const DEFAULT_MODEL: &str = "gpt-4o-mini";
 
 /// How long to wait at each stage of one call.
 #[derive(Clone, Copy, Debug)]
@@ -43,69 +51,188 @@ impl Default for Timeouts {
     }
 }
 
-/// The provider and the rules for calling it. Cheap to clone.
+/// A provider's model list is asked for at most this often.
+const MODEL_LIST_TTL: Duration = Duration::from_secs(600);
+/// A slow model list must not hold up the page.
+const MODEL_LIST_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// One configured provider, ready to call.
+#[derive(Clone)]
+pub struct ProviderEntry {
+    pub id: String,
+    pub kind: ProviderKind,
+    pub naming: Naming,
+    /// Configured models, offered whether or not the provider lists its own.
+    pub models: Vec<String>,
+    pub default_model: String,
+    pub list_models: bool,
+    pub provider: Arc<dyn VisionProvider>,
+    listed: Arc<Mutex<Option<(Instant, Vec<String>)>>>,
+}
+
+impl ProviderEntry {
+    pub fn new(id: &str, kind: ProviderKind, naming: Naming, default_model: &str, provider: Arc<dyn VisionProvider>) -> Self {
+        ProviderEntry {
+            id: id.into(),
+            kind,
+            naming,
+            models: Vec::new(),
+            default_model: default_model.into(),
+            list_models: true,
+            provider,
+            listed: Arc::default(),
+        }
+    }
+
+    /// Builds the client for configured settings.
+    pub fn build(settings: &ProviderSettings, timeouts: Timeouts) -> Result<ProviderEntry, reqwest::Error> {
+        let key = settings.api_key.clone().filter(|k| !k.is_empty());
+        let base = settings.base_url.as_deref();
+        let connect = timeouts.connect;
+        let provider: Arc<dyn VisionProvider> = match settings.kind {
+            ProviderKind::Openai => Arc::new(
+                OpenAiCompatible::new(base.unwrap_or(DEFAULT_BASE_URL), key, connect)?.streaming(settings.stream),
+            ),
+            ProviderKind::Azure => Arc::new(
+                OpenAiCompatible::azure(base.unwrap_or_default(), key, settings.api_version.as_deref(), connect)?
+                    .streaming(settings.stream),
+            ),
+            ProviderKind::Anthropic => Arc::new(
+                Anthropic::new(base.unwrap_or(anthropic::DEFAULT_BASE_URL), key.unwrap_or_default(), connect)?
+                    .streaming(settings.stream),
+            ),
+            ProviderKind::Gemini => Arc::new(
+                Gemini::new(base.unwrap_or(gemini::DEFAULT_BASE_URL), key.unwrap_or_default(), connect)?
+                    .streaming(settings.stream),
+            ),
+        };
+        let naming = Naming {
+            label: settings.label(),
+            key_setting: settings.key_setting.clone(),
+            url_setting: settings.url_setting.clone(),
+        };
+        let mut entry = ProviderEntry::new(&settings.id, settings.kind, naming, &settings.default_model(), provider);
+        entry.models = settings.models.clone();
+        entry.list_models = settings.list_models;
+        Ok(entry)
+    }
+
+    /// What the page's picker offers: the provider's own list (asked for at most every ten
+    /// minutes, given three seconds) after the configured models and the default.
+    async fn choice(&self) -> ProviderChoice {
+        let mut models = vec![self.default_model.clone()];
+        models.extend(self.models.iter().cloned());
+        if self.list_models {
+            models.extend(self.listed_models().await);
+        }
+        ProviderChoice {
+            id: self.id.clone(),
+            label: self.naming.label.clone(),
+            kind: self.kind,
+            models: describing_models(models),
+            default_model: self.default_model.clone(),
+            resize: self.kind.resize_rule(),
+        }
+    }
+
+    async fn listed_models(&self) -> Vec<String> {
+        let cached = self.listed.lock().ok().and_then(|c| c.clone());
+        if let Some((at, models)) = cached.filter(|(at, _)| at.elapsed() < MODEL_LIST_TTL) {
+            let _ = at;
+            return models;
+        }
+        let models = match tokio::time::timeout(MODEL_LIST_TIMEOUT, self.provider.list_models()).await {
+            Ok(Ok(models)) => models,
+            Ok(Err(error)) => {
+                tracing::warn!(provider = %self.id, %error, "could not list models");
+                Vec::new()
+            }
+            Err(_) => {
+                tracing::warn!(provider = %self.id, "the model list took too long");
+                Vec::new()
+            }
+        };
+        if let Ok(mut cache) = self.listed.lock() {
+            *cache = Some((Instant::now(), models.clone()));
+        }
+        models
+    }
+}
+
+/// The providers and the rules for calling them. Cheap to clone.
 #[derive(Clone)]
 pub struct Describer {
-    pub provider: Option<Arc<dyn VisionProvider>>,
-    pub default_model: String,
+    /// The default first.
+    pub providers: Vec<ProviderEntry>,
     pub timeouts: Timeouts,
     pub retry: RetryPolicy,
 }
 
 impl Describer {
-    /// Reads the provider settings once, at start-up. With neither `OPENAI_API_KEY` nor
-    /// `OPENAI_BASE_URL` set there is no provider, and the page says how to add one.
-    pub fn from_env() -> Describer {
+    /// Reads the configuration once, at start-up: `PICSCRIBE_CONFIG` names a
+    /// `picscribe.toml`; the provider variables (`OPENAI_*`, `AZURE_OPENAI_*`,
+    /// `ANTHROPIC_*`, `GEMINI_*`) add their providers. With none there is no provider, and
+    /// the page says how to add one.
+    pub fn from_env() -> Result<Describer, ConfigError> {
         let var = |name: &str| std::env::var(name).ok().map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
-        let key = var("OPENAI_API_KEY");
-        let base_url = var("OPENAI_BASE_URL");
         let timeouts = Timeouts {
             connect: secs_var("PICSCRIBE_CONNECT_TIMEOUT_SECS").unwrap_or(Timeouts::default().connect),
             first_byte: secs_var("PICSCRIBE_FIRST_BYTE_TIMEOUT_SECS").unwrap_or(Timeouts::default().first_byte),
             idle: secs_var("PICSCRIBE_IDLE_TIMEOUT_SECS").unwrap_or(Timeouts::default().idle),
             total: secs_var("PICSCRIBE_REQUEST_TIMEOUT_SECS").unwrap_or(Timeouts::default().total),
         };
-        let provider = match (&key, &base_url) {
-            (None, None) => None,
-            _ => {
-                let base = base_url.as_deref().unwrap_or(DEFAULT_BASE_URL);
-                match OpenAiCompatible::new(base, key, timeouts.connect) {
-                    Ok(provider) => {
-                        tracing::info!(endpoint = base, "vision provider configured");
-                        Some(Arc::new(provider) as Arc<dyn VisionProvider>)
-                    }
-                    Err(err) => {
-                        tracing::error!(error = %err, "could not set up the HTTP client; running without a provider");
-                        None
-                    }
-                }
+        let file = match var("PICSCRIBE_CONFIG") {
+            Some(path) => {
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|err| ConfigError::Read { path: path.clone(), reason: err.to_string() })?;
+                Some((path, text))
             }
+            None => None,
         };
-        Describer {
-            provider,
-            default_model: var("PICSCRIBE_MODEL").unwrap_or_else(|| DEFAULT_MODEL.to_string()),
-            timeouts,
-            retry: RetryPolicy::default(),
+        let settings = config::load(&var, file.as_ref().map(|(path, text)| (path.as_str(), text.as_str())))?;
+        let mut providers = Vec::new();
+        for settings in &settings {
+            match ProviderEntry::build(settings, timeouts) {
+                Ok(entry) => {
+                    tracing::info!(provider = %entry.id, kind = ?entry.kind, "vision provider configured");
+                    providers.push(entry);
+                }
+                Err(err) => tracing::error!(provider = %settings.id, error = %err, "could not set up the HTTP client"),
+            }
         }
+        Ok(Describer { providers, timeouts, retry: RetryPolicy::default() })
+    }
+
+    /// The provider with this id; an empty id means the default.
+    pub fn provider(&self, id: &str) -> Option<&ProviderEntry> {
+        if id.is_empty() {
+            self.providers.first()
+        } else {
+            self.providers.iter().find(|p| p.id == id)
+        }
+    }
+
+    /// What the page may know: names, models and resize rules, never keys or addresses.
+    pub async fn info(&self) -> ProviderInfo {
+        let choices = futures::future::join_all(self.providers.iter().map(ProviderEntry::choice)).await;
+        ProviderInfo { providers: choices }
     }
 
     /// Runs one description in its own task and streams what happens. The task ends
     /// early if the page goes away (the receiver is dropped).
-    pub fn describe(
-        &self,
-        provider: Arc<dyn VisionProvider>,
-        request: VisionRequest,
-    ) -> impl Stream<Item = StreamEvent> {
+    pub fn describe(&self, entry: &ProviderEntry, request: VisionRequest) -> impl Stream<Item = StreamEvent> {
         let (tx, rx) = mpsc::channel(64);
         let timeouts = self.timeouts;
         let retry = self.retry;
+        let provider = Arc::clone(&entry.provider);
+        let naming = entry.naming.clone();
         tokio::spawn(async move {
             let total = timeouts.total;
             let mut out = tx.clone();
-            let run = run(provider, request, timeouts, retry, tx);
+            let run = run(provider, request, timeouts, retry, &naming, tx);
             if tokio::time::timeout(total, run).await.is_err() {
                 tracing::warn!("description took longer than the request timeout");
-                let _ = out.send(error_event(&ProviderError::Timeout, 1)).await;
+                let _ = out.send(error_event(&ProviderError::Timeout, 1, &naming)).await;
             }
         });
         rx
@@ -116,8 +243,8 @@ fn secs_var(name: &str) -> Option<Duration> {
     std::env::var(name).ok()?.trim().parse::<f64>().ok().filter(|s| *s > 0.0).map(Duration::from_secs_f64)
 }
 
-fn error_event(error: &ProviderError, attempts: u32) -> StreamEvent {
-    StreamEvent::Error { message: error.user_message(attempts), stop_batch: error.stops_batch() }
+fn error_event(error: &ProviderError, attempts: u32, naming: &Naming) -> StreamEvent {
+    StreamEvent::Error { message: error.user_message(attempts, naming), stop_batch: error.stops_batch() }
 }
 
 async fn run(
@@ -125,6 +252,7 @@ async fn run(
     request: VisionRequest,
     timeouts: Timeouts,
     retry: RetryPolicy,
+    naming: &Naming,
     mut tx: mpsc::Sender<StreamEvent>,
 ) {
     let mut attempt = 1;
@@ -150,28 +278,43 @@ async fn run(
             }
             Err(error) => {
                 tracing::warn!(%error, attempt, "description failed");
-                let _ = tx.send(error_event(&error, attempt)).await;
+                let _ = tx.send(error_event(&error, attempt, naming)).await;
                 return;
             }
         }
     };
-    relay(chunks, timeouts.idle, &mut tx).await;
+    relay(chunks, timeouts.idle, naming, &mut tx).await;
 }
 
-/// Forwards a started reply until it finishes, breaks, or goes quiet for too long.
-async fn relay(mut chunks: provider::ChunkStream, idle: Duration, tx: &mut mpsc::Sender<StreamEvent>) {
+/// Forwards a started reply until it finishes, breaks, goes quiet for too long, or turns
+/// out to be a refusal (flagged as such, never saved as a description).
+async fn relay(mut chunks: provider::ChunkStream, idle: Duration, naming: &Naming, tx: &mut mpsc::Sender<StreamEvent>) {
     let mut finished = false;
+    let mut text = String::new();
+    let mut refusal: Option<String> = None;
+    let mut filtered: Option<String> = None;
     let failure = loop {
         let event = match tokio::time::timeout(idle, chunks.next()).await {
             Err(_) => break Some(ProviderError::Stalled),
-            Ok(None) if finished => break None,
+            Ok(None) if finished || refusal.is_some() || filtered.is_some() => break None,
             Ok(None) => break Some(ProviderError::Cut),
             Ok(Some(Err(error))) => break Some(error),
             Ok(Some(Ok(ChunkEvent::Finished))) => {
                 finished = true;
                 continue;
             }
-            Ok(Some(Ok(ChunkEvent::Delta(text)))) => StreamEvent::Delta { text },
+            Ok(Some(Ok(ChunkEvent::Refusal(said)))) => {
+                refusal.get_or_insert_with(String::new).push_str(&said);
+                continue;
+            }
+            Ok(Some(Ok(ChunkEvent::Filtered(reason)))) => {
+                filtered = Some(reason);
+                continue;
+            }
+            Ok(Some(Ok(ChunkEvent::Delta(more)))) => {
+                text.push_str(&more);
+                StreamEvent::Delta { text: more }
+            }
             Ok(Some(Ok(ChunkEvent::Usage(usage)))) => {
                 StreamEvent::Usage { prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens }
             }
@@ -180,12 +323,24 @@ async fn relay(mut chunks: provider::ChunkStream, idle: Duration, tx: &mut mpsc:
             return;
         }
     };
-    let last = match failure {
-        None => StreamEvent::Done,
-        Some(error) => {
+    let last = match (failure, filtered, refusal) {
+        (Some(error), _, _) => {
             tracing::warn!(%error, "provider reply failed mid-stream");
-            error_event(&error, 1)
+            error_event(&error, 1, naming)
         }
+        (None, Some(reason), _) => {
+            tracing::info!(%reason, "the provider's filter stopped a description");
+            StreamEvent::Refused { message: filtered_message(&reason) }
+        }
+        (None, None, Some(said)) => {
+            tracing::info!("the model declined to describe an image");
+            StreamEvent::Refused { message: refusal_message(&said) }
+        }
+        (None, None, None) if looks_like_refusal(&text) => {
+            tracing::info!("the reply is only an apology; flagged as a refusal");
+            StreamEvent::Refused { message: refusal_message(&text) }
+        }
+        (None, None, None) => StreamEvent::Done,
     };
     let _ = tx.send(last).await;
 }

@@ -2,88 +2,151 @@
 //! that copy its API (Ollama, LM Studio, vLLM, llama.cpp).
 
 use std::fmt;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use eventsource_stream::Eventsource;
 use futures::future::BoxFuture;
-use futures::{stream, StreamExt};
 
+use super::http::{self, malformed};
 use super::provider::{ChunkStream, ProviderError, VisionProvider, VisionRequest};
-use super::retry::retry_after;
-use crate::describe::openai::{chat_request, is_insufficient_quota, parse_chunk};
+use crate::describe::openai::{chat_request, is_insufficient_quota, parse_chunk, parse_completion, parse_model_list};
+
+/// How the key travels.
+enum Auth {
+    /// Local servers need none.
+    None,
+    /// `Authorization: Bearer` (OpenAI and its copies).
+    Bearer(String),
+    /// Azure's `api-key` header.
+    ApiKey(String),
+}
+
+/// Where the chat endpoint is.
+enum Route {
+    /// `{base}/chat/completions`, the model in the body.
+    Plain { endpoint: String, models: String },
+    /// Azure's `{endpoint}/openai/deployments/{model}/chat/completions?api-version=…`.
+    Deployments { endpoint: String, api_version: String },
+}
 
 pub struct OpenAiCompatible {
     client: reqwest::Client,
-    endpoint: String,
-    api_key: Option<String>,
+    route: Route,
+    auth: Auth,
+    stream: bool,
 }
 
 /// The key never reaches a log through `{:?}`.
 impl fmt::Debug for OpenAiCompatible {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OpenAiCompatible")
-            .field("endpoint", &self.endpoint)
-            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
-            .finish()
+        let (endpoint, auth) = match (&self.route, &self.auth) {
+            (Route::Plain { endpoint, .. } | Route::Deployments { endpoint, .. }, Auth::None) => (endpoint, "none"),
+            (Route::Plain { endpoint, .. } | Route::Deployments { endpoint, .. }, _) => (endpoint, "<redacted>"),
+        };
+        f.debug_struct("OpenAiCompatible").field("endpoint", endpoint).field("api_key", &auth).finish()
     }
 }
 
 impl OpenAiCompatible {
+    /// OpenAI or a server copying it, at `base_url` (ending in `/v1`). No key for local servers.
     pub fn new(base_url: &str, api_key: Option<String>, connect_timeout: Duration) -> Result<Self, reqwest::Error> {
-        let client = reqwest::Client::builder().connect_timeout(connect_timeout).build()?;
+        let base = base_url.trim_end_matches('/');
         Ok(OpenAiCompatible {
-            client,
-            endpoint: format!("{}/chat/completions", base_url.trim_end_matches('/')),
-            api_key: api_key.filter(|k| !k.is_empty()),
+            client: http::client(connect_timeout)?,
+            route: Route::Plain { endpoint: format!("{base}/chat/completions"), models: format!("{base}/models") },
+            auth: api_key.filter(|k| !k.is_empty()).map_or(Auth::None, Auth::Bearer),
+            stream: true,
+        })
+    }
+
+    /// Azure OpenAI at its resource endpoint (`https://NAME.openai.azure.com`). With an
+    /// `api_version` such as `2024-10-21` the model names a deployment in the path; with
+    /// none (or `v1`) the newer `/openai/v1/` path takes the deployment as the model.
+    pub fn azure(
+        endpoint: &str,
+        api_key: Option<String>,
+        api_version: Option<&str>,
+        connect_timeout: Duration,
+    ) -> Result<Self, reqwest::Error> {
+        let endpoint = endpoint.trim_end_matches('/');
+        let endpoint = endpoint.strip_suffix("/openai/v1").or(endpoint.strip_suffix("/openai")).unwrap_or(endpoint);
+        let route = match api_version.filter(|v| !matches!(*v, "v1" | "latest" | "preview" | "")) {
+            Some(version) => Route::Deployments { endpoint: endpoint.to_string(), api_version: version.to_string() },
+            None => Route::Plain {
+                endpoint: format!("{endpoint}/openai/v1/chat/completions"),
+                models: format!("{endpoint}/openai/v1/models"),
+            },
+        };
+        Ok(OpenAiCompatible {
+            client: http::client(connect_timeout)?,
+            route,
+            auth: api_key.filter(|k| !k.is_empty()).map_or(Auth::None, Auth::ApiKey),
+            stream: true,
+        })
+    }
+
+    /// Asks for whole replies instead of streams, for servers whose streaming is broken.
+    pub fn streaming(mut self, stream: bool) -> Self {
+        self.stream = stream;
+        self
+    }
+
+    fn authorized(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &self.auth {
+            Auth::None => request,
+            Auth::Bearer(key) => request.bearer_auth(key),
+            Auth::ApiKey(key) => request.header("api-key", key),
+        }
+    }
+
+    fn chat_url(&self, model: &str) -> Result<reqwest::Url, ProviderError> {
+        let url = match &self.route {
+            Route::Plain { endpoint, .. } => reqwest::Url::parse(endpoint),
+            Route::Deployments { endpoint, api_version } => {
+                reqwest::Url::parse(&format!("{endpoint}/openai/deployments/")).map(|mut url| {
+                    if let Ok(mut path) = url.path_segments_mut() {
+                        path.pop_if_empty().push(model).push("chat").push("completions");
+                    }
+                    url.query_pairs_mut().append_pair("api-version", api_version);
+                    url
+                })
+            }
+        };
+        url.map_err(|err| {
+            tracing::error!(error = %err, "the provider address is not a URL");
+            ProviderError::Connect
         })
     }
 
     async fn send(&self, request: &VisionRequest) -> Result<ChunkStream, ProviderError> {
-        let body = chat_request(&request.model, &request.prompt, &request.image_url, request.detail);
-        let mut builder = self.client.post(&self.endpoint).json(&body);
-        if let Some(key) = &self.api_key {
-            builder = builder.bearer_auth(key);
-        }
-        let response = builder.send().await.map_err(|err| {
-            // reqwest's error names the URL, never the headers; the key stays out of logs.
-            let timed_out = err.is_timeout();
-            tracing::warn!(error = %err.without_url(), "provider request failed");
-            if timed_out {
-                ProviderError::Timeout
-            } else {
-                ProviderError::Connect
+        let body = chat_request(&request.model, &request.prompt, &request.image_url, request.detail, self.stream);
+        let url = self.chat_url(&request.model)?;
+        let response = http::send(self.authorized(self.client.post(url).json(&body)), error_for_status).await?;
+        http::read_reply(
+            response,
+            |_, data| parse_chunk(data).map_err(malformed),
+            |body| parse_completion(body).map_err(malformed),
+        )
+        .await
+    }
+
+    async fn models(&self) -> Result<Vec<String>, ProviderError> {
+        match &self.route {
+            Route::Plain { models, .. } => {
+                http::model_list(self.authorized(self.client.get(models)), error_for_status, parse_model_list).await
             }
-        })?;
-        let status = response.status();
-        if !status.is_success() {
-            let wait = retry_after(response.headers(), SystemTime::now());
-            let body = response.text().await.unwrap_or_default();
-            tracing::warn!(status = status.as_u16(), body = %truncate(&body, 300), "provider answered with an error");
-            return Err(error_for_status(status.as_u16(), wait, &body));
+            // Deployments are named by whoever set them up; Azure cannot list them with this key.
+            Route::Deployments { .. } => Ok(Vec::new()),
         }
-        let chunks = response.bytes_stream().eventsource().flat_map(|event| {
-            let items = match event {
-                Ok(event) => match parse_chunk(&event.data) {
-                    Ok(events) => events.into_iter().map(Ok).collect(),
-                    Err(err) => {
-                        tracing::warn!(error = %err, "provider sent a chunk that is not chat-completions JSON");
-                        vec![Err(ProviderError::Malformed)]
-                    }
-                },
-                Err(err) => {
-                    tracing::warn!(error = %err, "provider stream broke");
-                    vec![Err(ProviderError::Cut)]
-                }
-            };
-            stream::iter(items)
-        });
-        Ok(chunks.boxed())
     }
 }
 
 impl VisionProvider for OpenAiCompatible {
     fn start<'a>(&'a self, request: &'a VisionRequest) -> BoxFuture<'a, Result<ChunkStream, ProviderError>> {
         Box::pin(self.send(request))
+    }
+
+    fn list_models(&self) -> BoxFuture<'_, Result<Vec<String>, ProviderError>> {
+        Box::pin(self.models())
     }
 }
 
@@ -95,13 +158,6 @@ pub fn error_for_status(status: u16, retry_after: Option<Duration>, body: &str) 
         429 => ProviderError::RateLimited { retry_after },
         408 | 409 | 500..=599 => ProviderError::Unavailable { status, retry_after },
         _ => ProviderError::Rejected { status },
-    }
-}
-
-fn truncate(text: &str, max: usize) -> &str {
-    match text.char_indices().nth(max) {
-        Some((end, _)) => &text[..end],
-        None => text,
     }
 }
 
@@ -137,6 +193,33 @@ mod tests {
         let shown = format!("{provider:?}");
         assert!(!shown.contains("sk-secret-123"), "{shown}");
         assert!(shown.contains("http://localhost:1/v1/chat/completions"));
+        Ok(())
+    }
+
+    #[test]
+    fn azure_routes() -> Result<(), Box<dyn std::error::Error>> {
+        let timeout = Duration::from_secs(1);
+        let cases = [
+            (
+                "https://res.openai.azure.com/",
+                Some("2024-10-21"),
+                "https://res.openai.azure.com/openai/deployments/my%2Fvision/chat/completions?api-version=2024-10-21",
+            ),
+            (
+                "https://res.openai.azure.com",
+                None,
+                "https://res.openai.azure.com/openai/v1/chat/completions",
+            ),
+            (
+                "https://res.openai.azure.com/openai/v1/",
+                Some("v1"),
+                "https://res.openai.azure.com/openai/v1/chat/completions",
+            ),
+        ];
+        for (endpoint, version, want) in cases {
+            let provider = OpenAiCompatible::azure(endpoint, Some("k".into()), version, timeout)?;
+            assert_eq!(provider.chat_url("my/vision").map(|u| u.to_string()), Ok(want.to_string()), "{endpoint}");
+        }
         Ok(())
     }
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 
-use crate::describe::openai::ChunkEvent;
+use crate::describe::reply::ChunkEvent;
 use crate::describe::Detail;
 
 /// One image to describe, already validated.
@@ -14,16 +14,44 @@ use crate::describe::Detail;
 pub struct VisionRequest {
     pub model: String,
     pub prompt: String,
+    /// A `data:image/…;base64,…` URL.
     pub image_url: String,
     pub detail: Detail,
+}
+
+impl VisionRequest {
+    /// The media type and the base64 payload, for providers that take them apart.
+    pub fn image_parts(&self) -> (&str, &str) {
+        self.image_url
+            .strip_prefix("data:")
+            .and_then(|rest| rest.split_once(";base64,"))
+            .unwrap_or(("image/jpeg", ""))
+    }
 }
 
 pub type ChunkStream = BoxStream<'static, Result<ChunkEvent, ProviderError>>;
 
 pub trait VisionProvider: Send + Sync {
-    /// Sends the request and returns the reply as it streams. An error before the stream
-    /// starts may be retried; an error inside it ends the description.
+    /// Sends the request and returns the reply as it streams (a reply that did not stream
+    /// arrives as one piece). An error before the reply starts may be retried; an error
+    /// inside it ends the description.
     fn start<'a>(&'a self, request: &'a VisionRequest) -> BoxFuture<'a, Result<ChunkStream, ProviderError>>;
+
+    /// The provider's own list of models, where it has one.
+    fn list_models(&self) -> BoxFuture<'_, Result<Vec<String>, ProviderError>> {
+        Box::pin(async { Ok(Vec::new()) })
+    }
+}
+
+/// How sentences name a provider and the settings a user would check.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Naming {
+    /// "OpenAI", "Anthropic", "Ollama", or a name from `picscribe.toml`.
+    pub label: String,
+    /// Where the key comes from: `OPENAI_API_KEY`, or `api_key_env` in `picscribe.toml`.
+    pub key_setting: String,
+    /// Where the address comes from: `OPENAI_BASE_URL`, …
+    pub url_setting: String,
 }
 
 /// Everything that can go wrong with a provider. `Display` is for logs; users get
@@ -89,37 +117,38 @@ impl ProviderError {
     }
 
     /// The sentence the row shows. `attempts` counts every try, the first included.
-    pub fn user_message(&self, attempts: u32) -> String {
+    pub fn user_message(&self, attempts: u32, naming: &Naming) -> String {
         let tries = if attempts > 1 { format!(" after {attempts} attempts") } else { String::new() };
+        let Naming { label, key_setting, url_setting } = naming;
         match self {
             ProviderError::Unauthorized { .. } => {
-                "The server's API key was rejected by the provider. Ask whoever runs picscribe to check OPENAI_API_KEY.".into()
+                format!("{label} rejected the server's API key. Ask whoever runs picscribe to check {key_setting}.")
             }
             ProviderError::RateLimited { .. } => {
-                format!("Rate limited — try again in a minute. The provider kept refusing{tries}.")
+                format!("Rate limited — try again in a minute. {label} kept refusing{tries}.")
             }
-            ProviderError::QuotaExceeded => {
-                "The provider account has no credit left (insufficient quota). Add credit or use another key, then retry.".into()
-            }
+            ProviderError::QuotaExceeded => format!(
+                "The {label} account is out of credit or quota. Add credit, wait for the quota to reset or use another key, then retry."
+            ),
             ProviderError::Unavailable { status, .. } => {
-                format!("The provider is having trouble (HTTP {status}){tries} — try again later.")
+                format!("{label} is having trouble (HTTP {status}){tries} — try again later.")
             }
             ProviderError::Rejected { status: 404 } => {
-                "The provider does not know this model (HTTP 404). Check the model name.".into()
+                format!("{label} does not know this model (HTTP 404). Check the model name.")
             }
             ProviderError::Rejected { status } => format!(
-                "The provider rejected the request (HTTP {status}). The model may not accept images, or this image."
+                "{label} rejected the request (HTTP {status}). The model may not accept images, or this image."
             ),
-            ProviderError::Connect => format!(
-                "Could not reach the provider{tries}. Check that it is running and that OPENAI_BASE_URL is right."
-            ),
-            ProviderError::Timeout => format!("The provider did not answer in time{tries} — try again later."),
-            ProviderError::Stalled => {
-                "The provider stopped sending partway through; nothing was saved. Retry this image.".into()
+            ProviderError::Connect => {
+                format!("Could not reach {label}{tries}. Check that it is running and that {url_setting} is right.")
             }
-            ProviderError::Cut => "The provider's reply was cut off; nothing was saved. Retry this image.".into(),
+            ProviderError::Timeout => format!("{label} did not answer in time{tries} — try again later."),
+            ProviderError::Stalled => {
+                format!("{label} stopped sending partway through; nothing was saved. Retry this image.")
+            }
+            ProviderError::Cut => format!("{label}'s reply was cut off; nothing was saved. Retry this image."),
             ProviderError::Malformed => {
-                "The provider sent a reply picscribe could not understand; nothing was saved.".into()
+                format!("{label} sent a reply picscribe could not understand; nothing was saved.")
             }
         }
     }
@@ -128,6 +157,10 @@ impl ProviderError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn openai() -> Naming {
+        Naming { label: "OpenAI".into(), key_setting: "OPENAI_API_KEY".into(), url_setting: "OPENAI_BASE_URL".into() }
+    }
 
     #[test]
     fn retry_classes() {
@@ -145,13 +178,15 @@ mod tests {
         for (error, retry, stop) in cases {
             assert_eq!(error.is_retryable(), retry, "{error:?}");
             assert_eq!(error.stops_batch(), stop, "{error:?}");
-            assert!(error.user_message(1).ends_with('.'), "{error:?}");
+            assert!(error.user_message(1, &openai()).ends_with('.'), "{error:?}");
         }
     }
 
     #[test]
     fn rate_limit_sentence_says_what_to_do() {
-        let text = ProviderError::RateLimited { retry_after: None }.user_message(4);
-        assert_eq!(text, "Rate limited — try again in a minute. The provider kept refusing after 4 attempts.");
+        let text = ProviderError::RateLimited { retry_after: None }.user_message(4, &openai());
+        assert_eq!(text, "Rate limited — try again in a minute. OpenAI kept refusing after 4 attempts.");
+        let key = ProviderError::Unauthorized { status: 401 }.user_message(1, &openai());
+        assert_eq!(key, "OpenAI rejected the server's API key. Ask whoever runs picscribe to check OPENAI_API_KEY.");
     }
 }

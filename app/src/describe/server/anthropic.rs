@@ -1,0 +1,128 @@
+//! Anthropic's Messages API: `x-api-key` and `anthropic-version` headers, base64 image
+//! blocks, its event stream and its error types.
+
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+
+use super::http::{self, malformed};
+use super::provider::{ChunkStream, ProviderError, VisionProvider, VisionRequest};
+use crate::describe::anthropic::{is_out_of_credit, messages_request, parse_message, StreamReader, API_VERSION};
+use crate::describe::openai::parse_model_list;
+
+pub const DEFAULT_BASE_URL: &str = "https://api.anthropic.com";
+
+pub struct Anthropic {
+    client: reqwest::Client,
+    base_url: String,
+    api_key: String,
+    stream: bool,
+}
+
+/// The key never reaches a log through `{:?}`.
+impl fmt::Debug for Anthropic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Anthropic").field("base_url", &self.base_url).field("api_key", &"<redacted>").finish()
+    }
+}
+
+impl Anthropic {
+    pub fn new(base_url: &str, api_key: String, connect_timeout: Duration) -> Result<Self, reqwest::Error> {
+        Ok(Anthropic {
+            client: http::client(connect_timeout)?,
+            base_url: base_url.trim_end_matches('/').trim_end_matches("/v1").to_string(),
+            api_key,
+            stream: true,
+        })
+    }
+
+    pub fn streaming(mut self, stream: bool) -> Self {
+        self.stream = stream;
+        self
+    }
+
+    fn request(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        request.header("x-api-key", &self.api_key).header("anthropic-version", API_VERSION)
+    }
+
+    async fn send(&self, request: &VisionRequest) -> Result<ChunkStream, ProviderError> {
+        let (media_type, data) = request.image_parts();
+        let body = messages_request(&request.model, &request.prompt, media_type, data, self.stream);
+        let url = format!("{}/v1/messages", self.base_url);
+        let response = http::send(self.request(self.client.post(url).json(&body)), error_for_status).await?;
+        let reader = Arc::new(Mutex::new(StreamReader::default()));
+        http::read_reply(
+            response,
+            move |_, data| {
+                let mut reader = reader.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                match reader.push(data).map_err(malformed)? {
+                    Ok(events) => Ok(events),
+                    Err(broke) => {
+                        tracing::warn!(kind = %broke.kind, "Anthropic broke off its stream with an error event");
+                        Err(ProviderError::Cut)
+                    }
+                }
+            },
+            |body| parse_message(body).map_err(malformed),
+        )
+        .await
+    }
+}
+
+impl VisionProvider for Anthropic {
+    fn start<'a>(&'a self, request: &'a VisionRequest) -> BoxFuture<'a, Result<ChunkStream, ProviderError>> {
+        Box::pin(self.send(request))
+    }
+
+    fn list_models(&self) -> BoxFuture<'_, Result<Vec<String>, ProviderError>> {
+        let url = format!("{}/v1/models?limit=1000", self.base_url);
+        Box::pin(http::model_list(self.request(self.client.get(url)), error_for_status, parse_model_list))
+    }
+}
+
+/// Anthropic's statuses: 402 and a too-low credit balance are final, 529 (overloaded) is
+/// retried like any 5xx.
+pub fn error_for_status(status: u16, retry_after: Option<Duration>, body: &str) -> ProviderError {
+    match status {
+        401 | 403 => ProviderError::Unauthorized { status },
+        402 => ProviderError::QuotaExceeded,
+        400 if is_out_of_credit(body) => ProviderError::QuotaExceeded,
+        429 => ProviderError::RateLimited { retry_after },
+        408 | 409 | 500..=599 => ProviderError::Unavailable { status, retry_after },
+        _ => ProviderError::Rejected { status },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_map_to_meanings() {
+        let wait = Some(Duration::from_secs(2));
+        let credit = r#"{"type":"error","error":{"type":"invalid_request_error","message":"Your credit balance is too low to access the Anthropic API."}}"#;
+        let cases = [
+            (401, "", ProviderError::Unauthorized { status: 401 }),
+            (403, "", ProviderError::Unauthorized { status: 403 }),
+            (402, "", ProviderError::QuotaExceeded),
+            (400, credit, ProviderError::QuotaExceeded),
+            (400, "", ProviderError::Rejected { status: 400 }),
+            (429, "", ProviderError::RateLimited { retry_after: wait }),
+            (529, "", ProviderError::Unavailable { status: 529, retry_after: wait }),
+            (500, "", ProviderError::Unavailable { status: 500, retry_after: wait }),
+            (404, "", ProviderError::Rejected { status: 404 }),
+        ];
+        for (status, body, want) in cases {
+            assert_eq!(error_for_status(status, wait, body), want, "{status} {body}");
+        }
+    }
+
+    #[test]
+    fn debug_hides_the_key() -> Result<(), reqwest::Error> {
+        let provider = Anthropic::new("http://localhost:1/", "sk-ant-secret".into(), Duration::from_secs(1))?;
+        assert!(!format!("{provider:?}").contains("sk-ant-secret"));
+        Ok(())
+    }
+}

@@ -1,0 +1,359 @@
+//! Which providers the server has, read once at start-up from the environment (with the
+//! names each ecosystem already uses) and, optionally, a `picscribe.toml` naming several.
+//! Pure: the environment is passed in, so every rule is table-tested.
+
+use serde::Deserialize;
+
+use crate::describe::ProviderKind;
+
+/// One provider as configured, before any client is built.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderSettings {
+    /// The id the page sends back: lowercase letters, digits, `-` and `_`.
+    #[serde(rename = "name")]
+    pub id: String,
+    /// What the picker shows; defaults to a name for the kind and address.
+    #[serde(default)]
+    pub label: Option<String>,
+    pub kind: ProviderKind,
+    /// The API root: `…/v1` for OpenAI-compatible servers, the resource endpoint for Azure.
+    #[serde(default)]
+    pub base_url: Option<String>,
+    /// The environment variable holding the key (keeps the key out of the file).
+    #[serde(default)]
+    pub api_key_env: Option<String>,
+    /// The key itself, when it must live in the file.
+    #[serde(default)]
+    pub api_key: Option<String>,
+    /// Models (Azure: deployments) offered even when the provider cannot list its own.
+    #[serde(default)]
+    pub models: Vec<String>,
+    #[serde(default)]
+    pub default_model: Option<String>,
+    /// Azure only: `2024-10-21` and the like use the deployments path; none uses `/openai/v1/`.
+    #[serde(default)]
+    pub api_version: Option<String>,
+    /// Whether to ask for streamed replies.
+    #[serde(default = "yes")]
+    pub stream: bool,
+    /// Whether to ask the provider for its model list.
+    #[serde(default = "yes")]
+    pub list_models: bool,
+    /// Where the key and address come from, for error sentences; filled in by the loader.
+    #[serde(skip)]
+    pub key_setting: String,
+    #[serde(skip)]
+    pub url_setting: String,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The key never reaches a log through `{:?}`.
+impl std::fmt::Debug for ProviderSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProviderSettings")
+            .field("id", &self.id)
+            .field("kind", &self.kind)
+            .field("base_url", &self.base_url)
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("models", &self.models)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ProviderSettings {
+    fn new(id: &str, kind: ProviderKind) -> ProviderSettings {
+        ProviderSettings {
+            id: id.into(),
+            label: None,
+            kind,
+            base_url: None,
+            api_key_env: None,
+            api_key: None,
+            models: Vec::new(),
+            default_model: None,
+            api_version: None,
+            stream: true,
+            list_models: true,
+            key_setting: String::new(),
+            url_setting: String::new(),
+        }
+    }
+
+    /// The model used until the page picks another.
+    pub fn default_model(&self) -> String {
+        self.default_model.clone().or_else(|| self.models.first().cloned()).unwrap_or_else(|| {
+            match self.kind {
+                ProviderKind::Openai | ProviderKind::Azure => "gpt-4o-mini",
+                ProviderKind::Anthropic => "claude-sonnet-4-5",
+                ProviderKind::Gemini => "gemini-2.5-flash",
+            }
+            .into()
+        })
+    }
+
+    /// The name the picker shows: the configured label, else one guessed from the kind and
+    /// the address (without showing the address, which stays on the server).
+    pub fn label(&self) -> String {
+        if let Some(label) = &self.label {
+            return label.clone();
+        }
+        let url = self.base_url.as_deref().unwrap_or_default().to_ascii_lowercase();
+        match self.kind {
+            ProviderKind::Azure => "Azure OpenAI",
+            ProviderKind::Anthropic => "Anthropic",
+            ProviderKind::Gemini => "Gemini",
+            ProviderKind::Openai if url.is_empty() || url.contains("api.openai.com") => "OpenAI",
+            ProviderKind::Openai if url.contains(":11434") => "Ollama",
+            ProviderKind::Openai if url.contains(":1234") => "LM Studio",
+            ProviderKind::Openai if url.contains("openrouter.ai") => "OpenRouter",
+            ProviderKind::Openai => "OpenAI-compatible server",
+        }
+        .into()
+    }
+}
+
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("could not read {path}: {reason}")]
+    Read { path: String, reason: String },
+    #[error("{path} is not valid: {reason}")]
+    Invalid { path: String, reason: String },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    /// The provider the page starts with.
+    #[serde(default)]
+    default: Option<String>,
+    #[serde(default, rename = "provider")]
+    providers: Vec<ProviderSettings>,
+}
+
+/// Every configured provider, the default first: those in the file at `PICSCRIBE_CONFIG`
+/// (given as `file`, its path and text), then those from the environment whose id the
+/// file did not take. `PICSCRIBE_PROVIDER` (or the file's `default`) picks the first.
+pub fn load(
+    var: &dyn Fn(&str) -> Option<String>,
+    file: Option<(&str, &str)>,
+) -> Result<Vec<ProviderSettings>, ConfigError> {
+    let mut providers = Vec::new();
+    let mut default = var("PICSCRIBE_PROVIDER");
+    if let Some((path, text)) = file {
+        let invalid = |reason: String| ConfigError::Invalid { path: path.into(), reason };
+        let parsed: File = toml::from_str(text).map_err(|err| invalid(err.message().to_string()))?;
+        for mut provider in parsed.providers {
+            check(&provider).map_err(invalid)?;
+            if providers.iter().any(|p: &ProviderSettings| p.id == provider.id) {
+                return Err(invalid(format!("two providers are called “{}”", provider.id)));
+            }
+            let name = &provider.id;
+            provider.key_setting = match &provider.api_key_env {
+                Some(env) => {
+                    provider.api_key = var(env).or(provider.api_key.take());
+                    env.clone()
+                }
+                None => format!("api_key of “{name}” in {path}"),
+            };
+            provider.url_setting = format!("base_url of “{name}” in {path}");
+            providers.push(provider);
+        }
+        default = default.or(parsed.default);
+    }
+    for provider in from_env(var) {
+        if !providers.iter().any(|p| p.id == provider.id) {
+            providers.push(provider);
+        }
+    }
+    if let Some(position) = default.and_then(|id| providers.iter().position(|p| p.id == id)) {
+        let chosen = providers.remove(position);
+        providers.insert(0, chosen);
+    }
+    Ok(providers)
+}
+
+fn check(provider: &ProviderSettings) -> Result<(), String> {
+    let id = &provider.id;
+    if id.is_empty() || !id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_') {
+        return Err(format!("provider name “{id}” must be lowercase letters, digits, - or _"));
+    }
+    if provider.kind == ProviderKind::Azure && provider.base_url.is_none() {
+        return Err(format!("Azure provider “{id}” needs base_url (the resource endpoint)"));
+    }
+    if provider.kind == ProviderKind::Azure && provider.models.is_empty() && provider.default_model.is_none() {
+        return Err(format!("Azure provider “{id}” needs models (its deployment names)"));
+    }
+    Ok(())
+}
+
+/// The providers the environment describes, each only when its variables are set.
+pub fn from_env(var: &dyn Fn(&str) -> Option<String>) -> Vec<ProviderSettings> {
+    let stream = var("PICSCRIBE_STREAM").is_none_or(|v| !matches!(v.to_ascii_lowercase().as_str(), "0" | "false" | "no"));
+    let list = |value: Option<String>| -> Vec<String> {
+        value.map(|v| v.split(',').map(str::trim).filter(|m| !m.is_empty()).map(String::from).collect()).unwrap_or_default()
+    };
+    let mut found = Vec::new();
+    let openai_key = var("OPENAI_API_KEY");
+    let openai_url = var("OPENAI_BASE_URL");
+    if openai_key.is_some() || openai_url.is_some() {
+        let mut openai = ProviderSettings::new("openai", ProviderKind::Openai);
+        openai.base_url = openai_url;
+        openai.api_key = openai_key;
+        openai.models = list(var("PICSCRIBE_MODELS"));
+        openai.default_model = var("PICSCRIBE_MODEL");
+        openai.key_setting = "OPENAI_API_KEY".into();
+        openai.url_setting = "OPENAI_BASE_URL".into();
+        found.push(openai);
+    }
+    if let Some(endpoint) = var("AZURE_OPENAI_ENDPOINT") {
+        let mut azure = ProviderSettings::new("azure", ProviderKind::Azure);
+        azure.base_url = Some(endpoint);
+        azure.api_key = var("AZURE_OPENAI_API_KEY");
+        azure.models = list(var("AZURE_OPENAI_DEPLOYMENT"));
+        azure.api_version = var("OPENAI_API_VERSION");
+        azure.key_setting = "AZURE_OPENAI_API_KEY".into();
+        azure.url_setting = "AZURE_OPENAI_ENDPOINT".into();
+        // Deployments cannot be listed with an api-key; the v1 path lists models instead.
+        azure.list_models = false;
+        found.push(azure);
+    }
+    if let Some(key) = var("ANTHROPIC_API_KEY") {
+        let mut anthropic = ProviderSettings::new("anthropic", ProviderKind::Anthropic);
+        anthropic.api_key = Some(key);
+        anthropic.base_url = var("ANTHROPIC_BASE_URL");
+        anthropic.default_model = var("ANTHROPIC_MODEL");
+        anthropic.key_setting = "ANTHROPIC_API_KEY".into();
+        anthropic.url_setting = "ANTHROPIC_BASE_URL".into();
+        found.push(anthropic);
+    }
+    if let Some((key, key_setting)) =
+        var("GEMINI_API_KEY").map(|k| (k, "GEMINI_API_KEY")).or_else(|| var("GOOGLE_API_KEY").map(|k| (k, "GOOGLE_API_KEY")))
+    {
+        let mut gemini = ProviderSettings::new("gemini", ProviderKind::Gemini);
+        gemini.api_key = Some(key);
+        gemini.base_url = var("GEMINI_BASE_URL").or_else(|| var("GOOGLE_GEMINI_BASE_URL"));
+        gemini.default_model = var("GEMINI_MODEL");
+        gemini.key_setting = key_setting.into();
+        gemini.url_setting = "GEMINI_BASE_URL".into();
+        found.push(gemini);
+    }
+    for provider in &mut found {
+        provider.stream = stream;
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        move |name| map.get(name).cloned()
+    }
+
+    fn summary(providers: &[ProviderSettings]) -> Vec<(String, ProviderKind, String, String)> {
+        providers.iter().map(|p| (p.id.clone(), p.kind, p.label(), p.default_model())).collect()
+    }
+
+    #[test]
+    fn the_environment_names_each_ecosystem_uses() -> Result<(), ConfigError> {
+        let s = |id: &str, kind, label: &str, model: &str| (id.to_string(), kind, label.to_string(), model.to_string());
+        let cases = [
+            (vec![], vec![]),
+            (vec![("OPENAI_API_KEY", "sk-1")], vec![s("openai", ProviderKind::Openai, "OpenAI", "gpt-4o-mini")]),
+            (
+                vec![("OPENAI_BASE_URL", "http://localhost:11434/v1"), ("PICSCRIBE_MODEL", "llava")],
+                vec![s("openai", ProviderKind::Openai, "Ollama", "llava")],
+            ),
+            (
+                vec![("OPENAI_BASE_URL", "http://localhost:1234/v1")],
+                vec![s("openai", ProviderKind::Openai, "LM Studio", "gpt-4o-mini")],
+            ),
+            (
+                vec![
+                    ("AZURE_OPENAI_ENDPOINT", "https://r.openai.azure.com"),
+                    ("AZURE_OPENAI_API_KEY", "k"),
+                    ("AZURE_OPENAI_DEPLOYMENT", "vision-prod, vision-test"),
+                    ("OPENAI_API_VERSION", "2024-10-21"),
+                ],
+                vec![s("azure", ProviderKind::Azure, "Azure OpenAI", "vision-prod")],
+            ),
+            (
+                vec![("ANTHROPIC_API_KEY", "sk-ant"), ("GEMINI_API_KEY", "AIza"), ("GEMINI_MODEL", "gemini-2.5-pro")],
+                vec![
+                    s("anthropic", ProviderKind::Anthropic, "Anthropic", "claude-sonnet-4-5"),
+                    s("gemini", ProviderKind::Gemini, "Gemini", "gemini-2.5-pro"),
+                ],
+            ),
+            (
+                vec![("GEMINI_API_KEY", "AIza"), ("OPENAI_API_KEY", "sk"), ("PICSCRIBE_PROVIDER", "gemini")],
+                vec![
+                    s("gemini", ProviderKind::Gemini, "Gemini", "gemini-2.5-flash"),
+                    s("openai", ProviderKind::Openai, "OpenAI", "gpt-4o-mini"),
+                ],
+            ),
+        ];
+        for (vars, want) in cases {
+            assert_eq!(summary(&load(&env(&vars), None)?), want, "{vars:?}");
+        }
+        let azure = load(&env(&[("AZURE_OPENAI_ENDPOINT", "https://r"), ("AZURE_OPENAI_DEPLOYMENT", "d")]), None)?;
+        assert_eq!((azure[0].models.clone(), azure[0].api_version.clone()), (vec!["d".to_string()], None));
+        let whole = load(&env(&[("OPENAI_API_KEY", "sk"), ("PICSCRIBE_STREAM", "false")]), None)?;
+        assert!(!whole[0].stream);
+        Ok(())
+    }
+
+    #[test]
+    fn a_file_names_several_providers() -> Result<(), ConfigError> {
+        let text = r#"
+            default = "claude"
+
+            [[provider]]
+            name = "ollama"
+            kind = "openai"
+            base_url = "http://gpu-box:11434/v1"
+            models = ["llava:13b", "qwen2.5vl"]
+            stream = false
+
+            [[provider]]
+            name = "claude"
+            label = "Claude (team key)"
+            kind = "anthropic"
+            api_key_env = "TEAM_ANTHROPIC_KEY"
+        "#;
+        let vars = env(&[("TEAM_ANTHROPIC_KEY", "sk-ant-team"), ("OPENAI_API_KEY", "sk")]);
+        let providers = load(&vars, Some(("picscribe.toml", text)))?;
+        let ids: Vec<&str> = providers.iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(ids, ["claude", "ollama", "openai"]);
+        assert_eq!(providers[0].label(), "Claude (team key)");
+        assert_eq!(providers[0].api_key.as_deref(), Some("sk-ant-team"));
+        assert_eq!(providers[0].key_setting, "TEAM_ANTHROPIC_KEY");
+        assert_eq!((providers[1].default_model(), providers[1].stream), ("llava:13b".to_string(), false));
+        assert!(!format!("{providers:?}").contains("sk-ant-team"), "Debug hides keys");
+        Ok(())
+    }
+
+    #[test]
+    fn a_bad_file_is_refused_with_a_reason() {
+        let cases = [
+            ("[[provider]]\nname = \"x\"\nkind = \"bard\"\n", "unknown variant"),
+            ("[[provider]]\nname = \"x\"\nkind = \"openai\"\nbase_ulr = \"http://h\"\n", "unknown field"),
+            ("[[provider]]\nname = \"My Server\"\nkind = \"openai\"\n", "lowercase"),
+            ("[[provider]]\nname = \"a\"\nkind = \"azure\"\nmodels = [\"d\"]\n", "needs base_url"),
+            ("[[provider]]\nname = \"a\"\nkind = \"openai\"\n[[provider]]\nname = \"a\"\nkind = \"gemini\"\n", "two providers"),
+        ];
+        for (text, says) in cases {
+            match load(&env(&[]), Some(("p.toml", text))) {
+                Err(ConfigError::Invalid { reason, .. }) => assert!(reason.contains(says), "{text}: {reason}"),
+                other => panic!("{text}: {other:?}"),
+            }
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! The HTTP every provider shares: sending, turning a failed answer into a
+//! [`ProviderError`] without letting its body out of the logs, and reading a reply that
+//! is either a server-sent event stream or one JSON document.
+
+use std::time::{Duration, SystemTime};
+
+use eventsource_stream::Eventsource;
+use futures::{stream, StreamExt};
+use reqwest::header::CONTENT_TYPE;
+
+use super::provider::{ChunkStream, ProviderError};
+use super::retry::retry_after;
+use crate::describe::reply::ChunkEvent;
+
+/// What a parser made of one piece of a reply.
+pub type Parsed = Result<Vec<ChunkEvent>, ProviderError>;
+
+pub fn client(connect_timeout: Duration) -> Result<reqwest::Client, reqwest::Error> {
+    reqwest::Client::builder().connect_timeout(connect_timeout).build()
+}
+
+/// Sends a request; a failed answer becomes an error through `classify(status, wait, body)`.
+pub async fn send(
+    request: reqwest::RequestBuilder,
+    classify: fn(u16, Option<Duration>, &str) -> ProviderError,
+) -> Result<reqwest::Response, ProviderError> {
+    let response = request.send().await.map_err(|err| {
+        // reqwest's error names the URL, never the headers; the key stays out of logs.
+        let timed_out = err.is_timeout();
+        tracing::warn!(error = %err.without_url(), "provider request failed");
+        if timed_out {
+            ProviderError::Timeout
+        } else {
+            ProviderError::Connect
+        }
+    })?;
+    let status = response.status();
+    if status.is_success() {
+        return Ok(response);
+    }
+    let wait = retry_after(response.headers(), SystemTime::now());
+    let body = response.text().await.unwrap_or_default();
+    tracing::warn!(status = status.as_u16(), body = %truncate(&body, 300), "provider answered with an error");
+    Err(classify(status.as_u16(), wait, &body))
+}
+
+/// Reads a successful reply whichever way it came: as server-sent events, each `data:`
+/// handed to `on_event(event_name, data)`, or as one JSON body handed to `on_whole`.
+/// Servers that ignore `stream: true` still work.
+pub async fn read_reply(
+    response: reqwest::Response,
+    mut on_event: impl FnMut(&str, &str) -> Parsed + Send + 'static,
+    on_whole: impl FnOnce(&str) -> Parsed,
+) -> Result<ChunkStream, ProviderError> {
+    let streamed = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/event-stream"));
+    if !streamed {
+        let body = response.text().await.map_err(|err| {
+            tracing::warn!(error = %err.without_url(), "provider reply broke off");
+            ProviderError::Cut
+        })?;
+        let events = on_whole(&body).inspect_err(|_| {
+            tracing::warn!(body = %truncate(&body, 300), "provider sent a reply in an unknown shape");
+        })?;
+        return Ok(stream::iter(events.into_iter().map(Ok)).boxed());
+    }
+    let chunks = response.bytes_stream().eventsource().flat_map(move |event| {
+        let items: Vec<Result<ChunkEvent, ProviderError>> = match event {
+            Ok(event) => match on_event(&event.event, &event.data) {
+                Ok(events) => events.into_iter().map(Ok).collect(),
+                Err(error) => vec![Err(error)],
+            },
+            Err(err) => {
+                tracing::warn!(error = %err, "provider stream broke");
+                vec![Err(ProviderError::Cut)]
+            }
+        };
+        stream::iter(items)
+    });
+    Ok(chunks.boxed())
+}
+
+/// A JSON parse failure inside a reply, logged once and told to the user as "not understood".
+pub fn malformed(err: serde_json::Error) -> ProviderError {
+    tracing::warn!(error = %err, "provider sent a piece of reply that is not the expected JSON");
+    ProviderError::Malformed
+}
+
+/// Fetches a model list and parses it; failures are logged and end up as "no list".
+pub async fn model_list(
+    request: reqwest::RequestBuilder,
+    classify: fn(u16, Option<Duration>, &str) -> ProviderError,
+    parse: fn(&str) -> Result<Vec<String>, serde_json::Error>,
+) -> Result<Vec<String>, ProviderError> {
+    let body = send(request, classify).await?.text().await.map_err(|_| ProviderError::Cut)?;
+    parse(&body).map_err(malformed)
+}
+
+pub fn truncate(text: &str, max: usize) -> &str {
+    match text.char_indices().nth(max) {
+        Some((end, _)) => &text[..end],
+        None => text,
+    }
+}

@@ -1,0 +1,333 @@
+//! A stand-in vision provider for the tests and end-to-end runs (no real provider is
+//! reachable from them). One server speaks each wire format picscribe does, on the paths
+//! the real ones use: OpenAI chat completions, Azure OpenAI (deployments and `/openai/v1/`),
+//! Anthropic Messages and Gemini `generateContent`, streamed and not, with model lists.
+//! It records what it was sent and plays back faults queued through its control routes,
+//! each in the dialect of the request it spoils.
+
+mod wire;
+
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use futures::channel::mpsc;
+use futures::SinkExt;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+pub use self::wire::Dialect;
+
+/// One misbehaviour, used up by the next describe request.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Fault {
+    /// Behave normally this time; lets a test place a fault later in the queue.
+    Fine,
+    /// 429; `retry_after` in seconds goes where the dialect puts it (a header, or
+    /// Gemini's `RetryInfo`).
+    RateLimited {
+        retry_after: Option<String>,
+    },
+    /// The account is out of money: OpenAI's `insufficient_quota`, Anthropic's low credit
+    /// balance, Gemini's spent daily quota.
+    InsufficientQuota,
+    Status {
+        status: u16,
+    },
+    /// Headers and the first piece of text, then silence.
+    Stall,
+    /// No answer at all.
+    StallBeforeHeaders,
+    /// The first piece of text, then the connection ends without the end marker.
+    Cut,
+    /// The provider's own refusal signal: OpenAI's `refusal`, Anthropic's `stop_reason:
+    /// refusal`, Gemini's `finishReason: SAFETY`.
+    Refuse,
+    /// A normal reply whose text is only an apology.
+    Apology,
+}
+
+/// What one request carried, as the provider saw it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Recorded {
+    pub dialect: Dialect,
+    /// The path and query it was sent to.
+    pub path: String,
+    pub body_bytes: usize,
+    pub model: String,
+    pub prompt: String,
+    pub detail: String,
+    pub image_mime: String,
+    pub image_bytes: usize,
+    pub width: u32,
+    pub height: u32,
+    pub stream: bool,
+    pub include_usage: bool,
+    pub fault: Option<Fault>,
+}
+
+#[derive(Default)]
+struct Inner {
+    faults: VecDeque<Fault>,
+    requests: Vec<Recorded>,
+}
+
+#[derive(Clone)]
+pub struct Stub {
+    inner: Arc<Mutex<Inner>>,
+    key: Option<String>,
+    /// Pause between streamed pieces, so streaming is visible.
+    pub piece_delay: Duration,
+}
+
+type Params = Query<HashMap<String, String>>;
+
+impl Stub {
+    pub fn new(key: Option<String>) -> Stub {
+        Stub { inner: Arc::default(), key, piece_delay: Duration::from_millis(20) }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub fn push_faults(&self, faults: impl IntoIterator<Item = Fault>) {
+        self.lock().faults.extend(faults);
+    }
+
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.lock().requests.clone()
+    }
+
+    pub fn reset(&self) {
+        *self.lock() = Inner::default();
+    }
+
+    pub fn router(self) -> Router {
+        Router::new()
+            .route(
+                "/v1/chat/completions",
+                post(|State(stub): State<Stub>, headers: HeaderMap, Query(q): Params, body: Bytes| async move {
+                    stub.describe(Dialect::Openai, "/v1/chat/completions", &headers, &q, None, body).await
+                }),
+            )
+            .route(
+                "/openai/v1/chat/completions",
+                post(|State(stub): State<Stub>, headers: HeaderMap, Query(q): Params, body: Bytes| async move {
+                    stub.describe(Dialect::Azure, "/openai/v1/chat/completions", &headers, &q, None, body).await
+                }),
+            )
+            .route(
+                "/openai/deployments/{deployment}/chat/completions",
+                post(
+                    |State(stub): State<Stub>,
+                     Path(deployment): Path<String>,
+                     headers: HeaderMap,
+                     Query(q): Params,
+                     body: Bytes| async move {
+                        let path = format!("/openai/deployments/{deployment}/chat/completions");
+                        stub.describe(Dialect::Azure, &path, &headers, &q, Some(deployment), body).await
+                    },
+                ),
+            )
+            .route(
+                "/v1/messages",
+                post(|State(stub): State<Stub>, headers: HeaderMap, Query(q): Params, body: Bytes| async move {
+                    stub.describe(Dialect::Anthropic, "/v1/messages", &headers, &q, None, body).await
+                }),
+            )
+            .route(
+                "/v1beta/models/{method}",
+                post(
+                    |State(stub): State<Stub>, Path(method): Path<String>, headers: HeaderMap, Query(q): Params, body: Bytes| async move {
+                        let path = format!("/v1beta/models/{method}");
+                        stub.describe(Dialect::Gemini, &path, &headers, &q, Some(method), body).await
+                    },
+                ),
+            )
+            .route(
+                "/v1/models",
+                get(|State(stub): State<Stub>, headers: HeaderMap, Query(q): Params| async move {
+                    // OpenAI and Anthropic share the path; Anthropic's clients send `x-api-key`.
+                    let dialect =
+                        if headers.contains_key("x-api-key") { Dialect::Anthropic } else { Dialect::Openai };
+                    stub.models(dialect, &headers, &q)
+                }),
+            )
+            .route(
+                "/openai/v1/models",
+                get(|State(stub): State<Stub>, headers: HeaderMap, Query(q): Params| async move {
+                    stub.models(Dialect::Azure, &headers, &q)
+                }),
+            )
+            .route(
+                "/v1beta/models",
+                get(|State(stub): State<Stub>, headers: HeaderMap, Query(q): Params| async move {
+                    stub.models(Dialect::Gemini, &headers, &q)
+                }),
+            )
+            .route("/__stub/requests", get(|State(stub): State<Stub>| async move { Json(stub.requests()) }))
+            .route(
+                "/__stub/faults",
+                post(|State(stub): State<Stub>, Json(faults): Json<Vec<Fault>>| async move {
+                    stub.push_faults(faults);
+                    StatusCode::NO_CONTENT
+                }),
+            )
+            .route(
+                "/__stub/reset",
+                post(|State(stub): State<Stub>| async move {
+                    stub.reset();
+                    StatusCode::NO_CONTENT
+                }),
+            )
+            .with_state(self)
+    }
+
+    /// Serves the stub on a free loopback port; returns its root URL (`http://127.0.0.1:PORT`).
+    pub async fn spawn(self) -> std::io::Result<String> {
+        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+        let addr = listener.local_addr()?;
+        let router = self.router();
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        Ok(format!("http://{addr}"))
+    }
+
+    fn models(&self, dialect: Dialect, headers: &HeaderMap, query: &HashMap<String, String>) -> Response {
+        if let Err(refused) = dialect.authorize(self.key.as_deref(), headers, query) {
+            return refused;
+        }
+        Json(dialect.model_list()).into_response()
+    }
+
+    async fn describe(
+        &self,
+        dialect: Dialect,
+        path: &str,
+        headers: &HeaderMap,
+        query: &HashMap<String, String>,
+        from_path: Option<String>,
+        body: Bytes,
+    ) -> Response {
+        if let Err(refused) = dialect.authorize(self.key.as_deref(), headers, query) {
+            return refused;
+        }
+        let request: Value = match serde_json::from_slice(&body) {
+            Ok(value) => value,
+            Err(_) => return dialect.error(StatusCode::BAD_REQUEST, "The request body is not JSON."),
+        };
+        let read = dialect.read(&request, headers, query, from_path.as_deref());
+        let Some(mut recorded) = read.and_then(|seen| seen.into_recorded(dialect, path, query, body.len())) else {
+            return dialect.error(StatusCode::BAD_REQUEST, "Expected one user turn with a text part and an image.");
+        };
+        let fault = {
+            let mut inner = self.lock();
+            let fault = inner.faults.pop_front();
+            recorded.fault = fault.clone();
+            inner.requests.push(recorded.clone());
+            fault
+        };
+        let text = match fault {
+            Some(Fault::Apology) => "I'm sorry, but I can't help with identifying people in images.".to_string(),
+            _ => format!(
+                "Stub description of a {}×{} {} image for the prompt “{}”.",
+                recorded.width,
+                recorded.height,
+                recorded.image_mime.trim_start_matches("image/").to_uppercase(),
+                recorded.prompt.chars().take(40).collect::<String>()
+            ),
+        };
+        let usage = wire::Tokens {
+            prompt: 85 + recorded.prompt.split_whitespace().count() as u32,
+            completion: text.split_whitespace().count() as u32,
+        };
+        let reply = wire::Reply { text: &text, usage, refuse: fault == Some(Fault::Refuse), recorded: &recorded };
+        match fault {
+            Some(Fault::RateLimited { retry_after }) => dialect.rate_limited(retry_after.as_deref()),
+            Some(Fault::InsufficientQuota) => dialect.out_of_quota(),
+            Some(Fault::Status { status }) => {
+                dialect.server_error(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
+            }
+            Some(Fault::StallBeforeHeaders) => {
+                tokio::time::sleep(Duration::from_secs(3600)).await;
+                StatusCode::GATEWAY_TIMEOUT.into_response()
+            }
+            Some(fault @ (Fault::Stall | Fault::Cut)) if recorded.stream => {
+                let mut frames = dialect.frames(&reply);
+                frames.truncate(dialect.frames_before_text() + 1);
+                self.play(frames, fault == Fault::Stall)
+            }
+            // A whole reply that stops halfway: half the JSON, then silence or a hang-up.
+            Some(fault @ (Fault::Stall | Fault::Cut)) => {
+                let whole = dialect.whole(&reply).to_string();
+                let half = whole[..whole.len() / 2].to_string();
+                self.play_body(vec![half], "application/json", fault == Fault::Stall, true)
+            }
+            _ if recorded.stream => self.play(dialect.frames(&reply), false),
+            _ => Json(dialect.whole(&reply)).into_response(),
+        }
+    }
+
+    /// Sends server-sent event frames a piece at a time.
+    fn play(&self, frames: Vec<String>, then_hang: bool) -> Response {
+        self.play_body(frames, "text/event-stream", then_hang, false)
+    }
+
+    fn play_body(&self, pieces: Vec<String>, content_type: &str, then_hang: bool, then_break: bool) -> Response {
+        let (mut tx, rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(4);
+        let delay = self.piece_delay;
+        tokio::spawn(async move {
+            for piece in pieces {
+                if tx.send(Ok(Bytes::from(piece))).await.is_err() {
+                    return;
+                }
+                tokio::time::sleep(delay).await;
+            }
+            if then_hang {
+                // Keep the connection open and silent until the client gives up.
+                tokio::time::sleep(Duration::from_secs(3600)).await;
+            } else if then_break {
+                let _ = tx.send(Err(std::io::Error::other("stub hangs up"))).await;
+            }
+        });
+        Response::builder()
+            .header(header::CONTENT_TYPE, content_type)
+            .header(header::CACHE_CONTROL, "no-cache")
+            .body(Body::from_stream(rx))
+            .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+    }
+}
+
+/// Width and height from a JPEG's frame header or a PNG's IHDR; enough for a stub.
+pub fn image_dims(bytes: &[u8]) -> Option<(u32, u32)> {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        let be = |at: usize| Some(u32::from_be_bytes(bytes.get(at..at + 4)?.try_into().ok()?));
+        return Some((be(16)?, be(20)?));
+    }
+    if !bytes.starts_with(&[0xFF, 0xD8]) {
+        return None;
+    }
+    let mut at = 2;
+    while at + 9 < bytes.len() {
+        if bytes[at] != 0xFF {
+            return None;
+        }
+        let marker = bytes[at + 1];
+        let len = usize::from(u16::from_be_bytes([bytes[at + 2], bytes[at + 3]]));
+        if matches!(marker, 0xC0..=0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF) {
+            let height = u16::from_be_bytes([bytes[at + 5], bytes[at + 6]]);
+            let width = u16::from_be_bytes([bytes[at + 7], bytes[at + 8]]);
+            return Some((u32::from(width), u32::from(height)));
+        }
+        at += 2 + len;
+    }
+    None
+}
