@@ -49,6 +49,9 @@ export default defineConfig({
         OPENAI_API_KEY: KEY,
         PICSCRIBE_MODEL: "stub-vision",
         PICSCRIBE_IDLE_TIMEOUT_SECS: "5",
+        // Anthropic and Gemini, also at the stub, from a picscribe.toml.
+        PICSCRIBE_CONFIG: "picscribe.e2e.toml",
+        E2E_STUB_KEY: KEY,
       },
       reuseExistingServer: false,
     },

@@ -131,10 +131,10 @@ test("the CSV holds names exactly as chosen and the edited text", async ({ page 
   expect(download.suggestedFilename()).toBe("picscribe.csv");
   const csv = await readFile(await download.path(), "utf8");
   const lines = csv.split("\r\n");
-  expect(lines[0]).toBe("filename,description,prompt,model,tokens");
+  expect(lines[0]).toBe("filename,description,prompt,provider,model,tokens");
   expect(csv).toContain('"café, ""best"" shot.jpg","Line one,\nline ""two""",');
   // An opaque PNG travels as JPEG: smaller, and nothing is lost.
-  expect(csv).toMatch(/\r\n日本\.png,Stub description of a 20×20 JPEG image[^\r]*,stub-vision,\d+\r\n$/);
+  expect(csv).toMatch(/\r\n日本\.png,Stub description of a 20×20 JPEG image[^\r]*,openai,stub-vision,\d+\r\n$/);
 });
 
 test("a 12 MP photo leaves the browser well under 1 MB, cut to the provider's size", async ({ page }) => {

@@ -37,12 +37,12 @@ test("a failed regenerate keeps the earlier description", async ({ page }) => {
 
   await stub.faults([{ kind: "cut" }]);
   await app.row("keep.jpg").getByRole("button", { name: "Regenerate keep.jpg" }).click();
-  await expect(app.row("keep.jpg")).toContainText("The provider's reply was cut off; nothing was saved.");
+  await expect(app.row("keep.jpg")).toContainText("OpenAI-compatible server's reply was cut off; nothing was saved.");
   await expect(app.description("keep.jpg")).toHaveValue(before);
 
   await stub.faults([{ kind: "status", status: 500 }, { kind: "status", status: 500 }, { kind: "status", status: 503 }, { kind: "status", status: 500 }]);
   await app.row("keep.jpg").getByRole("button", { name: "Retry keep.jpg" }).click();
-  await expect(app.row("keep.jpg")).toContainText("The provider is having trouble (HTTP 500) after 4 attempts");
+  await expect(app.row("keep.jpg")).toContainText("OpenAI-compatible server is having trouble (HTTP 500) after 4 attempts");
   await expect(app.description("keep.jpg")).toHaveValue(before);
 });
 
@@ -53,7 +53,7 @@ test("a refused key stops the batch with one sentence", async ({ page }) => {
   await app.add(await app.makeImage("q1.jpg", 30, 30), await app.makeImage("q2.jpg", 31, 30), await app.makeImage("q3.jpg", 32, 30));
   await stub.faults([{ kind: "insufficient_quota" }]);
   await app.describeAll.click();
-  await expect(app.row("q1.jpg")).toContainText("The provider account has no credit left (insufficient quota).");
+  await expect(app.row("q1.jpg")).toContainText("The OpenAI-compatible server account is out of credit or quota.");
   await expect(app.row("q2.jpg").locator(".badge")).toHaveText("ready");
   await expect(app.row("q3.jpg").locator(".badge")).toHaveText("ready");
   expect(await stub.requests()).toHaveLength(1);

@@ -86,6 +86,16 @@ async fn refusals_are_flagged_not_saved() {
     }
 }
 
+#[tokio::test]
+async fn a_stream_without_usage_still_finishes() {
+    for family in [Family::OpenAi, Family::AzureV1] {
+        let (reply, sent) = describe(family, true, vec![Fault::NoUsage]).await;
+        assert_eq!(sent.len(), 1, "{family:?}");
+        assert_eq!((reply.last(), reply.tokens()), (StreamEvent::Done, None), "{family:?}");
+        assert_eq!(reply.text(), stub_text("Describe"), "{family:?}");
+    }
+}
+
 /// What a fault case should end with, in the family's words.
 enum Ends {
     Done,
@@ -106,7 +116,12 @@ fn rate_limited(after: Option<&str>) -> Fault {
 fn fault_cases() -> Vec<Case> {
     let status = |status| Fault::Status { status };
     vec![
-        Case { name: "429 with Retry-After, then fine", faults: vec![rate_limited(Some("0"))], attempts: 2, ends: Ends::Done },
+        Case {
+            name: "429 with Retry-After, then fine",
+            faults: vec![rate_limited(Some("0"))],
+            attempts: 2,
+            ends: Ends::Done,
+        },
         Case {
             name: "429 without Retry-After twice, then fine",
             faults: vec![rate_limited(None), rate_limited(None)],
@@ -118,7 +133,9 @@ fn fault_cases() -> Vec<Case> {
             faults: vec![rate_limited(Some("0")); 4],
             attempts: 4,
             ends: Ends::Error {
-                message: |label| format!("Rate limited — try again in a minute. {label} kept refusing after 4 attempts."),
+                message: |label| {
+                    format!("Rate limited — try again in a minute. {label} kept refusing after 4 attempts.")
+                },
                 stop_batch: false,
             },
         },
@@ -138,7 +155,9 @@ fn fault_cases() -> Vec<Case> {
             faults: vec![Fault::InsufficientQuota],
             attempts: 1,
             ends: Ends::Error {
-                message: |label| format!("The {label} account is out of credit or quota. Add credit, wait for the quota to reset or use another key, then retry."),
+                message: |label| {
+                    format!("The {label} account is out of credit or quota. Add credit, wait for the quota to reset or use another key, then retry.")
+                },
                 stop_batch: true,
             },
         },
@@ -147,7 +166,9 @@ fn fault_cases() -> Vec<Case> {
             faults: vec![status(400)],
             attempts: 1,
             ends: Ends::Error {
-                message: |label| format!("{label} rejected the request (HTTP 400). The model may not accept images, or this image."),
+                message: |label| {
+                    format!("{label} rejected the request (HTTP 400). The model may not accept images, or this image.")
+                },
                 stop_batch: false,
             },
         },
@@ -156,7 +177,9 @@ fn fault_cases() -> Vec<Case> {
             faults: vec![Fault::Stall],
             attempts: 1,
             ends: Ends::Error {
-                message: |label| format!("{label} stopped sending partway through; nothing was saved. Retry this image."),
+                message: |label| {
+                    format!("{label} stopped sending partway through; nothing was saved. Retry this image.")
+                },
                 stop_batch: false,
             },
         },
@@ -169,7 +192,12 @@ fn fault_cases() -> Vec<Case> {
                 stop_batch: false,
             },
         },
-        Case { name: "no headers in time, then fine", faults: vec![Fault::StallBeforeHeaders], attempts: 2, ends: Ends::Done },
+        Case {
+            name: "no headers in time, then fine",
+            faults: vec![Fault::StallBeforeHeaders],
+            attempts: 2,
+            ends: Ends::Done,
+        },
     ]
 }
 

@@ -207,7 +207,13 @@ pub fn describe_all(batch: Batch) {
     let queue: VecDeque<Row> =
         batch.rows.get_untracked().into_iter().filter(|row| needs_description(row, &settings)).collect();
     if queue.is_empty() {
-        batch.announce("Every image already has a description for this prompt, model and detail.");
+        let declined = batch.rows.with_untracked(|rows| rows.iter().any(|r| r.phase.get_untracked() == Phase::Refused));
+        batch.announce(if declined {
+            "Every image already has a description for this prompt, model and detail, or the model declined it; \
+             use Retry on a row to ask again."
+        } else {
+            "Every image already has a description for this prompt, model and detail."
+        });
         return;
     }
     for row in &queue {

@@ -288,7 +288,8 @@ mod tests {
     #[test]
     fn refusals_and_stream_errors_are_not_text() -> Result<(), serde_json::Error> {
         let mut reader = StreamReader::default();
-        let refused = reader.push(r#"{"type":"message_delta","delta":{"stop_reason":"refusal"},"usage":{"output_tokens":0}}"#)?;
+        let refused =
+            reader.push(r#"{"type":"message_delta","delta":{"stop_reason":"refusal"},"usage":{"output_tokens":0}}"#)?;
         assert_eq!(refused.ok().and_then(|e| e.last().cloned()), Some(ChunkEvent::Filtered(String::new())));
         assert_eq!(reader.push(r#"{"type":"message_stop"}"#)?, Ok(vec![]));
         let broke = StreamReader::default()
@@ -314,9 +315,15 @@ mod tests {
     #[test]
     fn credit_errors_are_told_apart() {
         let cases = [
-            (r#"{"type":"error","error":{"type":"invalid_request_error","message":"Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to upgrade or purchase credits."}}"#, true),
+            (
+                r#"{"type":"error","error":{"type":"invalid_request_error","message":"Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to upgrade or purchase credits."}}"#,
+                true,
+            ),
             (r#"{"type":"error","error":{"type":"billing_error","message":"x"}}"#, true),
-            (r#"{"type":"error","error":{"type":"rate_limit_error","message":"Number of request tokens has exceeded your per-minute rate limit"}}"#, false),
+            (
+                r#"{"type":"error","error":{"type":"rate_limit_error","message":"Number of request tokens has exceeded your per-minute rate limit"}}"#,
+                false,
+            ),
             ("upstream connect error", false),
         ];
         for (body, want) in cases {

@@ -37,7 +37,10 @@ pub fn generate_request<'a>(prompt: &'a str, mime_type: &'a str, base64: &'a str
     GenerateRequest {
         contents: [Content {
             role: "user",
-            parts: [Part::InlineData { inline_data: InlineData { mime_type, data: base64 } }, Part::Text { text: prompt }],
+            parts: [
+                Part::InlineData { inline_data: InlineData { mime_type, data: base64 } },
+                Part::Text { text: prompt },
+            ],
         }],
     }
 }
@@ -196,11 +199,14 @@ pub fn error_facts(body: &str) -> ErrorFacts {
             facts.bad_key = true;
         }
         if let Some(violations) = detail["violations"].as_array() {
-            facts.daily_quota |= violations.iter().any(|v| v["quotaId"].as_str().is_some_and(|id| id.contains("PerDay")));
+            facts.daily_quota |=
+                violations.iter().any(|v| v["quotaId"].as_str().is_some_and(|id| id.contains("PerDay")));
         }
         if let Some(delay) = detail["retryDelay"].as_str() {
-            facts.retry_delay =
-                delay.strip_suffix('s').and_then(|s| s.parse::<f64>().ok()).map(|s| Duration::from_secs_f64(s.max(0.0)));
+            facts.retry_delay = delay
+                .strip_suffix('s')
+                .and_then(|s| s.parse::<f64>().ok())
+                .map(|s| Duration::from_secs_f64(s.max(0.0)));
         }
     }
     facts
@@ -237,10 +243,7 @@ mod tests {
                 r#"{"candidates":[{"content":{"parts":[{"text":" bike."}],"role":"model"},"finishReason":"STOP","index":0}],"usageMetadata":{"promptTokenCount":264,"candidatesTokenCount":5,"thoughtsTokenCount":20,"totalTokenCount":289}}"#,
                 vec![ChunkEvent::Delta(" bike.".into()), ChunkEvent::Finished, usage(264, 25)],
             ),
-            (
-                r#"{"candidates":[{"content":{"parts":[{"text":"thinking…","thought":true}],"role":"model"}}]}"#,
-                vec![],
-            ),
+            (r#"{"candidates":[{"content":{"parts":[{"text":"thinking…","thought":true}],"role":"model"}}]}"#, vec![]),
             (
                 r#"{"candidates":[{"finishReason":"IMAGE_SAFETY","index":0}],"usageMetadata":{"promptTokenCount":260}}"#,
                 vec![ChunkEvent::Filtered("image safety".into()), usage(260, 0)],
@@ -273,7 +276,10 @@ mod tests {
         let per_minute = r#"{"error":{"code":429,"message":"Resource exhausted","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"1.5s"}]}}"#;
         let cases = [
             (bad_key, ErrorFacts { bad_key: true, ..ErrorFacts::default() }),
-            (daily, ErrorFacts { daily_quota: true, retry_delay: Some(Duration::from_secs(27)), ..ErrorFacts::default() }),
+            (
+                daily,
+                ErrorFacts { daily_quota: true, retry_delay: Some(Duration::from_secs(27)), ..ErrorFacts::default() },
+            ),
             (per_minute, ErrorFacts { retry_delay: Some(Duration::from_millis(1500)), ..ErrorFacts::default() }),
             ("<html>502</html>", ErrorFacts::default()),
         ];

@@ -54,14 +54,19 @@ pub fn looks_like_refusal(text: &str) -> bool {
 
 /// The sentence a row shows when the model declined.
 pub fn refusal_message(said: &str) -> String {
-    format!("The model declined to describe this image: “{}” Nothing was saved; try another prompt or model.", said.trim())
+    format!(
+        "The model declined to describe this image: “{}” Nothing was saved; try another prompt or model.",
+        said.trim()
+    )
 }
 
 /// The sentence a row shows when the provider's filter stopped the reply.
 pub fn filtered_message(reason: &str) -> String {
     let reason = reason.trim();
     let why = if reason.is_empty() { String::new() } else { format!(" ({reason})") };
-    format!("The provider's safety filter stopped this description{why}. Nothing was saved; try another prompt or model.")
+    format!(
+        "The provider's safety filter stopped this description{why}. Nothing was saved; try another prompt or model."
+    )
 }
 
 #[cfg(test)]

@@ -53,6 +53,9 @@ pub enum Fault {
     Refuse,
     /// A normal reply whose text is only an apology.
     Apology,
+    /// A normal reply as older OpenAI-compatible servers send it: no usage chunk, and
+    /// vLLM's `choices: null` on the chunk that would have carried it.
+    NoUsage,
 }
 
 /// What one request carried, as the provider saw it.
@@ -147,7 +150,11 @@ impl Stub {
             .route(
                 "/v1beta/models/{method}",
                 post(
-                    |State(stub): State<Stub>, Path(method): Path<String>, headers: HeaderMap, Query(q): Params, body: Bytes| async move {
+                    |State(stub): State<Stub>,
+                     Path(method): Path<String>,
+                     headers: HeaderMap,
+                     Query(q): Params,
+                     body: Bytes| async move {
                         let path = format!("/v1beta/models/{method}");
                         stub.describe(Dialect::Gemini, &path, &headers, &q, Some(method), body).await
                     },
@@ -157,8 +164,7 @@ impl Stub {
                 "/v1/models",
                 get(|State(stub): State<Stub>, headers: HeaderMap, Query(q): Params| async move {
                     // OpenAI and Anthropic share the path; Anthropic's clients send `x-api-key`.
-                    let dialect =
-                        if headers.contains_key("x-api-key") { Dialect::Anthropic } else { Dialect::Openai };
+                    let dialect = if headers.contains_key("x-api-key") { Dialect::Anthropic } else { Dialect::Openai };
                     stub.models(dialect, &headers, &q)
                 }),
             )
@@ -202,7 +208,7 @@ impl Stub {
     }
 
     fn models(&self, dialect: Dialect, headers: &HeaderMap, query: &HashMap<String, String>) -> Response {
-        if let Err(refused) = dialect.authorize(self.key.as_deref(), headers, query) {
+        if let Some(refused) = dialect.authorize(self.key.as_deref(), headers, query) {
             return refused;
         }
         Json(dialect.model_list()).into_response()
@@ -217,7 +223,7 @@ impl Stub {
         from_path: Option<String>,
         body: Bytes,
     ) -> Response {
-        if let Err(refused) = dialect.authorize(self.key.as_deref(), headers, query) {
+        if let Some(refused) = dialect.authorize(self.key.as_deref(), headers, query) {
             return refused;
         }
         let request: Value = match serde_json::from_slice(&body) {
@@ -249,7 +255,13 @@ impl Stub {
             prompt: 85 + recorded.prompt.split_whitespace().count() as u32,
             completion: text.split_whitespace().count() as u32,
         };
-        let reply = wire::Reply { text: &text, usage, refuse: fault == Some(Fault::Refuse), recorded: &recorded };
+        let reply = wire::Reply {
+            text: &text,
+            usage,
+            refuse: fault == Some(Fault::Refuse),
+            no_usage: fault == Some(Fault::NoUsage),
+            recorded: &recorded,
+        };
         match fault {
             Some(Fault::RateLimited { retry_after }) => dialect.rate_limited(retry_after.as_deref()),
             Some(Fault::InsufficientQuota) => dialect.out_of_quota(),

@@ -33,6 +33,8 @@ pub struct Reply<'a> {
     pub usage: Tokens,
     /// Answer with the dialect's own refusal signal instead of the text.
     pub refuse: bool,
+    /// Leave the usage out (OpenAI dialects only).
+    pub no_usage: bool,
     pub recorded: &'a Recorded,
 }
 
@@ -93,15 +95,16 @@ fn named_sse(event: &str, data: &Value) -> String {
 }
 
 impl Dialect {
-    /// Checks the key the way the real provider does; the refusal echoes what was sent,
-    /// as OpenAI's does, so tests can prove picscribe never passes it on.
+    /// Checks the key the way the real provider does, returning its refusal when wrong.
+    /// The refusal echoes what was sent, as OpenAI's does, so tests can prove picscribe
+    /// never passes it on.
     pub fn authorize(
         self,
         key: Option<&str>,
         headers: &HeaderMap,
         query: &HashMap<String, String>,
-    ) -> Result<(), Response> {
-        let Some(key) = key else { return Ok(()) };
+    ) -> Option<Response> {
+        let key = key?;
         let header_value = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
         let given = match self {
             Dialect::Openai => header_value(header::AUTHORIZATION.as_str()).trim_start_matches("Bearer ").to_string(),
@@ -117,10 +120,10 @@ impl Dialect {
             }
         };
         if given == key {
-            return Ok(());
+            return None;
         }
         let shown = format!("Incorrect API key provided: {given}.");
-        Err(match self {
+        Some(match self {
             Dialect::Openai | Dialect::Azure => {
                 openai_error(StatusCode::UNAUTHORIZED, &shown, "invalid_request_error", "invalid_api_key")
             }
@@ -235,7 +238,10 @@ impl Dialect {
                 let said = if reply.refuse { "I can't help with that request." } else { reply.text };
                 frames.extend(pieces(said).into_iter().map(|piece| chunk(json!({ field: piece }), None)));
                 frames.push(chunk(json!({}), Some("stop")));
-                if reply.recorded.include_usage {
+                if reply.no_usage {
+                    frames.push(sse(&json!({"id": "chatcmpl-stub", "object": "chat.completion.chunk",
+                        "created": 0, "model": model, "choices": null})));
+                } else if reply.recorded.include_usage {
                     frames.push(sse(&json!({"id": "chatcmpl-stub", "object": "chat.completion.chunk", "created": 0,
                         "model": model, "choices": [],
                         "usage": {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}})));
@@ -245,24 +251,36 @@ impl Dialect {
             }
             Dialect::Anthropic => {
                 let mut frames = vec![
-                    named_sse("message_start", &json!({"type": "message_start", "message": {
+                    named_sse(
+                        "message_start",
+                        &json!({"type": "message_start", "message": {
                         "id": "msg_stub", "type": "message", "role": "assistant", "content": [], "model": model,
                         "stop_reason": null, "stop_sequence": null,
-                        "usage": {"input_tokens": prompt, "output_tokens": 1}}})),
-                    named_sse("content_block_start", &json!({"type": "content_block_start", "index": 0,
-                        "content_block": {"type": "text", "text": ""}})),
+                        "usage": {"input_tokens": prompt, "output_tokens": 1}}}),
+                    ),
+                    named_sse(
+                        "content_block_start",
+                        &json!({"type": "content_block_start", "index": 0,
+                        "content_block": {"type": "text", "text": ""}}),
+                    ),
                 ];
                 if !reply.refuse {
                     frames.extend(pieces(reply.text).into_iter().map(|piece| {
-                        named_sse("content_block_delta", &json!({"type": "content_block_delta", "index": 0,
-                            "delta": {"type": "text_delta", "text": piece}}))
+                        named_sse(
+                            "content_block_delta",
+                            &json!({"type": "content_block_delta", "index": 0,
+                            "delta": {"type": "text_delta", "text": piece}}),
+                        )
                     }));
                 }
                 frames.push(named_sse("ping", &json!({"type": "ping"})));
                 frames.push(named_sse("content_block_stop", &json!({"type": "content_block_stop", "index": 0})));
                 let stop = if reply.refuse { "refusal" } else { "end_turn" };
-                frames.push(named_sse("message_delta", &json!({"type": "message_delta",
-                    "delta": {"stop_reason": stop, "stop_sequence": null}, "usage": {"output_tokens": completion}})));
+                frames.push(named_sse(
+                    "message_delta",
+                    &json!({"type": "message_delta",
+                    "delta": {"stop_reason": stop, "stop_sequence": null}, "usage": {"output_tokens": completion}}),
+                ));
                 frames.push(named_sse("message_stop", &json!({"type": "message_stop"})));
                 frames
             }
@@ -354,7 +372,9 @@ impl Dialect {
 
     pub fn error(self, status: StatusCode, message: &str) -> Response {
         match self {
-            Dialect::Openai | Dialect::Azure => openai_error(status, message, "invalid_request_error", "invalid_request"),
+            Dialect::Openai | Dialect::Azure => {
+                openai_error(status, message, "invalid_request_error", "invalid_request")
+            }
             Dialect::Anthropic => anthropic_error(status, "invalid_request_error", message),
             Dialect::Gemini => gemini_error(status, "INVALID_ARGUMENT", message, vec![]),
         }
@@ -379,9 +399,16 @@ impl Dialect {
                     {"quotaMetric": "generativelanguage.googleapis.com/generate_content_free_tier_requests",
                      "quotaId": "GenerateRequestsPerMinutePerProjectPerModel-FreeTier"}]})];
                 if let Some(secs) = retry_after {
-                    details.push(json!({"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": format!("{secs}s")}));
+                    details.push(
+                        json!({"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": format!("{secs}s")}),
+                    );
                 }
-                return gemini_error(StatusCode::TOO_MANY_REQUESTS, "RESOURCE_EXHAUSTED", "Resource has been exhausted (e.g. check quota).", details);
+                return gemini_error(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "RESOURCE_EXHAUSTED",
+                    "Resource has been exhausted (e.g. check quota).",
+                    details,
+                );
             }
         };
         if let Some(value) = retry_after.and_then(|v| HeaderValue::from_str(v).ok()) {
@@ -419,9 +446,12 @@ impl Dialect {
 
     pub fn server_error(self, status: StatusCode) -> Response {
         match self {
-            Dialect::Openai | Dialect::Azure => {
-                openai_error(status, "The server had an error while processing your request.", "server_error", "server_error")
-            }
+            Dialect::Openai | Dialect::Azure => openai_error(
+                status,
+                "The server had an error while processing your request.",
+                "server_error",
+                "server_error",
+            ),
             Dialect::Anthropic if status.as_u16() == 529 => anthropic_error(status, "overloaded_error", "Overloaded"),
             Dialect::Anthropic => anthropic_error(status, "api_error", "Internal server error"),
             Dialect::Gemini => {

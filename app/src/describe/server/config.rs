@@ -192,9 +192,12 @@ fn check(provider: &ProviderSettings) -> Result<(), String> {
 
 /// The providers the environment describes, each only when its variables are set.
 pub fn from_env(var: &dyn Fn(&str) -> Option<String>) -> Vec<ProviderSettings> {
-    let stream = var("PICSCRIBE_STREAM").is_none_or(|v| !matches!(v.to_ascii_lowercase().as_str(), "0" | "false" | "no"));
+    let stream =
+        var("PICSCRIBE_STREAM").is_none_or(|v| !matches!(v.to_ascii_lowercase().as_str(), "0" | "false" | "no"));
     let list = |value: Option<String>| -> Vec<String> {
-        value.map(|v| v.split(',').map(str::trim).filter(|m| !m.is_empty()).map(String::from).collect()).unwrap_or_default()
+        value
+            .map(|v| v.split(',').map(str::trim).filter(|m| !m.is_empty()).map(String::from).collect())
+            .unwrap_or_default()
     };
     let mut found = Vec::new();
     let openai_key = var("OPENAI_API_KEY");
@@ -230,8 +233,9 @@ pub fn from_env(var: &dyn Fn(&str) -> Option<String>) -> Vec<ProviderSettings> {
         anthropic.url_setting = "ANTHROPIC_BASE_URL".into();
         found.push(anthropic);
     }
-    if let Some((key, key_setting)) =
-        var("GEMINI_API_KEY").map(|k| (k, "GEMINI_API_KEY")).or_else(|| var("GOOGLE_API_KEY").map(|k| (k, "GOOGLE_API_KEY")))
+    if let Some((key, key_setting)) = var("GEMINI_API_KEY")
+        .map(|k| (k, "GEMINI_API_KEY"))
+        .or_else(|| var("GOOGLE_API_KEY").map(|k| (k, "GOOGLE_API_KEY")))
     {
         let mut gemini = ProviderSettings::new("gemini", ProviderKind::Gemini);
         gemini.api_key = Some(key);
@@ -347,7 +351,10 @@ mod tests {
             ("[[provider]]\nname = \"x\"\nkind = \"openai\"\nbase_ulr = \"http://h\"\n", "unknown field"),
             ("[[provider]]\nname = \"My Server\"\nkind = \"openai\"\n", "lowercase"),
             ("[[provider]]\nname = \"a\"\nkind = \"azure\"\nmodels = [\"d\"]\n", "needs base_url"),
-            ("[[provider]]\nname = \"a\"\nkind = \"openai\"\n[[provider]]\nname = \"a\"\nkind = \"gemini\"\n", "two providers"),
+            (
+                "[[provider]]\nname = \"a\"\nkind = \"openai\"\n[[provider]]\nname = \"a\"\nkind = \"gemini\"\n",
+                "two providers",
+            ),
         ];
         for (text, says) in cases {
             match load(&env(&[]), Some(("p.toml", text))) {

@@ -56,6 +56,9 @@ const MODEL_LIST_TTL: Duration = Duration::from_secs(600);
 /// A slow model list must not hold up the page.
 const MODEL_LIST_TIMEOUT: Duration = Duration::from_secs(3);
 
+/// A provider's model list and when it was fetched.
+type ModelCache = Arc<Mutex<Option<(Instant, Vec<String>)>>>;
+
 /// One configured provider, ready to call.
 #[derive(Clone)]
 pub struct ProviderEntry {
@@ -67,11 +70,17 @@ pub struct ProviderEntry {
     pub default_model: String,
     pub list_models: bool,
     pub provider: Arc<dyn VisionProvider>,
-    listed: Arc<Mutex<Option<(Instant, Vec<String>)>>>,
+    listed: ModelCache,
 }
 
 impl ProviderEntry {
-    pub fn new(id: &str, kind: ProviderKind, naming: Naming, default_model: &str, provider: Arc<dyn VisionProvider>) -> Self {
+    pub fn new(
+        id: &str,
+        kind: ProviderKind,
+        naming: Naming,
+        default_model: &str,
+        provider: Arc<dyn VisionProvider>,
+    ) -> Self {
         ProviderEntry {
             id: id.into(),
             kind,
@@ -137,8 +146,7 @@ impl ProviderEntry {
 
     async fn listed_models(&self) -> Vec<String> {
         let cached = self.listed.lock().ok().and_then(|c| c.clone());
-        if let Some((at, models)) = cached.filter(|(at, _)| at.elapsed() < MODEL_LIST_TTL) {
-            let _ = at;
+        if let Some((_, models)) = cached.filter(|(at, _)| at.elapsed() < MODEL_LIST_TTL) {
             return models;
         }
         let models = match tokio::time::timeout(MODEL_LIST_TIMEOUT, self.provider.list_models()).await {

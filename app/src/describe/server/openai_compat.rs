@@ -69,12 +69,17 @@ impl OpenAiCompatible {
     ) -> Result<Self, reqwest::Error> {
         let endpoint = endpoint.trim_end_matches('/');
         let endpoint = endpoint.strip_suffix("/openai/v1").or(endpoint.strip_suffix("/openai")).unwrap_or(endpoint);
-        let route = match api_version.filter(|v| !matches!(*v, "v1" | "latest" | "preview" | "")) {
-            Some(version) => Route::Deployments { endpoint: endpoint.to_string(), api_version: version.to_string() },
-            None => Route::Plain {
+        let route = match api_version.unwrap_or_default() {
+            // The v1 path takes no version, except `preview` for features not yet in `v1`.
+            "" | "v1" | "latest" => Route::Plain {
                 endpoint: format!("{endpoint}/openai/v1/chat/completions"),
                 models: format!("{endpoint}/openai/v1/models"),
             },
+            "preview" => Route::Plain {
+                endpoint: format!("{endpoint}/openai/v1/chat/completions?api-version=preview"),
+                models: format!("{endpoint}/openai/v1/models?api-version=preview"),
+            },
+            version => Route::Deployments { endpoint: endpoint.to_string(), api_version: version.to_string() },
         };
         Ok(OpenAiCompatible {
             client: http::client(connect_timeout)?,
@@ -205,15 +210,16 @@ mod tests {
                 Some("2024-10-21"),
                 "https://res.openai.azure.com/openai/deployments/my%2Fvision/chat/completions?api-version=2024-10-21",
             ),
-            (
-                "https://res.openai.azure.com",
-                None,
-                "https://res.openai.azure.com/openai/v1/chat/completions",
-            ),
+            ("https://res.openai.azure.com", None, "https://res.openai.azure.com/openai/v1/chat/completions"),
             (
                 "https://res.openai.azure.com/openai/v1/",
                 Some("v1"),
                 "https://res.openai.azure.com/openai/v1/chat/completions",
+            ),
+            (
+                "https://res.openai.azure.com",
+                Some("preview"),
+                "https://res.openai.azure.com/openai/v1/chat/completions?api-version=preview",
             ),
         ];
         for (endpoint, version, want) in cases {

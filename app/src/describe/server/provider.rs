@@ -22,10 +22,7 @@ pub struct VisionRequest {
 impl VisionRequest {
     /// The media type and the base64 payload, for providers that take them apart.
     pub fn image_parts(&self) -> (&str, &str) {
-        self.image_url
-            .strip_prefix("data:")
-            .and_then(|rest| rest.split_once(";base64,"))
-            .unwrap_or(("image/jpeg", ""))
+        self.image_url.strip_prefix("data:").and_then(|rest| rest.split_once(";base64,")).unwrap_or(("image/jpeg", ""))
     }
 }
 

@@ -95,10 +95,13 @@ mod tests {
         map
     }
 
+    /// Response headers, and the wait they ask for.
+    type Case<'a> = (&'a [(&'a str, &'a str)], Option<Duration>);
+
     #[test]
     fn reads_every_way_a_provider_says_wait() {
         let now = std::time::UNIX_EPOCH + Duration::from_secs(1_795_341_600); // Sun, 22 Nov 2026 10:00:00 GMT
-        let cases: &[(&[(&str, &str)], Option<Duration>)] = &[
+        let cases: &[Case] = &[
             (&[("retry-after", "2")], Some(Duration::from_secs(2))),
             (&[("retry-after", "0")], Some(Duration::ZERO)),
             (&[("retry-after", "1.5")], Some(Duration::from_millis(1500))),
