@@ -8,7 +8,7 @@ use crate::browser::prefs::{self, Prefs};
 use crate::describe::{Detail, ProviderInfo, PRESETS};
 
 /// Takes in what the server offers and, once, what this browser remembered.
-fn restore(batch: Batch, info: ProviderInfo, remembered: StoredValue<Prefs>) {
+fn apply_saved(batch: Batch, info: ProviderInfo, remembered: StoredValue<Prefs>) {
     let saved = prefs::load();
     let provider = info.choose(saved.provider.as_deref().unwrap_or_default()).cloned();
     batch.providers.set(info);
@@ -40,13 +40,13 @@ fn choose_provider(batch: Batch, id: String, remembered: StoredValue<Prefs>) {
 #[component]
 pub fn SettingsPanel(status: Resource<Result<ProviderInfo, ServerFnError>>) -> impl IntoView {
     let batch = use_batch();
-    // `None` until the server has answered and the saved choices are applied.
+    // What this browser remembered; applied once, when the server has said what it offers.
     let remembered: StoredValue<Prefs> = StoredValue::new(Prefs::default());
     let restored = StoredValue::new(false);
     Effect::new(move |_| {
         if let Some(Ok(info)) = status.get() {
             if !restored.get_value() {
-                restore(batch, info, remembered);
+                apply_saved(batch, info, remembered);
                 restored.set_value(true);
             }
         }

@@ -51,12 +51,14 @@ impl Default for Timeouts {
     }
 }
 
-/// A provider's model list is asked for at most this often.
+/// A provider's model list is asked for at most this often ...
 const MODEL_LIST_TTL: Duration = Duration::from_secs(600);
+/// ... unless asking failed: a provider that was down comes back into the list soon.
+const MODEL_LIST_RETRY: Duration = Duration::from_secs(30);
 /// A slow model list must not hold up the page.
 const MODEL_LIST_TIMEOUT: Duration = Duration::from_secs(3);
 
-/// A provider's model list and when it was fetched.
+/// A provider's model list and when to ask again.
 type ModelCache = Arc<Mutex<Option<(Instant, Vec<String>)>>>;
 
 /// One configured provider, ready to call.
@@ -146,22 +148,22 @@ impl ProviderEntry {
 
     async fn listed_models(&self) -> Vec<String> {
         let cached = self.listed.lock().ok().and_then(|c| c.clone());
-        if let Some((_, models)) = cached.filter(|(at, _)| at.elapsed() < MODEL_LIST_TTL) {
+        if let Some((_, models)) = cached.filter(|(expires, _)| Instant::now() < *expires) {
             return models;
         }
-        let models = match tokio::time::timeout(MODEL_LIST_TIMEOUT, self.provider.list_models()).await {
-            Ok(Ok(models)) => models,
+        let (models, keep_for) = match tokio::time::timeout(MODEL_LIST_TIMEOUT, self.provider.list_models()).await {
+            Ok(Ok(models)) => (models, MODEL_LIST_TTL),
             Ok(Err(error)) => {
                 tracing::warn!(provider = %self.id, %error, "could not list models");
-                Vec::new()
+                (Vec::new(), MODEL_LIST_RETRY)
             }
             Err(_) => {
                 tracing::warn!(provider = %self.id, "the model list took too long");
-                Vec::new()
+                (Vec::new(), MODEL_LIST_RETRY)
             }
         };
         if let Ok(mut cache) = self.listed.lock() {
-            *cache = Some((Instant::now(), models.clone()));
+            *cache = Some((Instant::now() + keep_for, models.clone()));
         }
         models
     }
