@@ -13,7 +13,7 @@ use super::{Batch, Described, Phase, Row, Settings};
 use crate::browser::{self, store};
 use crate::describe::api::describe_image;
 use crate::describe::events::{LineSplitter, StreamEvent};
-use crate::describe::DescribeInput;
+use crate::describe::{upgrade_key, DescribeInput, FIRST_PROVIDER};
 use crate::export::{to_csv, ExportRow};
 
 fn now() -> f64 {
@@ -171,7 +171,13 @@ pub fn restore(batch: Batch) {
             row.phase.set(Phase::Idle);
             if let Some(text) = text {
                 row.description.set(text.description);
-                row.described.set(text.described);
+                row.described.set(text.described.map(|mut described| {
+                    described.key = upgrade_key(&described.key, !described.provider.is_empty());
+                    if described.provider.is_empty() {
+                        described.provider = FIRST_PROVIDER.to_string();
+                    }
+                    described
+                }));
             }
             rows.push(row);
         }

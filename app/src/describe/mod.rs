@@ -161,6 +161,25 @@ pub fn cache_key(image_hash: &str, prompt: &str, provider: &str, model: &str, de
     )
 }
 
+/// The provider every description was made with before there was a choice: the one
+/// configured by `OPENAI_*`.
+pub const FIRST_PROVIDER: &str = "openai";
+
+/// Brings a cache key saved before keys named a provider up to date, so descriptions made
+/// then still count as current instead of being paid for again. Keys already naming a
+/// provider come back unchanged.
+pub fn upgrade_key(key: &str, provider_known: bool) -> String {
+    if provider_known {
+        return key.to_string();
+    }
+    match key.split_once('|').and_then(|(hash, rest)| Some((hash, rest.split_once('|')?))) {
+        Some((hash, (detail, rest))) => {
+            format!("{hash}|{detail}|{}:{FIRST_PROVIDER}|{rest}", FIRST_PROVIDER.len())
+        }
+        None => key.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,6 +243,25 @@ mod tests {
         }
         assert_ne!(cache_key("h", "c", "p", "ab", Detail::Auto), cache_key("h", "bc", "p", "a", Detail::Auto));
         assert_ne!(cache_key("h", "c", "pa", "b", Detail::Auto), cache_key("h", "c", "p", "ab", Detail::Auto));
+    }
+
+    #[test]
+    fn keys_saved_before_providers_stay_current() {
+        // The format keys had before they named a provider.
+        let old = |hash: &str, prompt: &str, model: &str, detail: Detail| {
+            format!("{hash}|{}|{}:{model}|{}:{prompt}", detail.as_str(), model.len(), prompt.len())
+        };
+        let cases = [
+            ("h1", "Describe", "gpt-4o-mini", Detail::Auto),
+            ("h2", "Alt | text: with | pipes", "llava:13b", Detail::Low),
+            ("h3", "", "m", Detail::High),
+        ];
+        for (hash, prompt, model, detail) in cases {
+            let want = cache_key(hash, prompt, FIRST_PROVIDER, model, detail);
+            assert_eq!(upgrade_key(&old(hash, prompt, model, detail), false), want, "{prompt}");
+            assert_eq!(upgrade_key(&want, true), want);
+        }
+        assert_eq!(upgrade_key("garbage", false), "garbage");
     }
 
     #[test]

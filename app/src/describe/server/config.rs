@@ -4,7 +4,7 @@
 
 use serde::Deserialize;
 
-use crate::describe::ProviderKind;
+use crate::describe::{ProviderKind, FIRST_PROVIDER};
 
 /// One provider as configured, before any client is built.
 #[derive(Clone, PartialEq, Eq, Deserialize)]
@@ -203,7 +203,7 @@ pub fn from_env(var: &dyn Fn(&str) -> Option<String>) -> Vec<ProviderSettings> {
     let openai_key = var("OPENAI_API_KEY");
     let openai_url = var("OPENAI_BASE_URL");
     if openai_key.is_some() || openai_url.is_some() {
-        let mut openai = ProviderSettings::new("openai", ProviderKind::Openai);
+        let mut openai = ProviderSettings::new(FIRST_PROVIDER, ProviderKind::Openai);
         openai.base_url = openai_url;
         openai.api_key = openai_key;
         openai.models = list(var("PICSCRIBE_MODELS"));
