@@ -1,57 +1,42 @@
 //! Anthropic's Messages API: `x-api-key` and `anthropic-version` headers, base64 image
 //! blocks, its event stream and its error types.
 
-use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::future::BoxFuture;
 
-use super::http::{self, malformed};
+use super::http::{self, malformed, KeyedApi};
 use super::provider::{ChunkStream, ProviderError, VisionProvider, VisionRequest};
 use crate::describe::anthropic::{is_out_of_credit, messages_request, parse_message, StreamReader, API_VERSION};
 use crate::describe::openai::parse_model_list;
 
 pub const DEFAULT_BASE_URL: &str = "https://api.anthropic.com";
 
+#[derive(Debug)]
 pub struct Anthropic {
-    client: reqwest::Client,
-    base_url: String,
-    api_key: String,
-    stream: bool,
-}
-
-/// The key never reaches a log through `{:?}`.
-impl fmt::Debug for Anthropic {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Anthropic").field("base_url", &self.base_url).field("api_key", &"<redacted>").finish()
-    }
+    api: KeyedApi,
 }
 
 impl Anthropic {
     pub fn new(base_url: &str, api_key: String, connect_timeout: Duration) -> Result<Self, reqwest::Error> {
-        Ok(Anthropic {
-            client: http::client(connect_timeout)?,
-            base_url: base_url.trim_end_matches('/').trim_end_matches("/v1").to_string(),
-            api_key,
-            stream: true,
-        })
+        Ok(Anthropic { api: KeyedApi::new(base_url, "/v1", api_key, connect_timeout)? })
     }
 
     pub fn streaming(mut self, stream: bool) -> Self {
-        self.stream = stream;
+        self.api.stream = stream;
         self
     }
 
     fn request(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
-        request.header("x-api-key", &self.api_key).header("anthropic-version", API_VERSION)
+        request.header("x-api-key", &self.api.key).header("anthropic-version", API_VERSION)
     }
 
     async fn send(&self, request: &VisionRequest) -> Result<ChunkStream, ProviderError> {
         let (media_type, data) = request.image_parts();
-        let body = messages_request(&request.model, &request.prompt, media_type, data, self.stream);
-        let url = format!("{}/v1/messages", self.base_url);
-        let response = http::send(self.request(self.client.post(url).json(&body)), error_for_status).await?;
+        let body = messages_request(&request.model, &request.prompt, media_type, data, self.api.stream);
+        let url = format!("{}/v1/messages", self.api.base_url);
+        let response = http::send(self.request(self.api.client.post(url).json(&body)), error_for_status).await?;
         let reader = Arc::new(Mutex::new(StreamReader::default()));
         http::read_reply(
             response,
@@ -77,8 +62,8 @@ impl VisionProvider for Anthropic {
     }
 
     fn list_models(&self) -> BoxFuture<'_, Result<Vec<String>, ProviderError>> {
-        let url = format!("{}/v1/models?limit=1000", self.base_url);
-        Box::pin(http::model_list(self.request(self.client.get(url)), error_for_status, parse_model_list))
+        let url = format!("{}/v1/models?limit=1000", self.api.base_url);
+        Box::pin(http::model_list(self.request(self.api.client.get(url)), error_for_status, parse_model_list))
     }
 }
 
@@ -86,12 +71,9 @@ impl VisionProvider for Anthropic {
 /// retried like any 5xx.
 pub fn error_for_status(status: u16, retry_after: Option<Duration>, body: &str) -> ProviderError {
     match status {
-        401 | 403 => ProviderError::Unauthorized { status },
         402 => ProviderError::QuotaExceeded,
         400 if is_out_of_credit(body) => ProviderError::QuotaExceeded,
-        429 => ProviderError::RateLimited { retry_after },
-        408 | 409 | 500..=599 => ProviderError::Unavailable { status, retry_after },
-        _ => ProviderError::Rejected { status },
+        _ => ProviderError::from_status(status, retry_after),
     }
 }
 

@@ -1,55 +1,40 @@
 //! Google Gemini: `x-goog-api-key`, `inline_data` parts, `streamGenerateContent?alt=sse`,
 //! and errors whose details (not their status) say a key is bad or a day's quota is gone.
 
-use std::fmt;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
 
-use super::http::{self, malformed};
+use super::http::{self, malformed, KeyedApi};
 use super::provider::{ChunkStream, ProviderError, VisionProvider, VisionRequest};
 use crate::describe::gemini::{error_facts, generate_request, method_path, parse_model_list, parse_response};
 
 pub const DEFAULT_BASE_URL: &str = "https://generativelanguage.googleapis.com";
 
+#[derive(Debug)]
 pub struct Gemini {
-    client: reqwest::Client,
-    base_url: String,
-    api_key: String,
-    stream: bool,
-}
-
-/// The key never reaches a log through `{:?}`.
-impl fmt::Debug for Gemini {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Gemini").field("base_url", &self.base_url).field("api_key", &"<redacted>").finish()
-    }
+    api: KeyedApi,
 }
 
 impl Gemini {
     pub fn new(base_url: &str, api_key: String, connect_timeout: Duration) -> Result<Self, reqwest::Error> {
-        Ok(Gemini {
-            client: http::client(connect_timeout)?,
-            base_url: base_url.trim_end_matches('/').trim_end_matches("/v1beta").to_string(),
-            api_key,
-            stream: true,
-        })
+        Ok(Gemini { api: KeyedApi::new(base_url, "/v1beta", api_key, connect_timeout)? })
     }
 
     pub fn streaming(mut self, stream: bool) -> Self {
-        self.stream = stream;
+        self.api.stream = stream;
         self
     }
 
     fn url(&self, model: &str) -> Result<reqwest::Url, ProviderError> {
-        let mut url = reqwest::Url::parse(&format!("{}/v1beta/models/", self.base_url)).map_err(|err| {
+        let mut url = reqwest::Url::parse(&format!("{}/v1beta/models/", self.api.base_url)).map_err(|err| {
             tracing::error!(error = %err, "the Gemini address is not a URL");
             ProviderError::Connect
         })?;
         if let Ok(mut path) = url.path_segments_mut() {
-            path.pop_if_empty().push(&method_path(model, self.stream));
+            path.pop_if_empty().push(&method_path(model, self.api.stream));
         }
-        if self.stream {
+        if self.api.stream {
             url.query_pairs_mut().append_pair("alt", "sse");
         }
         Ok(url)
@@ -59,7 +44,7 @@ impl Gemini {
         let (mime_type, data) = request.image_parts();
         let body = generate_request(&request.prompt, mime_type, data);
         let url = self.url(&request.model)?;
-        let post = self.client.post(url).header("x-goog-api-key", &self.api_key).json(&body);
+        let post = self.api.client.post(url).header("x-goog-api-key", &self.api.key).json(&body);
         let response = http::send(post, error_for_status).await?;
         http::read_reply(
             response,
@@ -76,8 +61,8 @@ impl VisionProvider for Gemini {
     }
 
     fn list_models(&self) -> BoxFuture<'_, Result<Vec<String>, ProviderError>> {
-        let url = format!("{}/v1beta/models?pageSize=1000", self.base_url);
-        let get = self.client.get(url).header("x-goog-api-key", &self.api_key);
+        let url = format!("{}/v1beta/models?pageSize=1000", self.api.base_url);
+        let get = self.api.client.get(url).header("x-goog-api-key", &self.api.key);
         Box::pin(http::model_list(get, error_for_status, parse_model_list))
     }
 }
@@ -89,11 +74,8 @@ pub fn error_for_status(status: u16, retry_after: Option<Duration>, body: &str) 
     let retry_after = retry_after.or(facts.retry_delay);
     match status {
         400 if facts.bad_key => ProviderError::Unauthorized { status },
-        401 | 403 => ProviderError::Unauthorized { status },
         429 if facts.daily_quota => ProviderError::QuotaExceeded,
-        429 => ProviderError::RateLimited { retry_after },
-        408 | 409 | 500..=599 => ProviderError::Unavailable { status, retry_after },
-        _ => ProviderError::Rejected { status },
+        _ => ProviderError::from_status(status, retry_after),
     }
 }
 

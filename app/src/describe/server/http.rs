@@ -19,6 +19,35 @@ pub fn client(connect_timeout: Duration) -> Result<reqwest::Client, reqwest::Err
     reqwest::Client::builder().connect_timeout(connect_timeout).build()
 }
 
+/// A provider API that takes its key in a header (Anthropic, Gemini): the client, the
+/// API root, the key, and whether to ask for streamed replies.
+pub struct KeyedApi {
+    pub client: reqwest::Client,
+    pub base_url: String,
+    pub key: String,
+    pub stream: bool,
+}
+
+/// The key never reaches a log through `{:?}`.
+impl std::fmt::Debug for KeyedApi {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyedApi").field("base_url", &self.base_url).field("key", &"<redacted>").finish()
+    }
+}
+
+impl KeyedApi {
+    /// `version` is the path segment callers add themselves (`/v1`, `/v1beta`); a base URL
+    /// given with it is taken as meaning the root.
+    pub fn new(base_url: &str, version: &str, key: String, connect_timeout: Duration) -> Result<Self, reqwest::Error> {
+        Ok(KeyedApi {
+            client: client(connect_timeout)?,
+            base_url: base_url.trim_end_matches('/').trim_end_matches(version).to_string(),
+            key,
+            stream: true,
+        })
+    }
+}
+
 /// Sends a request; a failed answer becomes an error through `classify(status, wait, body)`.
 pub async fn send(
     request: reqwest::RequestBuilder,

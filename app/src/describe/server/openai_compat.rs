@@ -155,14 +155,11 @@ impl VisionProvider for OpenAiCompatible {
     }
 }
 
-/// Maps an HTTP failure to what it means for the user and the retry loop.
+/// OpenAI's statuses: a 429 whose error is `insufficient_quota` is final.
 pub fn error_for_status(status: u16, retry_after: Option<Duration>, body: &str) -> ProviderError {
     match status {
-        401 | 403 => ProviderError::Unauthorized { status },
         429 if is_insufficient_quota(body) => ProviderError::QuotaExceeded,
-        429 => ProviderError::RateLimited { retry_after },
-        408 | 409 | 500..=599 => ProviderError::Unavailable { status, retry_after },
-        _ => ProviderError::Rejected { status },
+        _ => ProviderError::from_status(status, retry_after),
     }
 }
 

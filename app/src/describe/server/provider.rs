@@ -78,6 +78,18 @@ pub enum ProviderError {
 }
 
 impl ProviderError {
+    /// What an HTTP failure means for the retry loop, by status alone: the one policy
+    /// every provider shares. Each provider reads its body first for what the status hides
+    /// (an empty account, a bad key answered with 400).
+    pub fn from_status(status: u16, retry_after: Option<Duration>) -> ProviderError {
+        match status {
+            401 | 403 => ProviderError::Unauthorized { status },
+            429 => ProviderError::RateLimited { retry_after },
+            408 | 409 | 500..=599 => ProviderError::Unavailable { status, retry_after },
+            _ => ProviderError::Rejected { status },
+        }
+    }
+
     /// 408, 409, 429, 5xx, timeouts and lost connections pass; a refused key or an empty
     /// account does not, and neither does anything inside a stream already under way.
     pub fn is_retryable(&self) -> bool {
