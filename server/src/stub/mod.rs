@@ -13,10 +13,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, Query, State};
+use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, MethodRouter};
 use axum::{Json, Router};
 use futures::channel::mpsc;
 use futures::SinkExt;
@@ -116,50 +116,11 @@ impl Stub {
 
     pub fn router(self) -> Router {
         Router::new()
-            .route(
-                "/v1/chat/completions",
-                post(|State(stub): State<Stub>, headers: HeaderMap, Query(q): Params, body: Bytes| async move {
-                    stub.describe(Dialect::Openai, "/v1/chat/completions", &headers, &q, None, body).await
-                }),
-            )
-            .route(
-                "/openai/v1/chat/completions",
-                post(|State(stub): State<Stub>, headers: HeaderMap, Query(q): Params, body: Bytes| async move {
-                    stub.describe(Dialect::Azure, "/openai/v1/chat/completions", &headers, &q, None, body).await
-                }),
-            )
-            .route(
-                "/openai/deployments/{deployment}/chat/completions",
-                post(
-                    |State(stub): State<Stub>,
-                     Path(deployment): Path<String>,
-                     headers: HeaderMap,
-                     Query(q): Params,
-                     body: Bytes| async move {
-                        let path = format!("/openai/deployments/{deployment}/chat/completions");
-                        stub.describe(Dialect::Azure, &path, &headers, &q, Some(deployment), body).await
-                    },
-                ),
-            )
-            .route(
-                "/v1/messages",
-                post(|State(stub): State<Stub>, headers: HeaderMap, Query(q): Params, body: Bytes| async move {
-                    stub.describe(Dialect::Anthropic, "/v1/messages", &headers, &q, None, body).await
-                }),
-            )
-            .route(
-                "/v1beta/models/{method}",
-                post(
-                    |State(stub): State<Stub>,
-                     Path(method): Path<String>,
-                     headers: HeaderMap,
-                     Query(q): Params,
-                     body: Bytes| async move {
-                        let path = format!("/v1beta/models/{method}");
-                        stub.describe(Dialect::Gemini, &path, &headers, &q, Some(method), body).await
-                    },
-                ),
-            )
+            .route("/v1/chat/completions", describe_route(Dialect::Openai))
+            .route("/openai/v1/chat/completions", describe_route(Dialect::Azure))
+            .route("/openai/deployments/{deployment}/chat/completions", describe_route(Dialect::Azure))
+            .route("/v1/messages", describe_route(Dialect::Anthropic))
+            .route("/v1beta/models/{method}", describe_route(Dialect::Gemini))
             .route(
                 "/v1/models",
                 get(|State(stub): State<Stub>, headers: HeaderMap, Query(q): Params| async move {
@@ -168,18 +129,8 @@ impl Stub {
                     stub.models(dialect, &headers, &q)
                 }),
             )
-            .route(
-                "/openai/v1/models",
-                get(|State(stub): State<Stub>, headers: HeaderMap, Query(q): Params| async move {
-                    stub.models(Dialect::Azure, &headers, &q)
-                }),
-            )
-            .route(
-                "/v1beta/models",
-                get(|State(stub): State<Stub>, headers: HeaderMap, Query(q): Params| async move {
-                    stub.models(Dialect::Gemini, &headers, &q)
-                }),
-            )
+            .route("/openai/v1/models", models_route(Dialect::Azure))
+            .route("/v1beta/models", models_route(Dialect::Gemini))
             .route("/__stub/requests", get(|State(stub): State<Stub>| async move { Json(stub.requests()) }))
             .route(
                 "/__stub/faults",
@@ -316,6 +267,27 @@ impl Stub {
             .body(Body::from_stream(rx))
             .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
     }
+}
+
+/// A describe endpoint in one dialect; the one path parameter, where there is one, is
+/// Azure's deployment or Gemini's `{model}:{method}`.
+fn describe_route(dialect: Dialect) -> MethodRouter<Stub> {
+    post(
+        move |State(stub): State<Stub>,
+              OriginalUri(uri): OriginalUri,
+              param: Option<Path<String>>,
+              headers: HeaderMap,
+              Query(q): Params,
+              body: Bytes| async move {
+            stub.describe(dialect, uri.path(), &headers, &q, param.map(|Path(p)| p), body).await
+        },
+    )
+}
+
+fn models_route(dialect: Dialect) -> MethodRouter<Stub> {
+    get(move |State(stub): State<Stub>, headers: HeaderMap, Query(q): Params| async move {
+        stub.models(dialect, &headers, &q)
+    })
 }
 
 /// Width and height from a JPEG's frame header or a PNG's IHDR; enough for a stub.
