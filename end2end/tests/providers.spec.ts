@@ -21,6 +21,8 @@ test("each provider gets its own cut, and the choice is remembered", async ({ pa
   await expect(page.locator("#model-options option")).toHaveCount(2);
   await expect(page.locator('#model-options option[value="claude-stub-4-haiku"]')).toHaveCount(1);
 
+  await app.prompt.fill("Describe this product photo.");
+  await app.setParallel(2);
   await app.add(await app.makeImage("wide.jpg", 4000, 3000, { quality: 0.8 }));
   await app.describeAll.click();
   await expect(app.row("wide.jpg").locator(".badge")).toHaveText("done");
@@ -34,6 +36,8 @@ test("each provider gets its own cut, and the choice is remembered", async ({ pa
   await expect(page.locator('main[data-hydrated="true"]')).toBeVisible();
   await expect(app.provider).toHaveValue("anthropic");
   await expect(app.model).toHaveValue("claude-stub-4");
+  await expect(app.prompt).toHaveValue("Describe this product photo.");
+  await expect(page.getByLabel("Parallel requests")).toHaveValue("2");
   await expect(app.row("wide.jpg").locator(".badge")).toHaveText("done");
 
   // Gemini: the same photo fits 2×2 tiles of 768 px; the Anthropic description is now stale.

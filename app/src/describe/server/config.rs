@@ -309,6 +309,10 @@ mod tests {
         }
         let azure = load(&env(&[("AZURE_OPENAI_ENDPOINT", "https://r"), ("AZURE_OPENAI_DEPLOYMENT", "d")]), None)?;
         assert_eq!((azure[0].models.clone(), azure[0].api_version.clone()), (vec!["d".to_string()], None));
+        let listed =
+            load(&env(&[("OPENAI_BASE_URL", "http://h/v1"), ("PICSCRIBE_MODELS", "llava, qwen2.5vl ,")]), None)?;
+        assert_eq!(listed[0].models, ["llava", "qwen2.5vl"]);
+        assert_eq!(listed[0].default_model(), "llava", "the first offered model is the default");
         let whole = load(&env(&[("OPENAI_API_KEY", "sk"), ("PICSCRIBE_STREAM", "false")]), None)?;
         assert!(!whole[0].stream);
         Ok(())

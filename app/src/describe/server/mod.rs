@@ -10,10 +10,12 @@ pub mod provider;
 pub mod retry;
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use futures::channel::mpsc;
 use futures::{SinkExt, Stream, StreamExt};
+// Tokio's clock, so tests can move it.
+use tokio::time::Instant;
 
 use self::anthropic::Anthropic;
 use self::config::{ConfigError, ProviderSettings};
@@ -353,4 +355,61 @@ async fn relay(mut chunks: provider::ChunkStream, idle: Duration, naming: &Namin
         (None, None, None) => StreamEvent::Done,
     };
     let _ = tx.send(last).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    use futures::future::BoxFuture;
+
+    use super::*;
+
+    /// A provider whose model list fails the first time and works after.
+    struct Flaky {
+        calls: AtomicU32,
+    }
+
+    impl VisionProvider for Flaky {
+        fn start<'a>(&'a self, _: &'a VisionRequest) -> BoxFuture<'a, Result<provider::ChunkStream, ProviderError>> {
+            Box::pin(async { Err(ProviderError::Connect) })
+        }
+
+        fn list_models(&self) -> BoxFuture<'_, Result<Vec<String>, ProviderError>> {
+            let call = self.calls.fetch_add(1, Ordering::SeqCst);
+            Box::pin(async move {
+                if call == 0 {
+                    Err(ProviderError::Connect)
+                } else {
+                    Ok(vec!["listed".into()])
+                }
+            })
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn model_lists_are_cached_and_a_failed_one_is_asked_again_soon() {
+        let flaky = Arc::new(Flaky { calls: AtomicU32::new(0) });
+        let naming = Naming { label: "X".into(), key_setting: "K".into(), url_setting: "U".into() };
+        let entry = ProviderEntry::new("x", ProviderKind::Openai, naming, "default", flaky.clone());
+        let describer =
+            Describer { providers: vec![entry], timeouts: Timeouts::default(), retry: RetryPolicy::default() };
+        let models = |info: ProviderInfo| info.providers[0].models.clone();
+        let calls = || flaky.calls.load(Ordering::SeqCst);
+
+        assert_eq!(models(describer.info().await), ["default"], "a failed listing still offers the default");
+        assert_eq!(models(describer.info().await), ["default"]);
+        assert_eq!(calls(), 1, "the failure is remembered for a while");
+
+        tokio::time::advance(MODEL_LIST_RETRY + Duration::from_secs(1)).await;
+        assert_eq!(models(describer.info().await), ["default", "listed"]);
+        assert_eq!(calls(), 2, "asked again after the short wait");
+
+        tokio::time::advance(MODEL_LIST_TTL - Duration::from_secs(5)).await;
+        describer.info().await;
+        assert_eq!(calls(), 2, "a good list is kept for ten minutes");
+        tokio::time::advance(Duration::from_secs(10)).await;
+        describer.info().await;
+        assert_eq!(calls(), 3);
+    }
 }
