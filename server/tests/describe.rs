@@ -1,6 +1,7 @@
 //! The server through its router, against the stub provider: what it refuses before any
-//! call, what it serves without a provider, that the key never leaves it, and that the
-//! OpenAI requests it builds match OpenAI's published schema. Each provider family's wire
+//! call, what it serves without a provider, that the key never leaves it, that a page
+//! which goes away stops paying, and that the OpenAI requests it builds match OpenAI's
+//! published schema. Each provider family's wire
 //! format and faults are in `providers.rs`.
 
 // A test that cannot set itself up should fail loudly.
@@ -8,9 +9,13 @@
 
 mod common;
 
+use std::time::Duration;
+
+use app::describe::events::StreamEvent;
 use axum::http::StatusCode;
 use base64::Engine as _;
-use common::{call, describe_with, describer, jpeg_data_url, router, stub, Family, KEY};
+use common::{call, describe_then_leave, describe_with, describer, jpeg_data_url, router, stub, Family, KEY};
+use server::stub::Fault;
 
 #[tokio::test]
 async fn bad_input_costs_no_call() {
@@ -63,6 +68,43 @@ async fn the_key_appears_in_no_page_or_answer() {
         assert!(!body.contains(&url), "the provider's address stays on the server too");
     }
     assert!(status.body.contains("\"id\":\"anthropic\""), "{}", status.body);
+}
+
+#[tokio::test]
+async fn a_page_that_leaves_during_a_retry_wait_costs_no_second_call() {
+    for family in Family::ALL {
+        let (stub, url) = stub().await;
+        stub.push_faults([Fault::RateLimited { retry_after: Some("1".into()) }, Fault::Fine]);
+        let app = router(describer(vec![family.entry(&url, KEY, true)]));
+        let seen = describe_then_leave(app, family, |e| matches!(e, StreamEvent::Retrying { .. })).await;
+        assert!(matches!(seen.last(), Some(StreamEvent::Retrying { wait_ms: 1000, .. })), "{family:?}: {seen:?}");
+
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert_eq!(stub.requests().len(), 1, "{family:?}: the retry after the page left was never sent");
+    }
+}
+
+#[tokio::test]
+async fn a_page_that_leaves_mid_reply_hangs_up_on_the_provider() {
+    for family in Family::ALL {
+        let (stub, url) = stub().await;
+        stub.push_faults([Fault::Stall]);
+        let mut describer = describer(vec![family.entry(&url, KEY, true)]);
+        // Long enough that only the page leaving can end the call within the test.
+        describer.timeouts.idle = Duration::from_secs(60);
+        let app = router(describer);
+        let seen = describe_then_leave(app, family, |e| matches!(e, StreamEvent::Delta { .. })).await;
+        assert!(matches!(seen.last(), Some(StreamEvent::Delta { .. })), "{family:?}");
+        assert_eq!(stub.open_replies(), 1, "{family:?}: the provider is still sending");
+
+        let mut waited = Duration::ZERO;
+        while stub.open_replies() > 0 && waited < Duration::from_secs(5) {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            waited += Duration::from_millis(20);
+        }
+        assert_eq!(stub.open_replies(), 0, "{family:?}: picscribe hung up on the provider ({waited:?})");
+        println!("{family:?}: provider connection closed {waited:?} after the page left");
+    }
 }
 
 #[test]

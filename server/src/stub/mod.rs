@@ -9,6 +9,7 @@ mod wire;
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -19,7 +20,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, MethodRouter};
 use axum::{Json, Router};
 use futures::channel::mpsc;
-use futures::SinkExt;
+use futures::{SinkExt, StreamExt};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -87,6 +88,8 @@ struct Inner {
 pub struct Stub {
     inner: Arc<Mutex<Inner>>,
     key: Option<String>,
+    /// Replies whose body is still being sent or held open; see [`Stub::open_replies`].
+    open: Arc<AtomicUsize>,
     /// Pause between streamed pieces, so streaming is visible.
     pub piece_delay: Duration,
 }
@@ -95,7 +98,7 @@ type Params = Query<HashMap<String, String>>;
 
 impl Stub {
     pub fn new(key: Option<String>) -> Stub {
-        Stub { inner: Arc::default(), key, piece_delay: Duration::from_millis(20) }
+        Stub { inner: Arc::default(), key, open: Arc::default(), piece_delay: Duration::from_millis(20) }
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -108,6 +111,12 @@ impl Stub {
 
     pub fn requests(&self) -> Vec<Recorded> {
         self.lock().requests.clone()
+    }
+
+    /// How many streamed or stalled replies are still open: a reply closes when it ends or
+    /// when picscribe hangs up, which is how a provider learns to stop generating.
+    pub fn open_replies(&self) -> usize {
+        self.open.load(Ordering::SeqCst)
     }
 
     pub fn reset(&self) {
@@ -132,6 +141,7 @@ impl Stub {
             .route("/openai/v1/models", models_route(Dialect::Azure))
             .route("/v1beta/models", models_route(Dialect::Gemini))
             .route("/__stub/requests", get(|State(stub): State<Stub>| async move { Json(stub.requests()) }))
+            .route("/__stub/open-replies", get(|State(stub): State<Stub>| async move { Json(stub.open_replies()) }))
             .route(
                 "/__stub/faults",
                 post(|State(stub): State<Stub>, Json(faults): Json<Vec<Fault>>| async move {
@@ -261,11 +271,32 @@ impl Stub {
                 let _ = tx.send(Err(std::io::Error::other("stub hangs up"))).await;
             }
         });
+        let open = OpenReply::new(&self.open);
+        let body = rx.map(move |piece| {
+            let _still_open = &open;
+            piece
+        });
         Response::builder()
             .header(header::CONTENT_TYPE, content_type)
             .header(header::CACHE_CONTROL, "no-cache")
-            .body(Body::from_stream(rx))
+            .body(Body::from_stream(body))
             .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+    }
+}
+
+/// Counts one reply as open for as long as its body lives.
+struct OpenReply(Arc<AtomicUsize>);
+
+impl OpenReply {
+    fn new(open: &Arc<AtomicUsize>) -> OpenReply {
+        open.fetch_add(1, Ordering::SeqCst);
+        OpenReply(Arc::clone(open))
+    }
+}
+
+impl Drop for OpenReply {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 

@@ -216,6 +216,38 @@ pub async fn describe_with(router: axum::Router, provider: &str, model: &str, pr
     call(router, "POST", "/api/describe", Some(input)).await
 }
 
+/// Asks for one description and reads its events until `enough` says so, then hangs up,
+/// as a tab that closes or a Cancel does. Returns what was read before leaving.
+pub async fn describe_then_leave(
+    router: axum::Router,
+    family: Family,
+    enough: impl Fn(&StreamEvent) -> bool,
+) -> Vec<StreamEvent> {
+    let input = serde_json::json!({"input": {
+        "image": jpeg_data_url(), "prompt": "Describe", "provider": family.id(), "model": family.model(), "detail": "auto"
+    }});
+    let request = Request::builder()
+        .method("POST")
+        .uri("/api/describe")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(input.to_string()))
+        .unwrap();
+    let mut body = router.oneshot(request).await.unwrap().into_body();
+    let mut splitter = LineSplitter::default();
+    let mut seen = Vec::new();
+    while let Some(frame) = body.frame().await {
+        let Ok(chunk) = frame.unwrap().into_data() else { continue };
+        for event in splitter.push(&String::from_utf8_lossy(&chunk)) {
+            let done = enough(&event);
+            seen.push(event);
+            if done {
+                return seen;
+            }
+        }
+    }
+    panic!("the stream ended before the test left: {seen:?}");
+}
+
 pub fn stub_text(prompt: &str) -> String {
     format!("Stub description of a 8×6 JPEG image for the prompt “{prompt}”.")
 }

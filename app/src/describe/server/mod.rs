@@ -12,8 +12,8 @@ pub mod retry;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use futures::channel::mpsc;
-use futures::{SinkExt, Stream, StreamExt};
+use futures::{Stream, StreamExt};
+use tokio::sync::mpsc;
 // Tokio's clock, so tests can move it.
 use tokio::time::Instant;
 
@@ -230,24 +230,30 @@ impl Describer {
         ProviderInfo { providers: choices }
     }
 
-    /// Runs one description in its own task and streams what happens. The task ends
-    /// early if the page goes away (the receiver is dropped).
+    /// Runs one description in its own task and streams what happens. When the page goes
+    /// away (the receiver is dropped: the tab closed, or the user cancelled), the task ends
+    /// at once, whatever it is waiting for: the provider's connection is dropped, which stops
+    /// the generation, and a pending retry is never sent.
     pub fn describe(&self, entry: &ProviderEntry, request: VisionRequest) -> impl Stream<Item = StreamEvent> {
-        let (tx, rx) = mpsc::channel(64);
+        let (tx, mut rx) = mpsc::channel(64);
         let timeouts = self.timeouts;
         let retry = self.retry;
         let provider = Arc::clone(&entry.provider);
         let naming = entry.naming.clone();
         tokio::spawn(async move {
-            let total = timeouts.total;
-            let mut out = tx.clone();
-            let run = run(provider, request, timeouts, retry, &naming, tx);
-            if tokio::time::timeout(total, run).await.is_err() {
-                tracing::warn!("description took longer than the request timeout");
-                let _ = out.send(error_event(&ProviderError::Timeout, 1, &naming)).await;
+            let watch = tx.clone();
+            let run = tokio::time::timeout(timeouts.total, run(provider, request, timeouts, retry, &naming, tx));
+            tokio::select! {
+                finished = run => {
+                    if finished.is_err() {
+                        tracing::warn!("description took longer than the request timeout");
+                        let _ = watch.send(error_event(&ProviderError::Timeout, 1, &naming)).await;
+                    }
+                }
+                () = watch.closed() => tracing::info!("the page went away; the provider call was dropped"),
             }
         });
-        rx
+        futures::stream::poll_fn(move |cx| rx.poll_recv(cx))
     }
 }
 
@@ -265,7 +271,7 @@ async fn run(
     timeouts: Timeouts,
     retry: RetryPolicy,
     naming: &Naming,
-    mut tx: mpsc::Sender<StreamEvent>,
+    tx: mpsc::Sender<StreamEvent>,
 ) {
     let mut attempt = 1;
     let chunks = loop {
@@ -295,12 +301,12 @@ async fn run(
             }
         }
     };
-    relay(chunks, timeouts.idle, naming, &mut tx).await;
+    relay(chunks, timeouts.idle, naming, &tx).await;
 }
 
 /// Forwards a started reply until it finishes, breaks, goes quiet for too long, or turns
 /// out to be a refusal (flagged as such, never saved as a description).
-async fn relay(mut chunks: provider::ChunkStream, idle: Duration, naming: &Naming, tx: &mut mpsc::Sender<StreamEvent>) {
+async fn relay(mut chunks: provider::ChunkStream, idle: Duration, naming: &Naming, tx: &mpsc::Sender<StreamEvent>) {
     let mut finished = false;
     let mut text = String::new();
     let mut refusal: Option<String> = None;
