@@ -68,8 +68,12 @@ test("cancel stops the batch and keeps what was finished", async ({ page }) => {
   await app.describeAll.click();
   await expect(app.description("c1.jpg")).toHaveValue(/^Stub description/);
   await expect(app.row("c2.jpg").locator(".badge")).toHaveText("writing");
+  expect(await stub.openReplies()).toBe(1);
   await app.cancel.click();
   await expect(app.announcement).toHaveText("Cancelled. 1 of 3 images were finished; their descriptions are kept.");
+  // The call is hung up, not left to run: the provider stops generating well before
+  // picscribe's own 5 s idle timeout would have ended it.
+  await expect.poll(() => stub.openReplies(), { timeout: 2000 }).toBe(0);
   await expect(app.row("c2.jpg").locator(".badge")).toHaveText("ready");
   await expect(app.row("c3.jpg").locator(".badge")).toHaveText("ready");
   await expect(app.description("c1.jpg")).toHaveValue(/^Stub description/);

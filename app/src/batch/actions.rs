@@ -5,6 +5,7 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
 
+use futures::future::{AbortHandle, Abortable};
 use futures::StreamExt;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -132,6 +133,7 @@ pub fn preview_loaded(batch: Batch, row: &Row, size: Option<(u32, u32)>) {
 }
 
 pub fn remove_row(batch: Batch, row: &Row, forget_saved: bool) {
+    row.hang_up();
     batch.rows.update(|rows| rows.retain(|r| r.id != row.id));
     browser::forget(row.id);
     if let (true, Some(hash)) = (forget_saved, row.hash.get_untracked()) {
@@ -144,6 +146,7 @@ pub fn clear_all(batch: Batch) {
     let rows = batch.rows.get_untracked();
     batch.rows.set(Vec::new());
     for row in &rows {
+        row.hang_up();
         browser::forget(row.id);
     }
     batch.running.set(false);
@@ -246,9 +249,17 @@ pub fn describe_all(batch: Batch) {
                     return;
                 }
                 let Some(row) = queue.borrow_mut().pop_front() else { break };
-                let outcome = describe_row(batch, &row, &settings, run).await;
+                let outcome = match batch.rows.with_untracked(|rows| rows.iter().any(|r| r.id == row.id)) {
+                    true => describe_row(batch, &row, &settings, run).await,
+                    false => Outcome::Cancelled,
+                };
                 if batch.run_id.get_untracked() != run {
                     return;
+                }
+                if let Outcome::Cancelled = outcome {
+                    // Removed from the table before or while it was described.
+                    batch.run_total.update(|n| *n = n.saturating_sub(1));
+                    continue;
                 }
                 batch.run_finished.update(|n| *n += 1);
                 if let Outcome::Refused = outcome {
@@ -280,11 +291,13 @@ pub fn describe_all(batch: Batch) {
     }
 }
 
-/// Stops the run: nothing new is sent, and rows under way go back to how they were.
+/// Stops the run: nothing new is sent, calls under way are hung up, and their rows go
+/// back to how they were.
 pub fn cancel(batch: Batch) {
     batch.run_id.update(|id| *id += 1);
     batch.running.set(false);
     for row in batch.rows.get_untracked() {
+        row.hang_up();
         if row.phase.get_untracked().in_flight() {
             row.draft.set(None);
             row.note.set(None);
@@ -344,77 +357,31 @@ async fn describe_row(batch: Batch, row: &Row, settings: &Settings, run: u64) ->
         model: settings.model.clone(),
         detail: settings.detail,
     };
-    let mut stream = match describe_image(input).await {
-        Ok(stream) => stream.into_inner(),
-        Err(err) => return fail(server_error_sentence(err), false),
-    };
-    let mut splitter = LineSplitter::default();
-    let mut text = String::new();
-    let mut tokens = None;
-    let mut finished = false;
-    let mut failure = None;
-    let mut refusal = None;
-    'read: while let Some(chunk) = stream.next().await {
-        if cancelled() {
-            return Outcome::Cancelled;
-        }
-        let chunk = match chunk {
-            Ok(chunk) => chunk,
-            Err(err) => {
-                failure = Some((server_error_sentence(err), false));
-                break;
-            }
-        };
-        for event in splitter.push(&chunk) {
-            match event {
-                StreamEvent::Retrying { attempt, wait_ms, reason } => row.note.set(Some(format!(
-                    "Provider {reason}; trying again in {:.0} s (retry {attempt} of 3).",
-                    (wait_ms as f64 / 1000.0).ceil()
-                ))),
-                StreamEvent::Delta { text: more } => {
-                    text.push_str(&more);
-                    row.note.set(None);
-                    row.phase.set(Phase::Writing);
-                    row.draft.set(Some(text.clone()));
-                }
-                StreamEvent::Usage { prompt_tokens, completion_tokens } => {
-                    tokens = Some(prompt_tokens + completion_tokens);
-                }
-                StreamEvent::Done => {
-                    finished = true;
-                    break 'read;
-                }
-                StreamEvent::Error { message, stop_batch } => {
-                    failure = Some((message, stop_batch));
-                    break 'read;
-                }
-                StreamEvent::Refused { message } => {
-                    refusal = Some(message);
-                    break 'read;
-                }
-            }
-        }
-    }
-    if cancelled() {
+    let (call, registration) = AbortHandle::new_pair();
+    row.call.set_value(Some(call));
+    let reply = Abortable::new(fetch_reply(row, input), registration).await;
+    row.call.set_value(None);
+    let (Ok(Reply { text, tokens, end }), false) = (reply, cancelled()) else {
         return Outcome::Cancelled;
-    }
-    if let Some((message, stop_batch)) = failure {
-        return fail(message, stop_batch);
-    }
-    if let Some(message) = refusal {
-        row.draft.set(None);
-        row.note.set(None);
-        row.error.set(Some(message));
-        row.refused_key.set(Some(settings.key_for(&hash)));
-        row.phase.set(Phase::Refused);
-        return Outcome::Refused;
-    }
-    if !finished {
-        return fail(
-            "The connection to the picscribe server closed before the description was finished; nothing was saved."
-                .into(),
-            false,
-        );
+    };
+    match end {
+        End::Finished => {}
+        End::Failed { message, stop_batch } => return fail(message, stop_batch),
+        End::Refused(message) => {
+            row.draft.set(None);
+            row.note.set(None);
+            row.error.set(Some(message));
+            row.refused_key.set(Some(settings.key_for(&hash)));
+            row.phase.set(Phase::Refused);
+            return Outcome::Refused;
+        }
+        End::Closed => {
+            return fail(
+                "The connection to the picscribe server closed before the description was finished; nothing was saved."
+                    .into(),
+                false,
+            )
+        }
     }
     row.description.set(text.trim().to_string());
     row.described.set(Some(Described {
@@ -430,6 +397,76 @@ async fn describe_row(batch: Batch, row: &Row, settings: &Settings, run: u64) ->
     row.phase.set(Phase::Idle);
     save_text(batch, row);
     Outcome::Done
+}
+
+/// What one call to the server came to.
+struct Reply {
+    text: String,
+    tokens: Option<u32>,
+    end: End,
+}
+
+enum End {
+    Finished,
+    Failed {
+        message: String,
+        stop_batch: bool,
+    },
+    Refused(String),
+    /// The stream ended without saying how.
+    Closed,
+}
+
+/// Sends one call and reads its event stream, showing the text in the row as it arrives.
+async fn fetch_reply(row: &Row, input: DescribeInput) -> Reply {
+    let mut reply = Reply { text: String::new(), tokens: None, end: End::Closed };
+    let mut stream = match describe_image(input).await {
+        Ok(stream) => stream.into_inner(),
+        Err(err) => {
+            reply.end = End::Failed { message: server_error_sentence(err), stop_batch: false };
+            return reply;
+        }
+    };
+    let mut splitter = LineSplitter::default();
+    while let Some(chunk) = stream.next().await {
+        let chunk = match chunk {
+            Ok(chunk) => chunk,
+            Err(err) => {
+                reply.end = End::Failed { message: server_error_sentence(err), stop_batch: false };
+                return reply;
+            }
+        };
+        for event in splitter.push(&chunk) {
+            match event {
+                StreamEvent::Retrying { attempt, wait_ms, reason } => row.note.set(Some(format!(
+                    "Provider {reason}; trying again in {:.0} s (retry {attempt} of 3).",
+                    (wait_ms as f64 / 1000.0).ceil()
+                ))),
+                StreamEvent::Delta { text } => {
+                    reply.text.push_str(&text);
+                    row.note.set(None);
+                    row.phase.set(Phase::Writing);
+                    row.draft.set(Some(reply.text.clone()));
+                }
+                StreamEvent::Usage { prompt_tokens, completion_tokens } => {
+                    reply.tokens = Some(prompt_tokens + completion_tokens);
+                }
+                StreamEvent::Done => {
+                    reply.end = End::Finished;
+                    return reply;
+                }
+                StreamEvent::Error { message, stop_batch } => {
+                    reply.end = End::Failed { message, stop_batch };
+                    return reply;
+                }
+                StreamEvent::Refused { message } => {
+                    reply.end = End::Refused(message);
+                    return reply;
+                }
+            }
+        }
+    }
+    reply
 }
 
 fn server_error_sentence(err: ServerFnError) -> String {

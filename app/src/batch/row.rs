@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use futures::future::AbortHandle;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -77,6 +78,8 @@ pub struct Row {
     pub note: RwSignal<Option<String>>,
     /// The cache key of a call the model declined, so "Describe all" does not pay for it again.
     pub refused_key: RwSignal<Option<String>>,
+    /// The call to the server under way, if any; see [`Row::hang_up`].
+    pub call: StoredValue<Option<AbortHandle>>,
 }
 
 impl Row {
@@ -97,6 +100,15 @@ impl Row {
             error: RwSignal::new(None),
             note: RwSignal::new(None),
             refused_key: RwSignal::new(None),
+            call: StoredValue::new(None),
+        }
+    }
+
+    /// Ends the row's call at once, whatever it is waiting for. The browser closes the
+    /// connection, so the server stops the provider's generation and any pending retry.
+    pub fn hang_up(&self) {
+        if let Some(call) = self.call.try_update_value(Option::take).flatten() {
+            call.abort();
         }
     }
 }
