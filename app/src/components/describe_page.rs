@@ -59,7 +59,7 @@ pub fn DescribePage() -> impl IntoView {
                 })}
             </Transition>
             <SettingsPanel status />
-            <Toolbar status />
+            <Toolbar />
             <p class="announcement" role="status" aria-live="polite">
                 {move || batch.announcement.get()}
             </p>

@@ -7,9 +7,10 @@ use crate::browser::files;
 use crate::describe::ProviderInfo;
 
 #[component]
-pub fn Toolbar(status: Resource<Result<ProviderInfo, ServerFnError>>) -> impl IntoView {
+pub fn Toolbar() -> impl IntoView {
     let batch = use_batch();
-    let configured = move || status.get().is_some_and(|s| s.is_ok_and(|info| info.configured()));
+    // What the server offers arrives in the batch once the page has hydrated.
+    let configured = move || batch.providers.with(ProviderInfo::configured);
     let empty = move || batch.rows.read().is_empty();
     let progress_label = move || {
         let (done, total, failed) = (batch.run_finished.get(), batch.run_total.get(), batch.run_failed.get());
