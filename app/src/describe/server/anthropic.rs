@@ -20,7 +20,16 @@ pub struct Anthropic {
 
 impl Anthropic {
     pub fn new(base_url: &str, api_key: String, connect_timeout: Duration) -> Result<Self, reqwest::Error> {
-        Ok(Anthropic { api: KeyedApi::new(base_url, "/v1", api_key, connect_timeout)? })
+        Ok(Anthropic {
+            api: KeyedApi::new(
+                base_url,
+                "/v1",
+                "x-api-key",
+                api_key,
+                &[("anthropic-version", API_VERSION)],
+                connect_timeout,
+            )?,
+        })
     }
 
     pub fn streaming(mut self, stream: bool) -> Self {
@@ -28,15 +37,11 @@ impl Anthropic {
         self
     }
 
-    fn request(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
-        request.header("x-api-key", &self.api.key).header("anthropic-version", API_VERSION)
-    }
-
     async fn send(&self, request: &VisionRequest) -> Result<ChunkStream, ProviderError> {
         let (media_type, data) = request.image_parts();
         let body = messages_request(&request.model, &request.prompt, media_type, data, self.api.stream);
         let url = format!("{}/v1/messages", self.api.base_url);
-        let response = http::send(self.request(self.api.client.post(url).json(&body)), error_for_status).await?;
+        let response = http::send(self.api.post(url).json(&body), error_for_status).await?;
         let reader = Arc::new(Mutex::new(StreamReader::default()));
         http::read_reply(
             response,
@@ -63,7 +68,7 @@ impl VisionProvider for Anthropic {
 
     fn list_models(&self) -> BoxFuture<'_, Result<Vec<String>, ProviderError>> {
         let url = format!("{}/v1/models?limit=1000", self.api.base_url);
-        Box::pin(http::model_list(self.request(self.api.client.get(url)), error_for_status, parse_model_list))
+        Box::pin(http::model_list(self.api.get(url), error_for_status, parse_model_list))
     }
 }
 

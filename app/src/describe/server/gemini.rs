@@ -18,7 +18,7 @@ pub struct Gemini {
 
 impl Gemini {
     pub fn new(base_url: &str, api_key: String, connect_timeout: Duration) -> Result<Self, reqwest::Error> {
-        Ok(Gemini { api: KeyedApi::new(base_url, "/v1beta", api_key, connect_timeout)? })
+        Ok(Gemini { api: KeyedApi::new(base_url, "/v1beta", "x-goog-api-key", api_key, &[], connect_timeout)? })
     }
 
     pub fn streaming(mut self, stream: bool) -> Self {
@@ -44,8 +44,7 @@ impl Gemini {
         let (mime_type, data) = request.image_parts();
         let body = generate_request(&request.prompt, mime_type, data);
         let url = self.url(&request.model)?;
-        let post = self.api.client.post(url).header("x-goog-api-key", &self.api.key).json(&body);
-        let response = http::send(post, error_for_status).await?;
+        let response = http::send(self.api.post(url).json(&body), error_for_status).await?;
         http::read_reply(
             response,
             |_, data| parse_response(data).map_err(malformed),
@@ -62,8 +61,7 @@ impl VisionProvider for Gemini {
 
     fn list_models(&self) -> BoxFuture<'_, Result<Vec<String>, ProviderError>> {
         let url = format!("{}/v1beta/models?pageSize=1000", self.api.base_url);
-        let get = self.api.client.get(url).header("x-goog-api-key", &self.api.key);
-        Box::pin(http::model_list(get, error_for_status, parse_model_list))
+        Box::pin(http::model_list(self.api.get(url), error_for_status, parse_model_list))
     }
 }
 

@@ -20,11 +20,14 @@ pub fn client(connect_timeout: Duration) -> Result<reqwest::Client, reqwest::Err
 }
 
 /// A provider API that takes its key in a header (Anthropic, Gemini): the client, the
-/// API root, the key, and whether to ask for streamed replies.
+/// API root, the key and the headers every request carries, and whether to ask for
+/// streamed replies.
 pub struct KeyedApi {
-    pub client: reqwest::Client,
+    client: reqwest::Client,
     pub base_url: String,
-    pub key: String,
+    headers: &'static [(&'static str, &'static str)],
+    key_header: &'static str,
+    key: String,
     pub stream: bool,
 }
 
@@ -37,14 +40,37 @@ impl std::fmt::Debug for KeyedApi {
 
 impl KeyedApi {
     /// `version` is the path segment callers add themselves (`/v1`, `/v1beta`); a base URL
-    /// given with it is taken as meaning the root.
-    pub fn new(base_url: &str, version: &str, key: String, connect_timeout: Duration) -> Result<Self, reqwest::Error> {
+    /// given with it is taken as meaning the root. The key goes in `key_header`, and
+    /// `headers` with it.
+    pub fn new(
+        base_url: &str,
+        version: &str,
+        key_header: &'static str,
+        key: String,
+        headers: &'static [(&'static str, &'static str)],
+        connect_timeout: Duration,
+    ) -> Result<Self, reqwest::Error> {
         Ok(KeyedApi {
             client: client(connect_timeout)?,
             base_url: base_url.trim_end_matches('/').trim_end_matches(version).to_string(),
+            headers,
+            key_header,
             key,
             stream: true,
         })
+    }
+
+    pub fn get(&self, url: impl reqwest::IntoUrl) -> reqwest::RequestBuilder {
+        self.keyed(self.client.get(url))
+    }
+
+    pub fn post(&self, url: impl reqwest::IntoUrl) -> reqwest::RequestBuilder {
+        self.keyed(self.client.post(url))
+    }
+
+    fn keyed(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        let request = request.header(self.key_header, &self.key);
+        self.headers.iter().fold(request, |request, (name, value)| request.header(*name, *value))
     }
 }
 
