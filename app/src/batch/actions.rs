@@ -249,9 +249,9 @@ pub fn describe_all(batch: Batch) {
                     return;
                 }
                 let Some(row) = queue.borrow_mut().pop_front() else { break };
-                let outcome = match batch.rows.with_untracked(|rows| rows.iter().any(|r| r.id == row.id)) {
-                    true => describe_row(batch, &row, &settings, run).await,
-                    false => Outcome::Cancelled,
+                let outcome = match batch.row(row.id) {
+                    Some(row) => describe_row(batch, &row, &settings, run).await,
+                    None => Outcome::Cancelled,
                 };
                 if batch.run_id.get_untracked() != run {
                     return;
@@ -361,9 +361,10 @@ async fn describe_row(batch: Batch, row: &Row, settings: &Settings, run: u64) ->
     row.call.set_value(Some(call));
     let reply = Abortable::new(fetch_reply(row, input), registration).await;
     row.call.set_value(None);
-    let (Ok(Reply { text, tokens, end }), false) = (reply, cancelled()) else {
+    let Ok(Reply { text, tokens, end }) = reply else { return Outcome::Cancelled };
+    if cancelled() {
         return Outcome::Cancelled;
-    };
+    }
     match end {
         End::Finished => {}
         End::Failed { message, stop_batch } => return fail(message, stop_batch),

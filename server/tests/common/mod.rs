@@ -210,10 +210,14 @@ pub async fn call(router: axum::Router, method: &str, uri: &str, body: Option<se
 
 /// Asks for one description from a provider (empty: the default) with its model.
 pub async fn describe_with(router: axum::Router, provider: &str, model: &str, prompt: &str) -> Reply {
-    let input = serde_json::json!({"input": {
+    call(router, "POST", "/api/describe", Some(describe_input(provider, model, prompt))).await
+}
+
+/// The describe server function's JSON input for the test JPEG.
+fn describe_input(provider: &str, model: &str, prompt: &str) -> serde_json::Value {
+    serde_json::json!({"input": {
         "image": jpeg_data_url(), "prompt": prompt, "provider": provider, "model": model, "detail": "auto"
-    }});
-    call(router, "POST", "/api/describe", Some(input)).await
+    }})
 }
 
 /// Asks for one description and reads its events until `enough` says so, then hangs up,
@@ -223,9 +227,7 @@ pub async fn describe_then_leave(
     family: Family,
     enough: impl Fn(&StreamEvent) -> bool,
 ) -> Vec<StreamEvent> {
-    let input = serde_json::json!({"input": {
-        "image": jpeg_data_url(), "prompt": "Describe", "provider": family.id(), "model": family.model(), "detail": "auto"
-    }});
+    let input = describe_input(family.id(), family.model(), "Describe");
     let request = Request::builder()
         .method("POST")
         .uri("/api/describe")
