@@ -79,3 +79,20 @@ test("cancel stops the batch and keeps what was finished", async ({ page }) => {
   await expect(app.description("c1.jpg")).toHaveValue(/^Stub description/);
   expect(await stub.requests()).toHaveLength(2);
 });
+
+test("removing rows during a run hangs up their call and leaves them out of the count", async ({ page }) => {
+  const app = new PicscribePage(page);
+  await app.open();
+  await app.setParallel(1);
+  await app.add(await app.makeImage("r1.jpg", 30, 30), await app.makeImage("r2.jpg", 31, 30), await app.makeImage("r3.jpg", 32, 30));
+  await stub.faults([{ kind: "stall" }]);
+  await app.describeAll.click();
+  await expect(app.row("r1.jpg").locator(".badge")).toHaveText("writing");
+
+  await page.getByRole("button", { name: "Remove r2.jpg", exact: true }).click();
+  await page.getByRole("button", { name: "Remove r1.jpg", exact: true }).click();
+  await expect.poll(() => stub.openReplies(), { timeout: 2000 }).toBe(0);
+  await expect(app.description("r3.jpg")).toHaveValue(/^Stub description/);
+  await expect(page.getByText("1 of 1 done", { exact: true })).toBeVisible();
+  expect((await stub.requests()).length, "the removed, queued r2.jpg was never sent").toBe(2);
+});
