@@ -2,10 +2,12 @@
 //! functions that forward vision requests with the server-held key.
 #![recursion_limit = "512"]
 
+pub mod access;
 pub mod batch;
 pub mod browser;
 pub mod components;
 pub mod describe;
+pub mod error;
 pub mod export;
 pub mod images;
 #[cfg(feature = "ssr")]

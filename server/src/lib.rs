@@ -1,21 +1,34 @@
-//! The picscribe server: Leptos's options, the router (a function, so tests drive it
-//! without a socket), and the stub provider the tests and end-to-end runs talk to.
+//! The picscribe server: Leptos's options, and the router (a function, so tests drive it
+//! without a socket) with the guard and the security headers in front of everything.
 
+#[cfg(feature = "stub")]
 pub mod stub;
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
+use app::access::server::guard::guard;
+use app::access::server::Access;
 use app::describe::server::Describer;
 use app::state::AppState;
 use app::{shell, App};
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::routing::get;
 use axum::Router;
 use leptos::prelude::*;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, LeptosRoutes, ResponseOptions};
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-/// The describe request carries one shrunk image; anything much larger is not ours.
-const BODY_LIMIT: usize = 12 * 1024 * 1024;
+/// The largest describe request: the 8 MiB image the page may send (after its own
+/// shrinking and re-encoding) plus the JSON around it. axum's extractors, which server
+/// functions read their bodies through, would otherwise stop at 2 MiB.
+pub const BODY_LIMIT: usize = 9 * 1024 * 1024;
+/// A client that stops sending its body mid-way is cut off after this long.
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The site settings, built in so the binary runs from the repository root with no
 /// `LEPTOS_*` variable set. `LEPTOS_SITE_ADDR`, `LEPTOS_SITE_ROOT` and the other
@@ -39,15 +52,59 @@ pub fn leptos_options() -> LeptosOptions {
         .build()
 }
 
-/// The whole app: pages, server functions and static files.
-pub fn router(leptos_options: LeptosOptions, describer: Describer) -> Router {
-    let state = AppState { leptos_options, describer };
+/// The page's Content-Security-Policy: scripts only from this site or inline with this
+/// response's nonce (Leptos's hydration script carries it), wasm allowed to compile,
+/// images from this site or the browser's own `blob:`/`data:` previews, and no framing.
+pub fn page_policy(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' 'nonce-{nonce}'; style-src 'self'; \
+         img-src 'self' blob: data:; connect-src 'self'; font-src 'self'; object-src 'none'; \
+         base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+/// Anything that is not a page (server-function answers, files, errors) runs nothing.
+const STRICT_POLICY: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
+
+/// Gives each rendered page its policy, with the nonce Leptos made for this response.
+fn page_security() {
+    if let (Some(nonce), Some(response)) = (leptos::nonce::use_nonce(), use_context::<ResponseOptions>()) {
+        if let Ok(value) = HeaderValue::from_str(&page_policy(&nonce)) {
+            response.insert_header(header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
+}
+
+/// The whole app: pages, server functions, static files and the health checks, behind the
+/// guard (hosts, other sites, sign-in) and with security headers on every answer.
+pub fn router(leptos_options: LeptosOptions, describer: Describer, access: Access) -> Router {
+    let state = AppState { leptos_options, describer, access: access.clone() };
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
+    let header = |name, value| SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value));
     Router::new()
-        .leptos_routes_with_context(&state, routes, || (), move || shell(options.clone()))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(ready))
+        .leptos_routes_with_context(&state, routes, page_security, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn_with_state(access, guard))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(RequestBodyTimeoutLayer::new(BODY_TIMEOUT))
+        .layer(header(header::CONTENT_SECURITY_POLICY, STRICT_POLICY))
+        .layer(header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(header(header::REFERRER_POLICY, "no-referrer"))
+        .layer(header(header::X_FRAME_OPTIONS, "DENY"))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Ready when the configuration loaded (it did, or the server would not have started) and
+/// the data directory still takes writes. Says nothing else.
+async fn ready(State(state): State<AppState>) -> (StatusCode, &'static str) {
+    let budgets = state.access.budgets().clone();
+    match tokio::task::spawn_blocking(move || budgets.writable()).await {
+        Ok(true) => (StatusCode::OK, "ready"),
+        _ => (StatusCode::SERVICE_UNAVAILABLE, "the data directory is not writable"),
+    }
 }

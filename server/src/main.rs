@@ -1,7 +1,11 @@
-//! Starts picscribe: reads the configuration once, builds the router, serves.
+//! Starts picscribe: reads the configuration once, refuses to serve a network address to
+//! everyone unless told to, builds the router, serves until ctrl-c or SIGTERM.
 
+use std::net::SocketAddr;
 use std::process::ExitCode;
 
+use app::access::server::budget::Budgets;
+use app::access::server::{config, Access};
 use app::describe::server::Describer;
 use tracing_subscriber::EnvFilter;
 
@@ -21,12 +25,16 @@ async fn main() -> ExitCode {
         }
     };
     if describer.providers.is_empty() {
-        tracing::warn!(
-            "no vision provider configured: set OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY, \
-             AZURE_OPENAI_ENDPOINT or OPENAI_BASE_URL (or PICSCRIBE_CONFIG) to describe images"
-        );
+        tracing::warn!("{}", app::error::NO_PROVIDER);
     }
-    let app = server::router(options, describer);
+    let access = match access_from_env(addr) {
+        Ok(access) => access,
+        Err(err) => {
+            tracing::error!("{err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let app = server::router(options, describer, access);
 
     let listener = match tokio::net::TcpListener::bind(addr).await {
         Ok(listener) => listener,
@@ -36,14 +44,59 @@ async fn main() -> ExitCode {
         }
     };
     tracing::info!("picscribe is listening on http://{addr}");
-    let shutdown = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    match axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
+    let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await;
+    match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             tracing::error!(error = %err, "server stopped");
             ExitCode::FAILURE
         }
     }
+}
+
+/// Reads who may come in (and refuses an open network address), then opens the usage
+/// record in the data directory.
+fn access_from_env(addr: SocketAddr) -> Result<Access, String> {
+    let var = |name: &str| std::env::var(name).ok().map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+    let file = match var("PICSCRIBE_CONFIG") {
+        Some(path) => {
+            let text = std::fs::read_to_string(&path).map_err(|err| format!("could not read {path}: {err}"))?;
+            Some((path, text))
+        }
+        None => None,
+    };
+    let settings = config::load(&var, file.as_ref().map(|(path, text)| (path.as_str(), text.as_str())))
+        .map_err(|err| err.to_string())?;
+    settings.check_bind(addr).map_err(|err| err.to_string())?;
+    let budgets = Budgets::open(&settings.data_dir)?;
+    if settings.sign_in_required() {
+        tracing::info!(users = settings.users.len(), proxy = settings.trusted_header.is_some(), "sign-in required");
+    }
+    Ok(Access::new(settings, budgets))
+}
+
+/// Ctrl-c or SIGTERM (systemd, docker stop): stop taking connections and let the calls
+/// under way finish.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
 }

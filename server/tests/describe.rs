@@ -114,7 +114,14 @@ fn requests_validate_against_openais_schema() {
     let validator = jsonschema::draft202012::new(&schema).unwrap();
     let image = jpeg_data_url();
     for (detail, stream) in app::describe::Detail::ALL.into_iter().flat_map(|d| [(d, true), (d, false)]) {
-        let request = app::describe::openai::chat_request("gpt-4o-mini", "Alt text", &image, detail, stream);
+        let request = app::describe::openai::chat_request(
+            "gpt-4o-mini",
+            "Alt text",
+            &image,
+            detail,
+            stream,
+            app::describe::openai::OutputCap::Completion(1024),
+        );
         let json = serde_json::to_value(&request).unwrap();
         let errors: Vec<String> = validator.iter_errors(&json).map(|e| e.to_string()).collect();
         assert!(errors.is_empty(), "{errors:?}");

@@ -15,6 +15,7 @@ use crate::browser::{self, store};
 use crate::describe::api::describe_image;
 use crate::describe::events::{LineSplitter, StreamEvent};
 use crate::describe::{upgrade_key, DescribeInput, FIRST_PROVIDER};
+use crate::error::ApiError;
 use crate::export::{to_csv, ExportRow};
 
 fn now() -> f64 {
@@ -237,7 +238,7 @@ pub fn describe_all(batch: Batch) {
     batch.announce(format!("Describing {total} images."));
     let run = batch.run_id.get_untracked();
     let queue = Rc::new(RefCell::new(queue));
-    let workers = batch.parallel.get_untracked().clamp(1, 8);
+    let workers = batch.parallel.get_untracked().clamp(1, batch.max_parallel.get_untracked().clamp(1, 8));
     let remaining = Rc::new(RefCell::new(workers));
     for _ in 0..workers {
         let queue = Rc::clone(&queue);
@@ -356,6 +357,7 @@ async fn describe_row(batch: Batch, row: &Row, settings: &Settings, run: u64) ->
         provider: settings.provider.clone(),
         model: settings.model.clone(),
         detail: settings.detail,
+        max_tokens: settings.max_tokens,
     };
     let (call, registration) = AbortHandle::new_pair();
     row.call.set_value(Some(call));
@@ -418,22 +420,35 @@ enum End {
     Closed,
 }
 
+/// How many times a call waits two seconds for a free slot before giving up.
+const SLOT_WAITS: u32 = 30;
+
 /// Sends one call and reads its event stream, showing the text in the row as it arrives.
 async fn fetch_reply(row: &Row, input: DescribeInput) -> Reply {
     let mut reply = Reply { text: String::new(), tokens: None, end: End::Closed };
-    let mut stream = match describe_image(input).await {
-        Ok(stream) => stream.into_inner(),
-        Err(err) => {
-            reply.end = End::Failed { message: server_error_sentence(err), stop_batch: false };
-            return reply;
+    // Another tab of the same person may hold their slots: wait for one, a while.
+    let mut waits = 0;
+    let mut stream = loop {
+        match describe_image(input.clone()).await {
+            Ok(stream) => break stream.into_inner(),
+            Err(ApiError::TooMany(message)) if waits < SLOT_WAITS => {
+                row.note.set(Some(message));
+                waits += 1;
+                browser::sleep(2_000).await;
+            }
+            Err(err) => {
+                reply.end = End::Failed { stop_batch: err.stops_batch(), message: err.to_string() };
+                return reply;
+            }
         }
     };
+    row.note.set(None);
     let mut splitter = LineSplitter::default();
     while let Some(chunk) = stream.next().await {
         let chunk = match chunk {
             Ok(chunk) => chunk,
             Err(err) => {
-                reply.end = End::Failed { message: server_error_sentence(err), stop_batch: false };
+                reply.end = End::Failed { stop_batch: err.stops_batch(), message: err.to_string() };
                 return reply;
             }
         };
@@ -470,15 +485,6 @@ async fn fetch_reply(row: &Row, input: DescribeInput) -> Reply {
     reply
 }
 
-fn server_error_sentence(err: ServerFnError) -> String {
-    match err {
-        ServerFnError::ServerError(message) => message,
-        other => {
-            leptos::logging::warn!("describe call failed: {other}");
-            "Could not reach the picscribe server; check your connection and retry.".to_string()
-        }
-    }
-}
 
 /// The table as CSV, edits included, in table order.
 pub fn export_csv(batch: Batch) {

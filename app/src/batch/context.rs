@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use super::row::Row;
-use crate::describe::{cache_key, Detail, ProviderInfo, ResizeRule, DEFAULT_PROMPT};
+use crate::describe::{cache_key, capped_key, Detail, ProviderInfo, ResizeRule, DEFAULT_PROMPT};
 
 /// What the next description is asked with.
 #[derive(Clone, Debug, PartialEq)]
@@ -14,11 +14,13 @@ pub struct Settings {
     pub detail: Detail,
     /// How the chosen provider wants images cut.
     pub resize: ResizeRule,
+    /// The reply's length cap; none is the server's ceiling.
+    pub max_tokens: Option<u32>,
 }
 
 impl Settings {
     pub fn key_for(&self, hash: &str) -> String {
-        cache_key(hash, &self.prompt, &self.provider, &self.model, self.detail)
+        capped_key(cache_key(hash, &self.prompt, &self.provider, &self.model, self.detail), self.max_tokens)
     }
 }
 
@@ -33,6 +35,12 @@ pub struct Batch {
     pub model: RwSignal<String>,
     pub detail: RwSignal<Detail>,
     pub parallel: RwSignal<u32>,
+    /// The "Max tokens" field; none means the server's ceiling.
+    pub max_tokens: RwSignal<Option<u32>>,
+    /// How many calls the server lets this person have under way (from the viewer).
+    pub max_parallel: RwSignal<u32>,
+    /// The server's output ceiling, which bounds "Max tokens" (from the viewer).
+    pub max_output_tokens: RwSignal<u32>,
     pub running: RwSignal<bool>,
     pub run_total: RwSignal<u32>,
     pub run_finished: RwSignal<u32>,
@@ -58,12 +66,14 @@ impl Batch {
             model: self.model.get_untracked(),
             detail: self.detail.get_untracked(),
             resize: resize.unwrap_or(ResizeRule::OpenAiTiles),
+            max_tokens: self.max_tokens.get_untracked(),
         }
     }
 
     /// The key a row's description must carry to count as current, tracking the settings.
     pub fn current_key(&self, hash: &str) -> String {
-        cache_key(hash, &self.prompt.read(), &self.provider.read(), &self.model.read(), self.detail.get())
+        let key = cache_key(hash, &self.prompt.read(), &self.provider.read(), &self.model.read(), self.detail.get());
+        capped_key(key, self.max_tokens.get())
     }
 
     pub fn next_id(&self) -> u64 {
@@ -89,6 +99,9 @@ pub fn provide_batch_context() -> Batch {
         model: RwSignal::new(String::new()),
         detail: RwSignal::new(Detail::Auto),
         parallel: RwSignal::new(4),
+        max_tokens: RwSignal::new(None),
+        max_parallel: RwSignal::new(8),
+        max_output_tokens: RwSignal::new(1024),
         running: RwSignal::new(false),
         run_total: RwSignal::new(0),
         run_finished: RwSignal::new(0),

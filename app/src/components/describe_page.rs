@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use super::image_table::ImageTable;
 use super::provider_notice::ProviderNotice;
 use super::settings_panel::SettingsPanel;
+use super::sign_in::{provide_viewer_context, SignIn};
 use super::toolbar::Toolbar;
 use crate::batch::{actions, provide_batch_context};
 use crate::browser::files;
@@ -14,7 +15,19 @@ use crate::describe::api::provider_status;
 #[component]
 pub fn DescribePage() -> impl IntoView {
     let batch = provide_batch_context();
-    let status = Resource::new(|| (), |_| provider_status());
+    let session = provide_viewer_context();
+    // What the server offers depends on who asks: ask again after signing in or out.
+    let status = Resource::new(move || session.version.get(), |_| provider_status());
+    // The viewer's limits bound the settings; read once each answer arrives.
+    Effect::new(move |_| {
+        if let Some(Ok(viewer)) = session.viewer.get() {
+            if viewer.max_parallel > 0 {
+                batch.max_parallel.set(viewer.max_parallel);
+                batch.parallel.update(|n| *n = (*n).min(viewer.max_parallel).max(1));
+            }
+            batch.max_output_tokens.set(viewer.max_output_tokens.max(1));
+        }
+    });
     let (dragging, set_dragging) = signal(false);
     let (hydrated, set_hydrated) = signal(false);
 
@@ -52,6 +65,12 @@ pub fn DescribePage() -> impl IntoView {
                 <h1>"picscribe"</h1>
                 <p class="tagline">"Drop in images, say what you want, get a description for each."</p>
             </header>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let viewer = session.viewer.await;
+                    view! { <SignIn viewer /> }
+                })}
+            </Transition>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     let status = status.await;

@@ -6,4 +6,5 @@ pub mod image_row;
 pub mod image_table;
 pub mod provider_notice;
 pub mod settings_panel;
+pub mod sign_in;
 pub mod toolbar;

@@ -3,18 +3,17 @@
 use leptos::prelude::*;
 
 use crate::describe::ProviderInfo;
+use crate::error::{ApiError, NO_PROVIDER};
 
 #[component]
-pub fn ProviderNotice(status: Result<ProviderInfo, ServerFnError>) -> impl IntoView {
+pub fn ProviderNotice(status: Result<ProviderInfo, ApiError>) -> impl IntoView {
     match status {
         Ok(info) if info.configured() => None,
         Ok(_) => Some(view! {
             <section class="notice" role="region" aria-labelledby="no-provider">
                 <h2 id="no-provider">"No vision provider is configured"</h2>
-                <p>
-                    "You can add, preview, edit and export images, but describing them needs a provider. "
-                    "Restart the server with one of:"
-                </p>
+                <p>{NO_PROVIDER}</p>
+                <p>"You can still add, preview, edit and export images. For example:"</p>
                 <ul>
                     <li>"OpenAI: " <code>"OPENAI_API_KEY=sk-…"</code></li>
                     <li>"Anthropic: " <code>"ANTHROPIC_API_KEY=sk-ant-…"</code></li>
@@ -29,6 +28,8 @@ pub fn ProviderNotice(status: Result<ProviderInfo, ServerFnError>) -> impl IntoV
             </section>
         }
         .into_any()),
+        // The sign-in form says what to do.
+        Err(ApiError::SignIn(_)) => None,
         Err(_) => Some(view! {
             <section class="notice" role="region" aria-label="Server unreachable">
                 <p>"The picscribe server did not answer; describing is unavailable until it does."</p>

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use crate::batch::{use_batch, Batch};
 use crate::browser::prefs::{self, Prefs};
 use crate::describe::{Detail, ProviderInfo, PRESETS};
+use crate::error::ApiError;
 
 /// Takes in what the server offers and, once, what this browser remembered.
 fn apply_saved(batch: Batch, info: ProviderInfo, remembered: StoredValue<Prefs>) {
@@ -38,7 +39,7 @@ fn choose_provider(batch: Batch, id: String, remembered: StoredValue<Prefs>) {
 }
 
 #[component]
-pub fn SettingsPanel(status: Resource<Result<ProviderInfo, ServerFnError>>) -> impl IntoView {
+pub fn SettingsPanel(status: Resource<Result<ProviderInfo, ApiError>>) -> impl IntoView {
     let batch = use_batch();
     // What this browser remembered; applied once, when the server has said what it offers.
     let remembered: StoredValue<Prefs> = StoredValue::new(Prefs::default());
@@ -173,7 +174,7 @@ pub fn SettingsPanel(status: Resource<Result<ProviderInfo, ServerFnError>>) -> i
                         id="parallel"
                         type="number"
                         min="1"
-                        max="8"
+                        max=move || batch.max_parallel.get().clamp(1, 8)
                         prop:value=move || batch.parallel.get().to_string()
                         on:change=move |ev| {
                             if let Ok(n) = event_target_value(&ev).parse::<u32>() {
@@ -181,6 +182,26 @@ pub fn SettingsPanel(status: Resource<Result<ProviderInfo, ServerFnError>>) -> i
                             }
                         }
                     />
+                </div>
+                <div class="field">
+                    <label for="max-tokens">"Max tokens"</label>
+                    <input
+                        id="max-tokens"
+                        type="number"
+                        min="1"
+                        max=move || batch.max_output_tokens.get()
+                        placeholder=move || batch.max_output_tokens.get().to_string()
+                        aria-describedby="max-tokens-hint"
+                        prop:value=move || batch.max_tokens.get().map(|n| n.to_string()).unwrap_or_default()
+                        on:change=move |ev| {
+                            let ceiling = batch.max_output_tokens.get_untracked();
+                            let asked = event_target_value(&ev).trim().parse::<u32>().ok();
+                            batch.max_tokens.set(asked.filter(|n| *n > 0 && *n < ceiling));
+                        }
+                    />
+                    <span id="max-tokens-hint" class="hint">
+                        {move || format!("Longest reply; empty means the server's {}.", batch.max_output_tokens.get())}
+                    </span>
                 </div>
             </div>
         </section>

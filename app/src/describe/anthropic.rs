@@ -7,8 +7,6 @@ use serde::{Deserialize, Serialize};
 use super::reply::{ChunkEvent, Usage};
 
 pub const API_VERSION: &str = "2023-06-01";
-/// Descriptions are short; this caps what one runaway reply can cost.
-pub const MAX_TOKENS: u32 = 1024;
 
 #[derive(Debug, Serialize)]
 pub struct MessagesRequest<'a> {
@@ -46,10 +44,11 @@ pub fn messages_request<'a>(
     media_type: &'a str,
     base64: &'a str,
     stream: bool,
+    max_tokens: u32,
 ) -> MessagesRequest<'a> {
     MessagesRequest {
         model,
-        max_tokens: MAX_TOKENS,
+        max_tokens,
         stream,
         messages: [Message {
             role: "user",
@@ -240,7 +239,7 @@ mod tests {
 
     #[test]
     fn request_has_the_wire_shape() -> Result<(), serde_json::Error> {
-        let json = serde_json::to_value(messages_request("claude-x", "Alt text", "image/png", "AAAA", true))?;
+        let json = serde_json::to_value(messages_request("claude-x", "Alt text", "image/png", "AAAA", true, 1024))?;
         assert_eq!(
             json,
             serde_json::json!({

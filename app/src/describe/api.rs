@@ -1,54 +1,153 @@
 //! The server functions the page calls. They are a public API: each validates its input
-//! as if the page did not exist.
+//! as if the page did not exist. The guard in front of them has already turned away other
+//! hosts, other sites, bodies that are not JSON and callers it does not know.
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::{Json, StreamingText, TextStream};
 
 use super::{DescribeInput, ProviderInfo};
+use crate::error::ApiError;
 
 /// Describes one image with one of the server's providers and streams the result as
 /// newline-delimited [`StreamEvent`](super::events::StreamEvent) JSON.
 ///
 /// Accepts a JSON [`DescribeInput`]: the image as a base64 `data:` URL of a JPEG, PNG, GIF
 /// or WebP (at most 8 MiB of text), a non-empty prompt of at most 4,000 characters, a
-/// provider id from [`provider_status`] (empty: the default), a model name, and a detail
-/// level. Costs one provider call, plus up to three retries after 408/409/429/5xx answers
-/// or lost connections. Provider failures arrive as an `error` event with a sentence, a
+/// provider id from [`provider_status`] (empty: the default), one of that provider's
+/// models the caller may use, a detail level and an output cap no higher than
+/// `PICSCRIBE_MAX_OUTPUT_TOKENS`. Refused before any provider call when the caller's or the
+/// server's budget is spent (402), the caller has `max_parallel` calls under way (429) or
+/// the server `PICSCRIBE_MAX_IN_FLIGHT` (503). Costs one provider call, plus up to three
+/// retries after 408/409/429/5xx answers or lost connections; the tokens it reports count
+/// against the budgets. Provider failures arrive as an `error` event with a sentence, a
 /// declined description as a `refused` event; the key and the provider's raw error never do.
 #[server(input = Json, output = StreamingText, endpoint = "describe")]
-pub async fn describe_image(input: DescribeInput) -> Result<TextStream, ServerFnError> {
-    use futures::StreamExt;
-
-    use super::server::VisionRequest;
-    use super::InputError;
-
-    let state = crate::state::app_state()?;
-    input.validate().map_err(|err| ServerFnError::new(err.to_string()))?;
-    let describer = state.describer;
-    if describer.providers.is_empty() {
-        return Err(ServerFnError::new(
-            "No vision provider is configured on this server: set OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY or OPENAI_BASE_URL and restart it.",
-        ));
-    }
-    let provider = input.provider.trim();
-    let Some(entry) = describer.provider(provider) else {
-        return Err(ServerFnError::new(InputError::UnknownProvider(provider.chars().take(40).collect()).to_string()));
-    };
-    let request = VisionRequest {
-        model: input.model.trim().to_string(),
-        prompt: input.prompt.trim().to_string(),
-        image_url: input.image,
-        detail: input.detail,
-    };
-    let events = describer.describe(entry, request).map(|event| Ok(event.to_line()));
-    Ok(TextStream::new(events))
+pub async fn describe_image(input: DescribeInput) -> Result<TextStream<ApiError>, ApiError> {
+    server::describe(input).await.map_err(crate::state::refuse)
 }
 
-/// Lists the server's providers, default first: for each its id, a label, its models (its
-/// own list where it has one, asked for at most every ten minutes) and how the page should
-/// shrink images for it. Costs no paid call; reveals neither keys nor addresses.
-#[server(endpoint = "provider_status")]
-pub async fn provider_status() -> Result<ProviderInfo, ServerFnError> {
+/// Lists the server's providers, default first: for each its id, a label, the models the
+/// caller may use (its own list where it has one, asked for at most every ten minutes) and
+/// how the page should shrink images for it. Costs no paid call; reveals neither keys nor
+/// addresses.
+#[server(input = Json, endpoint = "provider_status")]
+pub async fn provider_status() -> Result<ProviderInfo, ApiError> {
     let state = crate::state::app_state()?;
-    Ok(state.describer.info().await)
+    let mut info = state.describer.info().await;
+    if let Some(caller) = crate::state::caller() {
+        for provider in &mut info.providers {
+            provider.models.retain(|model| caller.user.may_use(model));
+        }
+    }
+    Ok(info)
+}
+
+#[cfg(feature = "ssr")]
+mod server {
+    use futures::StreamExt;
+    use leptos::server_fn::codec::TextStream;
+
+    use crate::access::server::{Access, Caller, Permits};
+    use crate::describe::events::StreamEvent;
+    use crate::describe::server::VisionRequest;
+    use crate::describe::{DescribeInput, InputError};
+    use crate::error::{ApiError, NO_PROVIDER};
+
+    pub async fn describe(input: DescribeInput) -> Result<TextStream<ApiError>, ApiError> {
+        let state = crate::state::app_state()?;
+        let caller = crate::state::caller()
+            .ok_or_else(|| ApiError::SignIn("Sign in to describe images: enter your access token above.".into()))?;
+        input.validate().map_err(|err| ApiError::Invalid(err.to_string()))?;
+        let describer = state.describer;
+        if describer.providers.is_empty() {
+            return Err(ApiError::Unavailable(NO_PROVIDER.into()));
+        }
+        let provider = input.provider.trim();
+        let Some(entry) = describer.provider(provider) else {
+            return Err(ApiError::Invalid(InputError::UnknownProvider(provider.chars().take(40).collect()).to_string()));
+        };
+        let model = input.model.trim().to_string();
+        if !caller.user.may_use(&model) {
+            return Err(ApiError::Invalid(format!(
+                "You may not use the model “{model}” on this server; choose another in the Model field."
+            )));
+        }
+        if !entry.offers(&model).await {
+            return Err(ApiError::Invalid(format!(
+                "{} does not offer the model “{model}” here; choose one from the Model field's list.",
+                entry.naming.label
+            )));
+        }
+        let ceiling = state.access.settings().max_output_tokens;
+        let max_tokens = match input.max_tokens {
+            None => ceiling,
+            Some(asked) if (1..=ceiling).contains(&asked) => asked,
+            Some(_) => return Err(ApiError::Invalid(format!("Max tokens must be between 1 and {ceiling}."))),
+        };
+        state.access.check_budget(&caller).await?;
+        let permits = state.access.admit(&caller)?;
+        let mut meter = Meter {
+            access: state.access.clone(),
+            caller,
+            provider: entry.id.clone(),
+            model: model.clone(),
+            tokens: 0,
+            outcome: "left",
+            _permits: permits,
+        };
+        let request = VisionRequest {
+            model,
+            prompt: input.prompt.trim().to_string(),
+            image_url: input.image,
+            detail: input.detail,
+            max_tokens,
+        };
+        let events = describer.describe(entry, request).map(move |event| {
+            meter.see(&event);
+            Ok(event.to_line())
+        });
+        Ok(TextStream::new(events))
+    }
+
+    /// Counts what one describe spends while it runs; when its stream ends (finished, failed,
+    /// or the page hung up) it records the tokens against the budgets, frees its slots and
+    /// writes the access log line (never the key or the image).
+    struct Meter {
+        access: Access,
+        caller: Caller,
+        provider: String,
+        model: String,
+        tokens: u64,
+        outcome: &'static str,
+        _permits: Permits,
+    }
+
+    impl Meter {
+        fn see(&mut self, event: &StreamEvent) {
+            match event {
+                StreamEvent::Usage { prompt_tokens, completion_tokens } => {
+                    self.tokens = u64::from(*prompt_tokens) + u64::from(*completion_tokens);
+                }
+                StreamEvent::Done => self.outcome = "described",
+                StreamEvent::Refused { .. } => self.outcome = "refused",
+                StreamEvent::Error { .. } => self.outcome = "failed",
+                StreamEvent::Delta { .. } | StreamEvent::Retrying { .. } => {}
+            }
+        }
+    }
+
+    impl Drop for Meter {
+        fn drop(&mut self) {
+            tracing::info!(
+                target: "picscribe::access",
+                user = %self.caller.user.name,
+                provider = %self.provider,
+                model = %self.model,
+                tokens = self.tokens,
+                outcome = self.outcome,
+                "describe"
+            );
+            self.access.record(&self.caller.user.name, self.tokens);
+        }
+    }
 }

@@ -11,6 +11,15 @@ use super::reply::{ChunkEvent, Usage};
 #[derive(Debug, Serialize)]
 pub struct GenerateRequest<'a> {
     pub contents: [Content<'a>; 1],
+    #[serde(rename = "generationConfig")]
+    pub generation_config: GenerationConfig,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GenerationConfig {
+    /// Caps the reply (thinking included, on the models that think).
+    pub max_output_tokens: u32,
 }
 
 #[derive(Debug, Serialize)]
@@ -33,7 +42,7 @@ pub struct InlineData<'a> {
 }
 
 /// The image, then the prompt, in one user turn.
-pub fn generate_request<'a>(prompt: &'a str, mime_type: &'a str, base64: &'a str) -> GenerateRequest<'a> {
+pub fn generate_request<'a>(prompt: &'a str, mime_type: &'a str, base64: &'a str, max_tokens: u32) -> GenerateRequest<'a> {
     GenerateRequest {
         contents: [Content {
             role: "user",
@@ -42,6 +51,7 @@ pub fn generate_request<'a>(prompt: &'a str, mime_type: &'a str, base64: &'a str
                 Part::Text { text: prompt },
             ],
         }],
+        generation_config: GenerationConfig { max_output_tokens: max_tokens },
     }
 }
 
@@ -206,7 +216,7 @@ pub fn error_facts(body: &str) -> ErrorFacts {
             facts.retry_delay = delay
                 .strip_suffix('s')
                 .and_then(|s| s.parse::<f64>().ok())
-                .map(|s| Duration::from_secs_f64(s.max(0.0)));
+                .and_then(|s| Duration::try_from_secs_f64(s.max(0.0)).ok());
         }
     }
     facts
@@ -218,13 +228,13 @@ mod tests {
 
     #[test]
     fn request_has_the_wire_shape() -> Result<(), serde_json::Error> {
-        let json = serde_json::to_value(generate_request("Alt text", "image/jpeg", "AAAA"))?;
+        let json = serde_json::to_value(generate_request("Alt text", "image/jpeg", "AAAA", 512))?;
         assert_eq!(
             json,
             serde_json::json!({"contents": [{"role": "user", "parts": [
                 {"inline_data": {"mime_type": "image/jpeg", "data": "AAAA"}},
                 {"text": "Alt text"}
-            ]}]})
+            ]}], "generationConfig": {"maxOutputTokens": 512}})
         );
         assert_eq!(method_path("models/gemini-2.5-flash", true), "gemini-2.5-flash:streamGenerateContent");
         assert_eq!(method_path("gemini-2.5-flash", false), "gemini-2.5-flash:generateContent");

@@ -55,6 +55,9 @@ pub struct DescribeInput {
     pub provider: String,
     pub model: String,
     pub detail: Detail,
+    /// The longest reply wanted, in output tokens; none means the server's ceiling.
+    #[serde(default)]
+    pub max_tokens: Option<u32>,
 }
 
 pub const MAX_PROMPT_CHARS: usize = 4_000;
@@ -161,6 +164,15 @@ pub fn cache_key(image_hash: &str, prompt: &str, provider: &str, model: &str, de
     )
 }
 
+/// A key for a reply capped at `max_tokens`; uncapped replies keep the key they always had,
+/// so descriptions saved before the cap existed stay current.
+pub fn capped_key(key: String, max_tokens: Option<u32>) -> String {
+    match max_tokens {
+        Some(max) => format!("{key}|max:{max}"),
+        None => key,
+    }
+}
+
 /// The provider every description was made with before there was a choice: the one
 /// configured by `OPENAI_*`.
 pub const FIRST_PROVIDER: &str = "openai";
@@ -191,6 +203,7 @@ mod tests {
             provider: String::new(),
             model: "gpt-4o-mini".into(),
             detail: Detail::Auto,
+            max_tokens: None,
         }
     }
 
@@ -243,6 +256,9 @@ mod tests {
         }
         assert_ne!(cache_key("h", "c", "p", "ab", Detail::Auto), cache_key("h", "bc", "p", "a", Detail::Auto));
         assert_ne!(cache_key("h", "c", "pa", "b", Detail::Auto), cache_key("h", "c", "p", "ab", Detail::Auto));
+        assert_eq!(capped_key(base.clone(), None), base, "no cap, the key it always had");
+        assert_ne!(capped_key(base.clone(), Some(200)), base);
+        assert_ne!(capped_key(base.clone(), Some(200)), capped_key(base, Some(300)));
     }
 
     #[test]

@@ -13,6 +13,19 @@ pub struct ChatRequest<'a> {
     pub stream: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_options: Option<StreamOptions>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_completion_tokens: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_tokens: Option<u32>,
+}
+
+/// How a server wants the reply's length capped: OpenAI and Azure take
+/// `max_completion_tokens` (their reasoning models refuse `max_tokens`); the local servers
+/// that copy the API know the older `max_tokens`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutputCap {
+    Completion(u32),
+    Legacy(u32),
 }
 
 #[derive(Debug, Serialize)]
@@ -46,6 +59,7 @@ pub fn chat_request<'a>(
     image_url: &'a str,
     detail: Detail,
     stream: bool,
+    cap: OutputCap,
 ) -> ChatRequest<'a> {
     ChatRequest {
         model,
@@ -58,6 +72,14 @@ pub fn chat_request<'a>(
         }],
         stream,
         stream_options: stream.then_some(StreamOptions { include_usage: true }),
+        max_completion_tokens: match cap {
+            OutputCap::Completion(n) => Some(n),
+            OutputCap::Legacy(_) => None,
+        },
+        max_tokens: match cap {
+            OutputCap::Legacy(n) => Some(n),
+            OutputCap::Completion(_) => None,
+        },
     }
 }
 
@@ -190,7 +212,14 @@ mod tests {
 
     #[test]
     fn request_has_the_wire_shape() -> Result<(), Box<dyn std::error::Error>> {
-        let request = chat_request("gpt-4o-mini", "Alt text please", "data:image/jpeg;base64,AAAA", Detail::Low, true);
+        let request = chat_request(
+            "gpt-4o-mini",
+            "Alt text please",
+            "data:image/jpeg;base64,AAAA",
+            Detail::Low,
+            true,
+            OutputCap::Completion(300),
+        );
         let json = serde_json::to_value(&request)?;
         assert_eq!(
             json,
@@ -204,9 +233,13 @@ mod tests {
                     ]
                 }],
                 "stream": true,
-                "stream_options": {"include_usage": true}
+                "stream_options": {"include_usage": true},
+                "max_completion_tokens": 300
             })
         );
+        let local = chat_request("llava", "x", "data:", Detail::Auto, false, OutputCap::Legacy(64));
+        let json = serde_json::to_value(&local)?;
+        assert_eq!((json.get("max_tokens"), json.get("max_completion_tokens")), (Some(&serde_json::json!(64)), None));
         Ok(())
     }
 

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use app::describe::events::{LineSplitter, StreamEvent};
+use app::access::server::Access;
 use app::describe::server::anthropic::Anthropic;
 use app::describe::server::gemini::Gemini;
 use app::describe::server::openai_compat::OpenAiCompatible;
@@ -140,7 +141,7 @@ pub fn describer(providers: Vec<ProviderEntry>) -> Describer {
 
 pub fn router(describer: Describer) -> axum::Router {
     let options = LeptosOptions::builder().output_name("picscribe").build();
-    server::router(options, describer)
+    server::router(options, describer, Access::open())
 }
 
 /// A stub demanding [`KEY`], and its root URL.

@@ -132,6 +132,9 @@ struct File {
     default: Option<String>,
     #[serde(default, rename = "provider")]
     providers: Vec<ProviderSettings>,
+    /// Who may use the server: read by `access::server::config`, checked there.
+    #[serde(default, rename = "user")]
+    _users: Vec<toml::Table>,
 }
 
 /// Every configured provider, the default first: those in the file at `PICSCRIBE_CONFIG`

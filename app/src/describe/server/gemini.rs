@@ -42,7 +42,7 @@ impl Gemini {
 
     async fn send(&self, request: &VisionRequest) -> Result<ChunkStream, ProviderError> {
         let (mime_type, data) = request.image_parts();
-        let body = generate_request(&request.prompt, mime_type, data);
+        let body = generate_request(&request.prompt, mime_type, data, request.max_tokens);
         let url = self.url(&request.model)?;
         let response = http::send(self.api.post(url).json(&body), error_for_status).await?;
         http::read_reply(

@@ -15,8 +15,34 @@ use crate::describe::reply::ChunkEvent;
 /// What a parser made of one piece of a reply.
 pub type Parsed = Result<Vec<ChunkEvent>, ProviderError>;
 
+/// The HTTP client for one provider. It follows a redirect only to the same host (scheme
+/// and port included): reqwest drops `Authorization` on a hop to another host but not
+/// `x-api-key`, `x-goog-api-key` or `api-key`, so such a hop would hand the key to whoever
+/// answers there. It ends as an error instead.
 pub fn client(connect_timeout: Duration) -> Result<reqwest::Client, reqwest::Error> {
-    reqwest::Client::builder().connect_timeout(connect_timeout).build()
+    let same_host = reqwest::redirect::Policy::custom(|attempt| {
+        let first = attempt.previous().first();
+        let same = first.is_some_and(|from| {
+            from.scheme() == attempt.url().scheme()
+                && from.host_str() == attempt.url().host_str()
+                && from.port_or_known_default() == attempt.url().port_or_known_default()
+        });
+        if !same {
+            attempt.error("the provider redirected to another host; the key was not sent there")
+        } else if attempt.previous().len() > 5 {
+            attempt.error("too many redirects")
+        } else {
+            attempt.follow()
+        }
+    });
+    reqwest::Client::builder().connect_timeout(connect_timeout).redirect(same_host).build()
+}
+
+/// A key as a header value that HTTP/2's header compression and debug output treat as secret.
+pub fn secret_header(key: &str) -> Option<reqwest::header::HeaderValue> {
+    let mut value = reqwest::header::HeaderValue::from_str(key).ok()?;
+    value.set_sensitive(true);
+    Some(value)
 }
 
 /// A provider API that takes its key in a header (Anthropic, Gemini): the client, the
@@ -69,7 +95,10 @@ impl KeyedApi {
     }
 
     fn keyed(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
-        let request = request.header(self.key_header, &self.key);
+        let request = match secret_header(&self.key) {
+            Some(value) => request.header(self.key_header, value),
+            None => request,
+        };
         self.headers.iter().fold(request, |request, (name, value)| request.header(*name, *value))
     }
 }

@@ -148,6 +148,12 @@ impl ProviderEntry {
         }
     }
 
+    /// Whether `model` is one this provider offers: its default, a configured one, or one
+    /// from its own list. Any other name is refused before a call is made.
+    pub async fn offers(&self, model: &str) -> bool {
+        self.choice().await.models.iter().any(|offered| offered == model)
+    }
+
     async fn listed_models(&self) -> Vec<String> {
         let cached = self.listed.lock().ok().and_then(|c| c.clone());
         if let Some((_, models)) = cached.filter(|(expires, _)| Instant::now() < *expires) {
@@ -258,7 +264,7 @@ impl Describer {
 }
 
 fn secs_var(name: &str) -> Option<Duration> {
-    std::env::var(name).ok()?.trim().parse::<f64>().ok().filter(|s| *s > 0.0).map(Duration::from_secs_f64)
+    std::env::var(name).ok()?.trim().parse::<f64>().ok().filter(|s| *s > 0.0).and_then(|s| Duration::try_from_secs_f64(s).ok())
 }
 
 fn error_event(error: &ProviderError, attempts: u32, naming: &Naming) -> StreamEvent {

@@ -8,7 +8,7 @@ use futures::future::BoxFuture;
 
 use super::http::{self, malformed};
 use super::provider::{ChunkStream, ProviderError, VisionProvider, VisionRequest};
-use crate::describe::openai::{chat_request, is_insufficient_quota, parse_chunk, parse_completion, parse_model_list};
+use crate::describe::openai::{chat_request, is_insufficient_quota, OutputCap, parse_chunk, parse_completion, parse_model_list};
 
 /// How the key travels.
 enum Auth {
@@ -33,6 +33,8 @@ pub struct OpenAiCompatible {
     route: Route,
     auth: Auth,
     stream: bool,
+    /// OpenAI and Azure cap replies with `max_completion_tokens`; copies of the API with `max_tokens`.
+    legacy_cap: bool,
 }
 
 /// The key never reaches a log through `{:?}`.
@@ -55,6 +57,7 @@ impl OpenAiCompatible {
             route: Route::Plain { endpoint: format!("{base}/chat/completions"), models: format!("{base}/models") },
             auth: api_key.filter(|k| !k.is_empty()).map_or(Auth::None, Auth::Bearer),
             stream: true,
+            legacy_cap: !base.contains("api.openai.com"),
         })
     }
 
@@ -86,6 +89,7 @@ impl OpenAiCompatible {
             route,
             auth: api_key.filter(|k| !k.is_empty()).map_or(Auth::None, Auth::ApiKey),
             stream: true,
+            legacy_cap: false,
         })
     }
 
@@ -98,8 +102,12 @@ impl OpenAiCompatible {
     fn authorized(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
         match &self.auth {
             Auth::None => request,
+            // bearer_auth marks the value sensitive itself.
             Auth::Bearer(key) => request.bearer_auth(key),
-            Auth::ApiKey(key) => request.header("api-key", key),
+            Auth::ApiKey(key) => match http::secret_header(key) {
+                Some(value) => request.header("api-key", value),
+                None => request,
+            },
         }
     }
 
@@ -123,7 +131,12 @@ impl OpenAiCompatible {
     }
 
     async fn send(&self, request: &VisionRequest) -> Result<ChunkStream, ProviderError> {
-        let body = chat_request(&request.model, &request.prompt, &request.image_url, request.detail, self.stream);
+        let cap = if self.legacy_cap {
+            OutputCap::Legacy(request.max_tokens)
+        } else {
+            OutputCap::Completion(request.max_tokens)
+        };
+        let body = chat_request(&request.model, &request.prompt, &request.image_url, request.detail, self.stream, cap);
         let url = self.chat_url(&request.model)?;
         let response = http::send(self.authorized(self.client.post(url).json(&body)), error_for_status).await?;
         http::read_reply(

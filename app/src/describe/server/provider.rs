@@ -17,6 +17,8 @@ pub struct VisionRequest {
     /// A `data:image/…;base64,…` URL.
     pub image_url: String,
     pub detail: Detail,
+    /// The output cap every provider request carries.
+    pub max_tokens: u32,
 }
 
 impl VisionRequest {

@@ -46,17 +46,27 @@ impl RetryPolicy {
 pub fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
     if let Some(ms) = header("retry-after-ms").and_then(|v| v.parse::<f64>().ok()) {
-        return Some(Duration::from_secs_f64(ms.max(0.0) / 1000.0));
+        return Some(seconds(ms / 1000.0));
     }
     if let Some(value) = header("retry-after") {
         if let Ok(secs) = value.parse::<f64>() {
-            return Some(Duration::from_secs_f64(secs.max(0.0)));
+            return Some(seconds(secs));
         }
         if let Ok(when) = httpdate::parse_http_date(value) {
             return Some(when.duration_since(now).unwrap_or(Duration::ZERO));
         }
     }
     header("x-ratelimit-reset-requests").or_else(|| header("x-ratelimit-reset-tokens")).and_then(parse_go_duration)
+}
+
+/// A wait from a number a provider sent: negative or not a number is no wait, and anything
+/// beyond a day (`1e30`, `inf`) is a day; the policy caps it much lower anyway.
+fn seconds(value: f64) -> Duration {
+    const DAY: f64 = 86_400.0;
+    if value.is_nan() || value <= 0.0 {
+        return Duration::ZERO;
+    }
+    Duration::from_secs_f64(value.min(DAY))
 }
 
 /// Parses the `1m30s`, `250ms`, `2.5s` durations OpenAI's rate-limit headers use.
@@ -79,7 +89,7 @@ fn parse_go_duration(value: &str) -> Option<Duration> {
             };
         rest = next;
     }
-    Some(Duration::from_secs_f64(total))
+    Some(seconds(total))
 }
 
 #[cfg(test)]
@@ -111,6 +121,12 @@ mod tests {
             (&[("x-ratelimit-reset-requests", "1m30s")], Some(Duration::from_secs(90))),
             (&[("x-ratelimit-reset-tokens", "250ms")], Some(Duration::from_millis(250))),
             (&[("retry-after", "soon")], None),
+            // A provider (or whatever answers in its place) cannot make the server panic.
+            (&[("retry-after", "1e30")], Some(Duration::from_secs(86_400))),
+            (&[("retry-after", "-5")], Some(Duration::ZERO)),
+            (&[("retry-after-ms", "inf")], Some(Duration::from_secs(86_400))),
+            (&[("retry-after-ms", "NaN")], Some(Duration::ZERO)),
+            (&[("x-ratelimit-reset-requests", "99999999999999999999999h")], Some(Duration::from_secs(86_400))),
             (&[], None),
         ];
         for (pairs, want) in cases {
