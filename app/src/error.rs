@@ -70,6 +70,13 @@ impl FromServerFnError for ApiError {
         match value {
             // The server ran but failed in a way it did not name: say so plainly.
             ServerFnErrorErr::ServerError(message) => ApiError::Transport(message),
+            // The server's body limit, met while reading a body sent without its length.
+            ServerFnErrorErr::Args(message) | ServerFnErrorErr::Deserialization(message)
+                if message.contains("length limit exceeded") =>
+            {
+                ApiError::Invalid("The image is too large to send, even after shrinking; save it smaller and add it again.".into())
+            }
+            ServerFnErrorErr::Args(_) => ApiError::Invalid("The request was not in the shape this server function takes.".into()),
             ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => {
                 ApiError::Transport("Could not reach the picscribe server; check your connection and retry.".into())
             }

@@ -14,6 +14,7 @@ use app::state::AppState;
 use app::{shell, App};
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
 use leptos::prelude::*;
@@ -90,6 +91,7 @@ pub fn router(leptos_options: LeptosOptions, describer: Describer, access: Acces
         .layer(axum::middleware::from_fn_with_state(access, guard))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(axum::middleware::map_response(too_large_in_words))
         .layer(RequestBodyTimeoutLayer::new(BODY_TIMEOUT))
         .layer(header(header::CONTENT_SECURITY_POLICY, STRICT_POLICY))
         .layer(header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
@@ -97,6 +99,21 @@ pub fn router(leptos_options: LeptosOptions, describer: Describer, access: Acces
         .layer(header(header::X_FRAME_OPTIONS, "DENY"))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// A body over the limit is refused before any server function reads it; say why in the
+/// shape the page reads, not as bare text.
+async fn too_large_in_words(response: axum::response::Response) -> axum::response::Response {
+    if response.status() != StatusCode::PAYLOAD_TOO_LARGE {
+        return response;
+    }
+    let error = app::error::ApiError::Invalid(format!(
+        "The image is too large to send, even after shrinking (the limit is {} MB); save it smaller and add it again.",
+        BODY_LIMIT / (1024 * 1024)
+    ));
+    let mut response = (StatusCode::PAYLOAD_TOO_LARGE, error.to_json()).into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
 }
 
 /// Ready when the configuration loaded (it did, or the server would not have started) and

@@ -57,6 +57,10 @@ pub enum Fault {
     /// A normal reply as older OpenAI-compatible servers send it: no usage chunk, and
     /// vLLM's `choices: null` on the chunk that would have carried it.
     NoUsage,
+    /// `307 Temporary Redirect` to `location`, as a hijacked or misconfigured endpoint would.
+    Redirect {
+        location: String,
+    },
 }
 
 /// What one request carried, as the provider saw it.
@@ -75,6 +79,9 @@ pub struct Recorded {
     pub height: u32,
     pub stream: bool,
     pub include_usage: bool,
+    /// `max_completion_tokens` or `max_tokens` (OpenAI dialects), `max_tokens` (Anthropic),
+    /// `generationConfig.maxOutputTokens` (Gemini).
+    pub max_tokens: Option<u64>,
     pub fault: Option<Fault>,
 }
 
@@ -156,6 +163,8 @@ impl Stub {
                     StatusCode::NO_CONTENT
                 }),
             )
+            // Providers take images far larger than axum's 2 MiB default.
+            .layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024))
             .with_state(self)
     }
 
@@ -226,6 +235,9 @@ impl Stub {
         match fault {
             Some(Fault::RateLimited { retry_after }) => dialect.rate_limited(retry_after.as_deref()),
             Some(Fault::InsufficientQuota) => dialect.out_of_quota(),
+            Some(Fault::Redirect { location }) => {
+                (StatusCode::TEMPORARY_REDIRECT, [(header::LOCATION, location)]).into_response()
+            }
             Some(Fault::Status { status }) => {
                 dialect.server_error(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
             }

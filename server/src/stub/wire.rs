@@ -47,6 +47,8 @@ pub struct Seen {
     base64: String,
     stream: bool,
     include_usage: bool,
+    /// The output cap, wherever the dialect puts it.
+    max_tokens: Option<u64>,
 }
 
 impl Seen {
@@ -75,6 +77,7 @@ impl Seen {
             height,
             stream: self.stream,
             include_usage: self.include_usage,
+            max_tokens: self.max_tokens,
             fault: None,
         })
     }
@@ -169,11 +172,12 @@ impl Dialect {
                     base64: data.into(),
                     stream: request["stream"].as_bool().unwrap_or(false),
                     include_usage: request["stream_options"]["include_usage"].as_bool().unwrap_or(false),
+                    max_tokens: request["max_completion_tokens"].as_u64().or(request["max_tokens"].as_u64()),
                 })
             }
             Dialect::Anthropic => {
                 headers.get("anthropic-version")?;
-                request.get("max_tokens")?.as_u64()?;
+                let max_tokens = request.get("max_tokens")?.as_u64()?;
                 let content = request.get("messages")?.as_array()?.first()?.get("content")?.as_array()?;
                 let prompt = content.iter().find(|p| p["type"] == "text")?["text"].as_str()?.to_string();
                 let source = &content.iter().find(|p| p["type"] == "image")?["source"];
@@ -186,6 +190,7 @@ impl Dialect {
                     base64: source["data"].as_str()?.into(),
                     stream: request["stream"].as_bool().unwrap_or(false),
                     include_usage: true,
+                    max_tokens: Some(max_tokens),
                 })
             }
             Dialect::Gemini => {
@@ -207,6 +212,7 @@ impl Dialect {
                     base64: inline["data"].as_str()?.into(),
                     stream,
                     include_usage: true,
+                    max_tokens: request["generationConfig"]["maxOutputTokens"].as_u64(),
                 })
             }
         }

@@ -140,8 +140,102 @@ pub fn describer(providers: Vec<ProviderEntry>) -> Describer {
 }
 
 pub fn router(describer: Describer) -> axum::Router {
+    router_with(describer, Access::open())
+}
+
+pub fn router_with(describer: Describer, access: Access) -> axum::Router {
     let options = LeptosOptions::builder().output_name("picscribe").build();
-    server::router(options, describer, Access::open())
+    server::router(options, describer, access)
+}
+
+/// Access settings read from these variables (and a `picscribe.toml` text), with usage
+/// kept in `data_dir` or in memory.
+pub fn access(vars: &[(&str, &str)], file: Option<&str>, data_dir: Option<&std::path::Path>) -> Access {
+    let map: std::collections::HashMap<String, String> =
+        vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let settings = app::access::server::config::load(&|name| map.get(name).cloned(), file.map(|t| ("picscribe.toml", t)))
+        .expect("valid access settings");
+    let budgets = match data_dir {
+        Some(dir) => app::access::server::budget::Budgets::open(dir).expect("a data dir"),
+        None => app::access::server::budget::Budgets::in_memory(),
+    };
+    Access::new(settings, budgets)
+}
+
+/// Sends a request as built, and reads the whole answer.
+pub async fn send(router: axum::Router, request: Request<Body>) -> Reply {
+    let response = router.oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    Reply { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+}
+
+/// A describe request for the test JPEG, to add headers to.
+pub fn describe_request() -> axum::http::request::Builder {
+    Request::builder().method("POST").uri("/api/describe").header(header::CONTENT_TYPE, "application/json")
+}
+
+pub fn describe_body(provider: &str, model: &str) -> Body {
+    Body::from(describe_input(provider, model, "Describe").to_string())
+}
+
+/// A real PNG of `width`×`height` noisy RGBA pixels, which no compressor can shrink: about
+/// `4·width·height` bytes, as a transparent product cut-out is after the page's resize.
+pub fn noisy_png(width: u32, height: u32) -> Vec<u8> {
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = 0xFFFF_FFFFu32;
+        for &byte in bytes {
+            crc ^= u32::from(byte);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            }
+        }
+        !crc
+    }
+    fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        let mut typed = kind.to_vec();
+        typed.extend_from_slice(data);
+        out.extend_from_slice(&typed);
+        out.extend_from_slice(&crc32(&typed).to_be_bytes());
+    }
+    let mut raw = Vec::with_capacity((width * height * 4 + height) as usize);
+    let mut state = 0x2545_F491_4F6C_DD1Du64;
+    for _ in 0..height {
+        raw.push(0); // filter: none
+        for _ in 0..width * 4 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            raw.push((state >> 24) as u8);
+        }
+    }
+    // zlib with stored (uncompressed) deflate blocks.
+    let mut zlib = vec![0x78, 0x01];
+    let blocks: Vec<&[u8]> = raw.chunks(65_535).collect();
+    for (i, block) in blocks.iter().enumerate() {
+        zlib.push(u8::from(i + 1 == blocks.len()));
+        let len = block.len() as u16;
+        zlib.extend_from_slice(&len.to_le_bytes());
+        zlib.extend_from_slice(&(!len).to_le_bytes());
+        zlib.extend_from_slice(block);
+    }
+    let (mut a, mut b) = (1u32, 0u32);
+    for &byte in &raw {
+        a = (a + u32::from(byte)) % 65_521;
+        b = (b + a) % 65_521;
+    }
+    zlib.extend_from_slice(&((b << 16) | a).to_be_bytes());
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = Vec::new();
+    ihdr.extend_from_slice(&width.to_be_bytes());
+    ihdr.extend_from_slice(&height.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 6, 0, 0, 0]); // 8-bit RGBA
+    chunk(&mut png, b"IHDR", &ihdr);
+    chunk(&mut png, b"IDAT", &zlib);
+    chunk(&mut png, b"IEND", &[]);
+    png
 }
 
 /// A stub demanding [`KEY`], and its root URL.
@@ -154,6 +248,7 @@ pub async fn stub() -> (Stub, String) {
 
 pub struct Reply {
     pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
     pub body: String,
 }
 
@@ -197,16 +292,17 @@ pub async fn call(router: axum::Router, method: &str, uri: &str, body: Option<se
     let mut request = Request::builder().method(method).uri(uri);
     let body = match body {
         Some(json) => {
-            request =
-                request.header(header::CONTENT_TYPE, "application/json").header(header::ACCEPT, "application/json");
-            Body::from(json.to_string())
+            let text = json.to_string();
+            // As browsers send it.
+            request = request
+                .header(header::CONTENT_TYPE, "application/json")
+                .header(header::ACCEPT, "application/json")
+                .header(header::CONTENT_LENGTH, text.len());
+            Body::from(text)
         }
         None => Body::empty(),
     };
-    let response = router.oneshot(request.body(body).unwrap()).await.unwrap();
-    let status = response.status();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    Reply { status, body: String::from_utf8_lossy(&bytes).into_owned() }
+    send(router, request.body(body).unwrap()).await
 }
 
 /// Asks for one description from a provider (empty: the default) with its model.
@@ -215,7 +311,7 @@ pub async fn describe_with(router: axum::Router, provider: &str, model: &str, pr
 }
 
 /// The describe server function's JSON input for the test JPEG.
-fn describe_input(provider: &str, model: &str, prompt: &str) -> serde_json::Value {
+pub fn describe_input(provider: &str, model: &str, prompt: &str) -> serde_json::Value {
     serde_json::json!({"input": {
         "image": jpeg_data_url(), "prompt": prompt, "provider": provider, "model": model, "detail": "auto"
     }})

@@ -160,9 +160,10 @@ pub fn load(
                     provider.api_key = var(env).or(provider.api_key.take());
                     env.clone()
                 }
-                None => format!("api_key of “{name}” in {path}"),
+                // The page may show these: the file's setting, never where the file lives.
+                None => format!("api_key of “{name}” in the configuration file"),
             };
-            provider.url_setting = format!("base_url of “{name}” in {path}");
+            provider.url_setting = format!("base_url of “{name}” in the configuration file");
             providers.push(provider);
         }
         default = default.or(parsed.default);

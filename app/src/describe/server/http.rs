@@ -111,8 +111,11 @@ pub async fn send(
     let response = request.send().await.map_err(|err| {
         // reqwest's error names the URL, never the headers; the key stays out of logs.
         let timed_out = err.is_timeout();
+        let redirected = err.is_redirect();
         tracing::warn!(error = %err.without_url(), "provider request failed");
-        if timed_out {
+        if redirected {
+            ProviderError::Redirected
+        } else if timed_out {
             ProviderError::Timeout
         } else {
             ProviderError::Connect

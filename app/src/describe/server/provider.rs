@@ -69,6 +69,8 @@ pub enum ProviderError {
     Rejected { status: u16 },
     #[error("could not connect to the provider")]
     Connect,
+    #[error("provider redirected to another host; not followed")]
+    Redirected,
     #[error("provider did not answer in time")]
     Timeout,
     #[error("provider stopped sending mid-reply")]
@@ -113,7 +115,7 @@ impl ProviderError {
 
     /// Whether no later image can succeed either, so the batch should stop.
     pub fn stops_batch(&self) -> bool {
-        matches!(self, ProviderError::Unauthorized { .. } | ProviderError::QuotaExceeded)
+        matches!(self, ProviderError::Unauthorized { .. } | ProviderError::QuotaExceeded | ProviderError::Redirected)
     }
 
     /// Short words for the "retrying" note on the row.
@@ -154,6 +156,10 @@ impl ProviderError {
                 format!("Could not reach {label}{tries}. Check that it is running and that {url_setting} is right.")
             }
             ProviderError::Timeout => format!("{label} did not answer in time{tries} — try again later."),
+            ProviderError::Redirected => format!(
+                "{label} answered with a redirect to another address, which picscribe does not follow with the key. \
+                 Ask whoever runs picscribe to check {url_setting}."
+            ),
             ProviderError::Stalled => {
                 format!("{label} stopped sending partway through; nothing was saved. Retry this image.")
             }
