@@ -1,3 +1,4 @@
+import { rmSync } from "node:fs";
 import { defineConfig } from "@playwright/test";
 
 // The real picscribe binary, pointed at the stub provider, plus a second one with no
@@ -8,8 +9,17 @@ export const STUB = "http://127.0.0.1:3999";
 export const KEY = "sk-e2e-not-a-real-key-0123456789";
 export const APP = "http://127.0.0.1:3010";
 export const BARE_APP = "http://127.0.0.1:3011";
+export const SHARED_APP = "http://127.0.0.1:3012";
+export const ALICE = "alice-e2e-token-0123456789";
+export const BOB = "bob-e2e-token-0123456789";
 
 const site = { LEPTOS_SITE_ROOT: "../target/site", RUST_LOG: "warn" };
+// Each run starts with no usage recorded.
+const data = (name: string) => {
+  const dir = `../target/e2e-data/${name}`;
+  rmSync(dir, { recursive: true, force: true });
+  return dir;
+};
 
 export default defineConfig({
   // "tests" is what scripts/test.sh runs; "bench" (scripts/bench.sh) reports figures.
@@ -52,6 +62,24 @@ export default defineConfig({
         // Anthropic and Gemini, also at the stub, from a picscribe.toml.
         PICSCRIBE_CONFIG: "picscribe.e2e.toml",
         E2E_STUB_KEY: KEY,
+        PICSCRIBE_DATA_DIR: data("main"),
+      },
+      reuseExistingServer: false,
+    },
+    {
+      // A shared server: people sign in with tokens, and Bob has a small daily budget.
+      command: bin("picscribe"),
+      url: `${SHARED_APP}/healthz`,
+      env: {
+        ...site,
+        LEPTOS_SITE_ADDR: "127.0.0.1:3012",
+        OPENAI_BASE_URL: `${STUB}/v1`,
+        OPENAI_API_KEY: KEY,
+        PICSCRIBE_MODEL: "stub-vision",
+        PICSCRIBE_CONFIG: "picscribe.shared.e2e.toml",
+        E2E_TOKEN_ALICE: ALICE,
+        E2E_TOKEN_BOB: BOB,
+        PICSCRIBE_DATA_DIR: data("shared"),
       },
       reuseExistingServer: false,
     },
@@ -59,7 +87,13 @@ export default defineConfig({
       command: bin("picscribe"),
       url: BARE_APP,
       // Empty values count as unset, whatever the environment running the tests has.
-      env: { ...site, LEPTOS_SITE_ADDR: "127.0.0.1:3011", OPENAI_API_KEY: "", OPENAI_BASE_URL: "" },
+      env: {
+        ...site,
+        LEPTOS_SITE_ADDR: "127.0.0.1:3011",
+        OPENAI_API_KEY: "",
+        OPENAI_BASE_URL: "",
+        PICSCRIBE_DATA_DIR: data("bare"),
+      },
       reuseExistingServer: false,
     },
   ],

@@ -6,7 +6,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 source scripts/setup.sh --e2e
 cargo leptos build --release
-cargo build --release -p server --bin stub-provider
+cargo build --release -p server --features stub --bin stub-provider
 wasm="target/site/pkg/picscribe.wasm"
 echo "release wasm: $(stat -c %s "$wasm") bytes, $(gzip -9 -c "$wasm" | wc -c) bytes gzipped"
 (cd end2end && PICSCRIBE_PROFILE=release npx playwright test --project bench)

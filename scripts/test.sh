@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test: pure logic and server tests with cargo, then the page in Chromium with
-# Playwright against the release binary and the stub provider. Installs what is missing.
+# Runs every test: formatting and lints, pure logic and server tests with cargo, then the
+# page in Chromium with Playwright against the release binary and the stub provider.
+# Installs what is missing.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -12,11 +13,19 @@ if [[ -n "${CI:-}" ]]; then
 fi
 echo "disk free before building: $(df -h --output=avail . | tail -1 | tr -d ' ')"
 
-# `cargo test --workspace` would merge app's ssr and hydrate features: test each package.
+# The style line, per package and feature as they are built (`--workspace` would merge
+# app's ssr and hydrate features).
+cargo fmt --all --check
+cargo clippy -p app --features ssr --all-targets -- -D warnings
+cargo clippy -p app --features hydrate --target wasm32-unknown-unknown -- -D warnings
+cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+cargo clippy -p server --features stub --all-targets -- -D warnings
+
 cargo test -p app --features ssr
 cargo test -p server
 
 cargo leptos build --release
-cargo build --release -p server --bin stub-provider
+# The test double is built on its own; `picscribe` never contains it.
+cargo build --release -p server --features stub --bin stub-provider
 (cd end2end && PICSCRIBE_PROFILE=release npx playwright test --project tests)
 echo "target/ after the run: $(du -sh target | cut -f1); disk free: $(df -h --output=avail . | tail -1 | tr -d ' ')"

@@ -74,15 +74,21 @@ impl FromServerFnError for ApiError {
             ServerFnErrorErr::Args(message) | ServerFnErrorErr::Deserialization(message)
                 if message.contains("length limit exceeded") =>
             {
-                ApiError::Invalid("The image is too large to send, even after shrinking; save it smaller and add it again.".into())
+                ApiError::Invalid(
+                    "The image is too large to send, even after shrinking; save it smaller and add it again.".into(),
+                )
             }
-            ServerFnErrorErr::Args(_) => ApiError::Invalid("The request was not in the shape this server function takes.".into()),
+            ServerFnErrorErr::Args(_) => {
+                ApiError::Invalid("The request was not in the shape this server function takes.".into())
+            }
             ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => {
                 ApiError::Transport("Could not reach the picscribe server; check your connection and retry.".into())
             }
             other => {
                 leptos::logging::warn!("server function call failed: {other}");
-                ApiError::Transport("The picscribe server answered in a way this page did not understand; reload it.".into())
+                ApiError::Transport(
+                    "The picscribe server answered in a way this page did not understand; reload it.".into(),
+                )
             }
         }
     }

@@ -107,6 +107,39 @@ pub fn upload_size(width: u32, height: u32, rule: ResizeRule, detail: Detail) ->
     (side(w), side(h))
 }
 
+/// One way to encode an upload.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Encoding {
+    pub mime: &'static str,
+    pub quality: f64,
+}
+
+const OPAQUE: [Encoding; 4] = [
+    Encoding { mime: "image/jpeg", quality: 0.85 },
+    Encoding { mime: "image/jpeg", quality: 0.7 },
+    Encoding { mime: "image/jpeg", quality: 0.5 },
+    Encoding { mime: "image/jpeg", quality: 0.3 },
+];
+
+const TRANSPARENT: [Encoding; 5] = [
+    Encoding { mime: "image/png", quality: 1.0 },
+    Encoding { mime: "image/webp", quality: 0.9 },
+    Encoding { mime: "image/webp", quality: 0.7 },
+    Encoding { mime: "image/jpeg", quality: 0.7 },
+    Encoding { mime: "image/jpeg", quality: 0.5 },
+];
+
+/// The encodings to try in turn until an upload fits the server's limit, the usual one
+/// first and each next one smaller. Transparency is kept as long as it can be — PNG, then
+/// WebP, which carries it at a fraction of PNG's size — and only then given up for JPEG.
+pub fn encodings(uses_alpha: bool) -> &'static [Encoding] {
+    if uses_alpha {
+        &TRANSPARENT
+    } else {
+        &OPAQUE
+    }
+}
+
 /// "2.4 MB", "310 KB", "12 B": sizes as people read them (decimal units, like file managers).
 pub fn human_size(bytes: u64) -> String {
     const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];
@@ -129,6 +162,25 @@ pub fn human_size(bytes: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_fallback_encoding_is_smaller_and_transparency_goes_last() {
+        for uses_alpha in [false, true] {
+            let steps = encodings(uses_alpha);
+            assert_eq!(steps[0].mime, if uses_alpha { "image/png" } else { "image/jpeg" }, "the usual first");
+            let rank = |e: &Encoding| match e.mime {
+                "image/png" => 0,
+                "image/webp" => 1,
+                _ => 2,
+            };
+            for pair in steps.windows(2) {
+                let (a, b) = (&pair[0], &pair[1]);
+                assert!(rank(b) > rank(a) || (rank(b) == rank(a) && b.quality < a.quality), "{a:?} then {b:?}");
+            }
+            let alpha_until = steps.iter().position(|e| e.mime == "image/jpeg").unwrap_or(steps.len());
+            assert!(steps[alpha_until..].iter().all(|e| e.mime == "image/jpeg"), "nothing after JPEG keeps alpha");
+        }
+    }
 
     #[test]
     fn sniffs_by_content() {

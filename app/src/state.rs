@@ -20,7 +20,8 @@ pub struct AppState {
 
 /// The state leptos_axum provides to server functions.
 pub fn app_state() -> Result<AppState, ApiError> {
-    use_context::<AppState>().ok_or_else(|| ApiError::Unavailable("The server is not set up to describe images.".into()))
+    use_context::<AppState>()
+        .ok_or_else(|| ApiError::Unavailable("The server is not set up to describe images.".into()))
 }
 
 /// Who the guard let in for this request.
@@ -30,7 +31,8 @@ pub fn caller() -> Option<Caller> {
 
 /// Answers with the error's own status code (leptos answers 500 for every error otherwise).
 pub fn refuse(error: ApiError) -> ApiError {
-    if let (Some(response), Ok(status)) = (use_context::<ResponseOptions>(), StatusCode::from_u16(error.status_code())) {
+    if let (Some(response), Ok(status)) = (use_context::<ResponseOptions>(), StatusCode::from_u16(error.status_code()))
+    {
         response.set_status(status);
         if matches!(error, ApiError::TooMany(_)) {
             response.insert_header(header::RETRY_AFTER, HeaderValue::from_static("2"));

@@ -63,10 +63,8 @@ async fn a_hostile_page_cannot_post_with_text_plain_or_another_origin() {
         .unwrap();
     assert_eq!(send(app.clone(), form).await.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     // JSON, but the browser says another site sent it.
-    let cross = describe_request()
-        .header("sec-fetch-site", "cross-site")
-        .body(describe_body("openai", "stub-vision"))
-        .unwrap();
+    let cross =
+        describe_request().header("sec-fetch-site", "cross-site").body(describe_body("openai", "stub-vision")).unwrap();
     assert_eq!(send(app.clone(), cross).await.status, StatusCode::FORBIDDEN);
     assert!(stub.requests().is_empty(), "no provider call");
 
@@ -92,16 +90,15 @@ async fn a_rebound_host_name_is_refused() {
         .body(describe_body("openai", "stub-vision"))
         .unwrap();
     assert_eq!(send(app.clone(), rebound).await.status, StatusCode::MISDIRECTED_REQUEST);
-    let page = Request::builder().uri("/").header(header::HOST, "rebind.evil.example:3100").body(Body::empty()).unwrap();
+    let page =
+        Request::builder().uri("/").header(header::HOST, "rebind.evil.example:3100").body(Body::empty()).unwrap();
     assert_eq!(send(app, page).await.status, StatusCode::MISDIRECTED_REQUEST);
     assert!(stub.requests().is_empty());
 
     // A name the operator allowed is served.
     let (_, url) = common::stub().await;
-    let allowed = router_with(
-        describer_for(&url),
-        access(&[("PICSCRIBE_ALLOWED_HOSTS", "pics.example.com")], None, None),
-    );
+    let allowed =
+        router_with(describer_for(&url), access(&[("PICSCRIBE_ALLOWED_HOSTS", "pics.example.com")], None, None));
     let page = Request::builder().uri("/").header(header::HOST, "pics.example.com").body(Body::empty()).unwrap();
     assert_eq!(send(allowed, page).await.status, StatusCode::OK);
 }
@@ -169,7 +166,8 @@ async fn only_a_right_token_describes() {
         .unwrap();
     let out = send(app.clone(), sign_out).await;
     assert!(out.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap().contains("Max-Age=0"));
-    let after = describe_request().header(header::COOKIE, &session).body(describe_body("openai", "stub-vision")).unwrap();
+    let after =
+        describe_request().header(header::COOKIE, &session).body(describe_body("openai", "stub-vision")).unwrap();
     assert_eq!(send(app, after).await.status, StatusCode::UNAUTHORIZED, "a signed-out session is dead");
     assert_eq!(stub.requests().len(), 2);
     let _ = url;

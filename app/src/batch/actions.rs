@@ -485,7 +485,6 @@ async fn fetch_reply(row: &Row, input: DescribeInput) -> Reply {
     reply
 }
 
-
 /// The table as CSV, edits included, in table order.
 pub fn export_csv(batch: Batch) {
     let rows: Vec<ExportRow> = batch.rows.with_untracked(|rows| {

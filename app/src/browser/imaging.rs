@@ -1,16 +1,15 @@
 //! Shrinking an image to what the provider keeps, in the browser, before it is sent:
 //! decode with `createImageBitmap` (EXIF orientation applied), resize with the browser's
-//! high-quality resampler, encode as JPEG, or PNG when the image really uses transparency.
+//! high-quality resampler, encode as JPEG, or PNG when the image really uses transparency,
+//! and step down (WebP, then lower JPEG qualities) until it fits the server's limit.
 
 use base64::Engine as _;
 use js_sys::Uint8Array;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-use crate::describe::{Detail, ResizeRule};
-use crate::images::{sniff, upload_size};
-
-const JPEG_QUALITY: f64 = 0.85;
+use crate::describe::{Detail, ResizeRule, MAX_IMAGE_URL_CHARS};
+use crate::images::{encodings, human_size, sniff, upload_size};
 
 pub async fn prepare_upload(blob: &web_sys::Blob, rule: ResizeRule, detail: Detail) -> Result<String, String> {
     let undecodable = |_| "The browser cannot decode this image, so it was not sent.".to_string();
@@ -25,7 +24,14 @@ pub async fn prepare_upload(blob: &web_sys::Blob, rule: ResizeRule, detail: Deta
     .unchecked_into();
     let result = encode(&window, &bitmap, blob, rule, detail).await;
     bitmap.close();
-    result.map_err(|_| "The browser could not shrink this image for sending.".to_string())
+    match result {
+        Ok(Some(data_url)) => Ok(data_url),
+        Ok(None) => Err(format!(
+            "This image is still over {} after shrinking and re-encoding, so it was not sent; save a smaller copy and add that.",
+            human_size(MAX_IMAGE_URL_CHARS as u64 * 3 / 4)
+        )),
+        Err(_) => Err("The browser could not shrink this image for sending.".to_string()),
+    }
 }
 
 async fn encode(
@@ -34,7 +40,7 @@ async fn encode(
     original: &web_sys::Blob,
     rule: ResizeRule,
     detail: Detail,
-) -> Result<String, JsValue> {
+) -> Result<Option<String>, JsValue> {
     let (width, height) = upload_size(full.width(), full.height(), rule, detail);
     let options = web_sys::ImageBitmapOptions::new();
     options.set_resize_width(width);
@@ -51,14 +57,36 @@ async fn encode(
     resized.close();
 
     let keeps_alpha = may_have_alpha(original).await && uses_alpha(&context, width, height)?;
-    let mime = if keeps_alpha { "image/png" } else { "image/jpeg" };
-    let encode_options = web_sys::ImageEncodeOptions::new();
-    encode_options.set_type(mime);
-    encode_options.set_quality(JPEG_QUALITY);
-    let encoded: web_sys::Blob =
-        JsFuture::from(canvas.convert_to_blob_with_options(&encode_options)?).await?.unchecked_into();
-    let bytes = Uint8Array::new(&JsFuture::from(encoded.array_buffer()).await?).to_vec();
-    Ok(format!("data:{mime};base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes)))
+    let mut flattened = false;
+    for step in encodings(keeps_alpha) {
+        if keeps_alpha && step.mime == "image/jpeg" && !flattened {
+            // JPEG has no transparency: what was see-through goes white, not black.
+            context.set_global_composite_operation("destination-over")?;
+            context.set_fill_style_str("#fff");
+            context.fill_rect(0.0, 0.0, f64::from(width), f64::from(height));
+            flattened = true;
+        }
+        let encode_options = web_sys::ImageEncodeOptions::new();
+        encode_options.set_type(step.mime);
+        encode_options.set_quality(step.quality);
+        let encoded: web_sys::Blob =
+            JsFuture::from(canvas.convert_to_blob_with_options(&encode_options)?).await?.unchecked_into();
+        if encoded.type_() != step.mime {
+            // This browser cannot write that format; try the next.
+            continue;
+        }
+        // Base64 grows by a third; skip the copy when it cannot fit.
+        if (encoded.size() as usize).div_ceil(3) * 4 + 40 > MAX_IMAGE_URL_CHARS {
+            continue;
+        }
+        let bytes = Uint8Array::new(&JsFuture::from(encoded.array_buffer()).await?).to_vec();
+        return Ok(Some(format!(
+            "data:{};base64,{}",
+            step.mime,
+            base64::engine::general_purpose::STANDARD.encode(bytes)
+        )));
+    }
+    Ok(None)
 }
 
 async fn may_have_alpha(original: &web_sys::Blob) -> bool {

@@ -28,6 +28,14 @@ pub fn DescribePage() -> impl IntoView {
             batch.max_output_tokens.set(viewer.max_output_tokens.max(1));
         }
     });
+    // What is left of a budget changes with every run: ask again when one ends.
+    Effect::new(move |was_running: Option<bool>| {
+        let running = batch.running.get();
+        if was_running == Some(true) && !running {
+            session.viewer.refetch();
+        }
+        running
+    });
     let (dragging, set_dragging) = signal(false);
     let (hydrated, set_hydrated) = signal(false);
 

@@ -64,7 +64,9 @@ mod server {
         }
         let provider = input.provider.trim();
         let Some(entry) = describer.provider(provider) else {
-            return Err(ApiError::Invalid(InputError::UnknownProvider(provider.chars().take(40).collect()).to_string()));
+            return Err(ApiError::Invalid(
+                InputError::UnknownProvider(provider.chars().take(40).collect()).to_string(),
+            ));
         };
         let model = input.model.trim().to_string();
         if !caller.user.may_use(&model) {

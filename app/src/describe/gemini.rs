@@ -42,7 +42,12 @@ pub struct InlineData<'a> {
 }
 
 /// The image, then the prompt, in one user turn.
-pub fn generate_request<'a>(prompt: &'a str, mime_type: &'a str, base64: &'a str, max_tokens: u32) -> GenerateRequest<'a> {
+pub fn generate_request<'a>(
+    prompt: &'a str,
+    mime_type: &'a str,
+    base64: &'a str,
+    max_tokens: u32,
+) -> GenerateRequest<'a> {
     GenerateRequest {
         contents: [Content {
             role: "user",

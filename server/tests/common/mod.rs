@@ -6,8 +6,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::describe::events::{LineSplitter, StreamEvent};
 use app::access::server::Access;
+use app::describe::events::{LineSplitter, StreamEvent};
 use app::describe::server::anthropic::Anthropic;
 use app::describe::server::gemini::Gemini;
 use app::describe::server::openai_compat::OpenAiCompatible;
@@ -153,8 +153,9 @@ pub fn router_with(describer: Describer, access: Access) -> axum::Router {
 pub fn access(vars: &[(&str, &str)], file: Option<&str>, data_dir: Option<&std::path::Path>) -> Access {
     let map: std::collections::HashMap<String, String> =
         vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-    let settings = app::access::server::config::load(&|name| map.get(name).cloned(), file.map(|t| ("picscribe.toml", t)))
-        .expect("valid access settings");
+    let settings =
+        app::access::server::config::load(&|name| map.get(name).cloned(), file.map(|t| ("picscribe.toml", t)))
+            .expect("valid access settings");
     let budgets = match data_dir {
         Some(dir) => app::access::server::budget::Budgets::open(dir).expect("a data dir"),
         None => app::access::server::budget::Budgets::in_memory(),
@@ -202,14 +203,15 @@ pub fn noisy_png(width: u32, height: u32) -> Vec<u8> {
     }
     let mut raw = Vec::with_capacity((width * height * 4 + height) as usize);
     let mut state = 0x2545_F491_4F6C_DD1Du64;
+    let mut noise = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 24) as u8
+    };
     for _ in 0..height {
-        raw.push(0); // filter: none
-        for _ in 0..width * 4 {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            raw.push((state >> 24) as u8);
-        }
+        // Each row: filter "none", then its pixels.
+        raw.extend(std::iter::once(0).chain((0..width * 4).map(|_| noise())));
     }
     // zlib with stored (uncompressed) deflate blocks.
     let mut zlib = vec![0x78, 0x01];

@@ -35,7 +35,8 @@ pub struct Budgets {
 impl Budgets {
     /// Opens (or creates) `picscribe.sqlite3` in `dir` and brings its schema up to date.
     pub fn open(dir: &Path) -> Result<Budgets, String> {
-        std::fs::create_dir_all(dir).map_err(|err| format!("cannot create the data directory {}: {err}", dir.display()))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|err| format!("cannot create the data directory {}: {err}", dir.display()))?;
         let path = dir.join("picscribe.sqlite3");
         let conn = Connection::open(&path).map_err(|err| format!("cannot open {}: {err}", path.display()))?;
         conn.pragma_update(None, "journal_mode", "WAL").map_err(|err| err.to_string())?;
@@ -92,13 +93,15 @@ impl Budgets {
         let today = day(now);
         let month = format!("{}%", &today[..8]);
         let query = |sql: &str, day: &str| -> Result<u64, String> {
-            let total: i64 = conn
-                .query_row(sql, params![day, user], |row| row.get(0))
-                .map_err(|err| err.to_string())?;
+            let total: i64 =
+                conn.query_row(sql, params![day, user], |row| row.get(0)).map_err(|err| err.to_string())?;
             Ok(u64::try_from(total).unwrap_or(0))
         };
         Ok(Spent {
-            day: query("SELECT COALESCE(SUM(tokens), 0) FROM usage WHERE day = ?1 AND (?2 IS NULL OR user = ?2)", &today)?,
+            day: query(
+                "SELECT COALESCE(SUM(tokens), 0) FROM usage WHERE day = ?1 AND (?2 IS NULL OR user = ?2)",
+                &today,
+            )?,
             month: query(
                 "SELECT COALESCE(SUM(tokens), 0) FROM usage WHERE day LIKE ?1 AND (?2 IS NULL OR user = ?2)",
                 &month,
@@ -126,7 +129,9 @@ pub fn check(whose: &str, daily: Option<u64>, monthly: Option<u64>, spent: Spent
 
 /// What is left, for the page: "188,000 of 200,000 tokens left today".
 pub fn left(daily: Option<u64>, monthly: Option<u64>, spent: Spent) -> Option<String> {
-    let day = daily.map(|limit| format!("{} of {} tokens left today", thousands(limit.saturating_sub(spent.day)), thousands(limit)));
+    let day = daily.map(|limit| {
+        format!("{} of {} tokens left today", thousands(limit.saturating_sub(spent.day)), thousands(limit))
+    });
     let month = monthly.map(|limit| {
         format!("{} of {} left this month", thousands(limit.saturating_sub(spent.month)), thousands(limit))
     });
@@ -140,7 +145,7 @@ pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

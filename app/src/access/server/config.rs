@@ -208,10 +208,8 @@ pub fn load(
         }
     }
     settings.trusted_header = var("PICSCRIBE_TRUSTED_USER_HEADER");
-    settings.trusted_proxies = list(var("PICSCRIBE_TRUSTED_PROXIES"))
-        .iter()
-        .map(|net| parse_net(net))
-        .collect::<Result<_, _>>()?;
+    settings.trusted_proxies =
+        list(var("PICSCRIBE_TRUSTED_PROXIES")).iter().map(|net| parse_net(net)).collect::<Result<_, _>>()?;
     if settings.trusted_header.is_some() && settings.trusted_proxies.is_empty() {
         return Err(AccessConfigError(
             "PICSCRIBE_TRUSTED_USER_HEADER needs PICSCRIBE_TRUSTED_PROXIES: the addresses of the proxies \
@@ -239,16 +237,13 @@ fn check_name(name: &str) -> Result<(), String> {
 }
 
 fn list(value: Option<String>) -> Vec<String> {
-    value
-        .map(|v| v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect())
-        .unwrap_or_default()
+    value.map(|v| v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect()).unwrap_or_default()
 }
 
 fn parse_net(value: &str) -> Result<IpNet, AccessConfigError> {
-    value
-        .parse::<IpNet>()
-        .or_else(|_| value.parse::<IpAddr>().map(IpNet::from))
-        .map_err(|_| AccessConfigError(format!("PICSCRIBE_TRUSTED_PROXIES: “{value}” is not an address or a CIDR range")))
+    value.parse::<IpNet>().or_else(|_| value.parse::<IpAddr>().map(IpNet::from)).map_err(|_| {
+        AccessConfigError(format!("PICSCRIBE_TRUSTED_PROXIES: “{value}” is not an address or a CIDR range"))
+    })
 }
 
 fn is_yes(value: &str) -> bool {
@@ -325,7 +320,9 @@ mod tests {
 
     #[test]
     fn bad_settings_are_refused_with_the_reason() {
-        let cases: [(&[(&str, &str)], Option<&str>, &str); 7] = [
+        /// Variables, the file, and what the refusal says.
+        type Case<'a> = (&'a [(&'a str, &'a str)], Option<&'a str>, &'a str);
+        let cases: [Case; 7] = [
             (&[("PICSCRIBE_ACCESS_TOKEN", "short")], None, "shorter than 16"),
             (&[("PICSCRIBE_TRUSTED_USER_HEADER", "Remote-User")], None, "needs PICSCRIBE_TRUSTED_PROXIES"),
             (

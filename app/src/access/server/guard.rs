@@ -118,7 +118,9 @@ mod tests {
     #[test]
     fn the_door_refuses_other_hosts_other_sites_and_non_json() -> Result<(), Box<dyn std::error::Error>> {
         let access = Access::open();
-        let cases: [(&str, &str, &[(&str, &str)], Result<bool, Refusal>); 11] = [
+        /// Method, path, headers, and what the door does.
+        type Case<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)], Result<bool, Refusal>);
+        let cases: [Case; 11] = [
             ("GET", "/", &[("host", "127.0.0.1:3000")], Ok(false)),
             ("GET", "/", &[("host", "rebind.evil.example:3000")], Err(Refusal::Host)),
             ("POST", "/api/describe", &[("host", "localhost:3000"), ("content-type", "application/json")], Ok(true)),
@@ -128,7 +130,12 @@ mod tests {
                 &[("host", "localhost:3000"), ("content-type", "text/plain"), ("origin", "https://evil.example")],
                 Err(Refusal::CrossSite),
             ),
-            ("POST", "/api/describe", &[("host", "localhost:3000"), ("content-type", "text/plain")], Err(Refusal::NotJson)),
+            (
+                "POST",
+                "/api/describe",
+                &[("host", "localhost:3000"), ("content-type", "text/plain")],
+                Err(Refusal::NotJson),
+            ),
             (
                 "POST",
                 "/api/describe",
@@ -153,7 +160,12 @@ mod tests {
                 Ok(true),
             ),
             ("POST", "/api/sign_in", &[("host", "localhost:3000"), ("content-type", "application/json")], Ok(false)),
-            ("POST", "/api/sign_in", &[("host", "localhost:3000"), ("content-type", "application/x-www-form-urlencoded")], Err(Refusal::NotJson)),
+            (
+                "POST",
+                "/api/sign_in",
+                &[("host", "localhost:3000"), ("content-type", "application/x-www-form-urlencoded")],
+                Err(Refusal::NotJson),
+            ),
             ("GET", "/pkg/picscribe.js", &[("host", "[::1]:3000"), ("sec-fetch-site", "cross-site")], Ok(false)),
         ];
         for (method, path, headers, expected) in cases {

@@ -220,7 +220,9 @@ impl Access {
 
 fn budget_unreadable(error: String) -> ApiError {
     tracing::error!(%error, "the usage database could not be read");
-    ApiError::Unavailable("The server could not read its usage record; ask whoever runs it to check the data directory.".into())
+    ApiError::Unavailable(
+        "The server could not read its usage record; ask whoever runs it to check the data directory.".into(),
+    )
 }
 
 /// "Alice's", "James'" — names as people write them.
@@ -308,7 +310,10 @@ mod tests {
         assert!(access.sign_in("team-token-012345678").is_none(), "a near miss is a miss");
 
         let vouched = headers(&[("remote-user", "carol")])?;
-        assert_eq!(access.identify(&vouched, proxy).map(|c| (c.user.name.clone(), c.via)), Some(("carol".into(), Via::Proxy)));
+        assert_eq!(
+            access.identify(&vouched, proxy).map(|c| (c.user.name.clone(), c.via)),
+            Some(("carol".into(), Via::Proxy))
+        );
         assert!(access.identify(&vouched, stranger).is_none(), "the header is ignored from anyone else");
         Ok(())
     }

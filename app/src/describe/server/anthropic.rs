@@ -39,7 +39,8 @@ impl Anthropic {
 
     async fn send(&self, request: &VisionRequest) -> Result<ChunkStream, ProviderError> {
         let (media_type, data) = request.image_parts();
-        let body = messages_request(&request.model, &request.prompt, media_type, data, self.api.stream, request.max_tokens);
+        let body =
+            messages_request(&request.model, &request.prompt, media_type, data, self.api.stream, request.max_tokens);
         let url = format!("{}/v1/messages", self.api.base_url);
         let response = http::send(self.api.post(url).json(&body), error_for_status).await?;
         let reader = Arc::new(Mutex::new(StreamReader::default()));

@@ -264,7 +264,13 @@ impl Describer {
 }
 
 fn secs_var(name: &str) -> Option<Duration> {
-    std::env::var(name).ok()?.trim().parse::<f64>().ok().filter(|s| *s > 0.0).and_then(|s| Duration::try_from_secs_f64(s).ok())
+    std::env::var(name)
+        .ok()?
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|s| *s > 0.0)
+        .and_then(|s| Duration::try_from_secs_f64(s).ok())
 }
 
 fn error_event(error: &ProviderError, attempts: u32, naming: &Naming) -> StreamEvent {

@@ -8,7 +8,9 @@ use futures::future::BoxFuture;
 
 use super::http::{self, malformed};
 use super::provider::{ChunkStream, ProviderError, VisionProvider, VisionRequest};
-use crate::describe::openai::{chat_request, is_insufficient_quota, OutputCap, parse_chunk, parse_completion, parse_model_list};
+use crate::describe::openai::{
+    chat_request, is_insufficient_quota, parse_chunk, parse_completion, parse_model_list, OutputCap,
+};
 
 /// How the key travels.
 enum Auth {
