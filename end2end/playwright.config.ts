@@ -1,4 +1,6 @@
 import { rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { resolve } from "node:path";
 import { defineConfig } from "@playwright/test";
 
 // The real picscribe binary, pointed at the stub provider, plus a second one with no
@@ -84,15 +86,18 @@ export default defineConfig({
       reuseExistingServer: false,
     },
     {
-      command: bin("picscribe"),
+      // Run from elsewhere with no site folder: the page and its wasm come from the binary.
+      command: resolve(bin("picscribe")),
+      cwd: tmpdir(),
       url: BARE_APP,
       // Empty values count as unset, whatever the environment running the tests has.
       env: {
-        ...site,
+        RUST_LOG: "warn",
+        LEPTOS_SITE_ROOT: "/nonexistent/site",
         LEPTOS_SITE_ADDR: "127.0.0.1:3011",
         OPENAI_API_KEY: "",
         OPENAI_BASE_URL: "",
-        PICSCRIBE_DATA_DIR: data("bare"),
+        PICSCRIBE_DATA_DIR: resolve(data("bare")),
       },
       reuseExistingServer: false,
     },

@@ -1,6 +1,7 @@
 //! The picscribe server: Leptos's options, and the router (a function, so tests drive it
 //! without a socket) with the guard and the security headers in front of everything.
 
+pub mod site;
 #[cfg(feature = "stub")]
 pub mod stub;
 
@@ -12,8 +13,10 @@ use app::access::server::Access;
 use app::describe::server::Describer;
 use app::state::AppState;
 use app::{shell, App};
+use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::Request;
+use axum::http::{header, HeaderValue, StatusCode, Uri};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
@@ -28,8 +31,6 @@ use tower_http::trace::TraceLayer;
 /// shrinking and re-encoding) plus the JSON around it. axum's extractors, which server
 /// functions read their bodies through, would otherwise stop at 2 MiB.
 pub const BODY_LIMIT: usize = 9 * 1024 * 1024;
-/// A client that stops sending its body mid-way is cut off after this long.
-pub const BODY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The site settings, built in so the binary runs from the repository root with no
 /// `LEPTOS_*` variable set. `LEPTOS_SITE_ADDR`, `LEPTOS_SITE_ROOT` and the other
@@ -83,22 +84,32 @@ pub fn router(leptos_options: LeptosOptions, describer: Describer, access: Acces
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     let header = |name, value| SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value));
+    let body_timeout = access.settings().client_timeout;
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
         .leptos_routes_with_context(&state, routes, page_security, move || shell(options.clone()))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback(embedded_or_page)
         .layer(axum::middleware::from_fn_with_state(access, guard))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(axum::middleware::map_response(too_large_in_words))
-        .layer(RequestBodyTimeoutLayer::new(BODY_TIMEOUT))
+        .layer(RequestBodyTimeoutLayer::new(body_timeout))
         .layer(header(header::CONTENT_SECURITY_POLICY, STRICT_POLICY))
         .layer(header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header(header::REFERRER_POLICY, "no-referrer"))
         .layer(header(header::X_FRAME_OPTIONS, "DENY"))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// A file of the embedded site, else whatever Leptos serves there (a file from the site
+/// folder, or the page saying it was not found).
+async fn embedded_or_page(uri: Uri, state: State<AppState>, request: Request<Body>) -> axum::response::Response {
+    if let Some(file) = site::file(uri.path(), request.headers()) {
+        return file;
+    }
+    leptos_axum::file_and_error_handler::<AppState, _>(shell)(uri, state, request).await
 }
 
 /// A body over the limit is refused before any server function reads it; say why in the
@@ -114,6 +125,60 @@ async fn too_large_in_words(response: axum::response::Response) -> axum::respons
     let mut response = (StatusCode::PAYLOAD_TOO_LARGE, error.to_json()).into_response();
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
+}
+
+/// Serves the router until `shutdown` resolves, then lets the calls under way finish.
+/// Unlike `axum::serve`, a client gets `header_timeout` to send its request headers, so
+/// connections that send half a request and wait cannot pile up; each request knows the
+/// address it came from (for the trusted-proxy check).
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    header_timeout: Duration,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    use hyper_util::server::conn::auto::Builder;
+    use hyper_util::server::graceful::GracefulShutdown;
+    use hyper_util::service::TowerToHyperService;
+
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder.http1().timer(TokioTimer::new()).header_read_timeout(header_timeout);
+    builder.http2().timer(TokioTimer::new());
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of file descriptors and the like: wait, do not spin.
+                    tracing::warn!(%error, "could not accept a connection");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let service =
+            tower::ServiceExt::map_request(router.clone(), move |mut request: Request<hyper::body::Incoming>| {
+                request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+                request
+            });
+        let connection =
+            builder.serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(service));
+        let connection = graceful.watch(connection.into_owned());
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    tokio::select! {
+        () = graceful.shutdown() => tracing::info!("every connection finished"),
+        () = tokio::time::sleep(Duration::from_secs(30)) => tracing::warn!("gave up waiting for connections after 30 s"),
+    }
 }
 
 /// Ready when the configuration loaded (it did, or the server would not have started) and

@@ -34,6 +34,7 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let header_timeout = access.settings().client_timeout;
     let app = server::router(options, describer, access);
 
     let listener = match tokio::net::TcpListener::bind(addr).await {
@@ -44,16 +45,8 @@ async fn main() -> ExitCode {
         }
     };
     tracing::info!("picscribe is listening on http://{addr}");
-    let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await;
-    match served {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            tracing::error!(error = %err, "server stopped");
-            ExitCode::FAILURE
-        }
-    }
+    server::serve(listener, app, header_timeout, shutdown_signal()).await;
+    ExitCode::SUCCESS
 }
 
 /// Reads who may come in (and refuses an open network address), then opens the usage

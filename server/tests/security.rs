@@ -494,3 +494,45 @@ async fn health_checks_need_no_sign_in_and_say_nothing() {
     let ready = call(app, "GET", "/readyz", None).await;
     assert_eq!((ready.status, ready.body.as_str()), (StatusCode::OK, "ready"));
 }
+
+/// Reads until the server answers or hangs up; returns what it said and how long it took.
+async fn until_closed(stream: &mut tokio::net::TcpStream) -> (String, Duration) {
+    use tokio::io::AsyncReadExt;
+    let started = Instant::now();
+    let mut said = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut said)).await;
+    (String::from_utf8_lossy(&said).into_owned(), started.elapsed())
+}
+
+#[tokio::test]
+async fn half_sent_requests_are_cut_off() {
+    use tokio::io::AsyncWriteExt;
+    let (stub, url, _) = openai().await;
+    let access = access(&[("PICSCRIBE_CLIENT_TIMEOUT_SECS", "1")], None, None);
+    let timeout = access.settings().client_timeout;
+    let app = router_with(describer_for(&url), access);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(server::serve(listener, app, timeout, std::future::pending()));
+
+    // Headers that never finish.
+    let mut slow_headers = tokio::net::TcpStream::connect(addr).await.unwrap();
+    slow_headers.write_all(b"POST /api/describe HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: appl").await.unwrap();
+    let (_, took) = until_closed(&mut slow_headers).await;
+    assert!(took < Duration::from_secs(3), "headers cut off after {took:?}");
+
+    // A body that stops a hundred bytes in.
+    let mut slow_body = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = "POST /api/describe HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n";
+    slow_body.write_all(head.as_bytes()).await.unwrap();
+    slow_body.write_all(&[b' '; 100]).await.unwrap();
+    let (said, took) = until_closed(&mut slow_body).await;
+    assert!(took < Duration::from_secs(3), "body cut off after {took:?}: {said:.200}");
+    assert!(stub.requests().is_empty());
+
+    // The same server still serves whole requests.
+    let mut fine = tokio::net::TcpStream::connect(addr).await.unwrap();
+    fine.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").await.unwrap();
+    let (said, _) = until_closed(&mut fine).await;
+    assert!(said.starts_with("HTTP/1.1 200") && said.ends_with("ok"), "{said}");
+}

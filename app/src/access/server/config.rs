@@ -11,6 +11,7 @@ use serde::Deserialize;
 pub const DEFAULT_MAX_PARALLEL: u32 = 8;
 pub const DEFAULT_MAX_IN_FLIGHT: u32 = 64;
 pub const DEFAULT_MAX_OUTPUT_TOKENS: u32 = 1024;
+pub const DEFAULT_CLIENT_TIMEOUT_SECS: u32 = 30;
 
 /// One person (or script) allowed in, with their limits.
 #[derive(Clone, PartialEq, Eq, Deserialize)]
@@ -87,6 +88,8 @@ pub struct AccessSettings {
     pub daily_token_budget: Option<u64>,
     pub monthly_token_budget: Option<u64>,
     pub data_dir: PathBuf,
+    /// How long a client may take to send its request headers, and its body.
+    pub client_timeout: std::time::Duration,
 }
 
 impl Default for AccessSettings {
@@ -102,6 +105,7 @@ impl Default for AccessSettings {
             daily_token_budget: None,
             monthly_token_budget: None,
             data_dir: PathBuf::from("data"),
+            client_timeout: std::time::Duration::from_secs(u64::from(DEFAULT_CLIENT_TIMEOUT_SECS)),
         }
     }
 }
@@ -223,6 +227,9 @@ pub fn load(
     settings.max_output_tokens = number(var, "PICSCRIBE_MAX_OUTPUT_TOKENS")?.unwrap_or(DEFAULT_MAX_OUTPUT_TOKENS);
     settings.daily_token_budget = number(var, "PICSCRIBE_DAILY_TOKEN_BUDGET")?;
     settings.monthly_token_budget = number(var, "PICSCRIBE_MONTHLY_TOKEN_BUDGET")?;
+    if let Some(secs) = number::<u32>(var, "PICSCRIBE_CLIENT_TIMEOUT_SECS")? {
+        settings.client_timeout = std::time::Duration::from_secs(u64::from(secs));
+    }
     if let Some(dir) = var("PICSCRIBE_DATA_DIR") {
         settings.data_dir = PathBuf::from(dir);
     }
