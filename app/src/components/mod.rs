@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod describe_page;
+pub mod error_view;
 pub mod image_row;
 pub mod image_table;
 pub mod provider_notice;

@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use super::error_view::ErrorView;
 use crate::describe::ProviderInfo;
 use crate::error::{ApiError, NO_PROVIDER};
 
@@ -30,11 +31,6 @@ pub fn ProviderNotice(status: Result<ProviderInfo, ApiError>) -> impl IntoView {
         .into_any()),
         // The sign-in form says what to do.
         Err(ApiError::SignIn(_)) => None,
-        Err(_) => Some(view! {
-            <section class="notice" role="region" aria-label="Server unreachable">
-                <p>"The picscribe server did not answer; describing is unavailable until it does."</p>
-            </section>
-        }
-        .into_any()),
+        Err(error) => Some(view! { <ErrorView error /> }.into_any()),
     }
 }

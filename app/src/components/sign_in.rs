@@ -5,6 +5,7 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use super::error_view::ErrorView;
 use crate::access::api::{current_viewer, sign_in, sign_out};
 use crate::access::Viewer;
 use crate::error::ApiError;
@@ -57,12 +58,7 @@ pub fn SignIn(viewer: Result<Viewer, ApiError>) -> impl IntoView {
             .into_any()
         }
         Ok(_) => ().into_any(),
-        Err(error) => view! {
-            <p class="notice" role="alert">
-                {error.to_string()}
-            </p>
-        }
-        .into_any(),
+        Err(error) => view! { <ErrorView error /> }.into_any(),
     }
 }
 
