@@ -5,7 +5,9 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 source scripts/setup.sh --e2e
-cargo leptos build --release
+# --precompress writes .br/.gz beside each file and builds the site before the server,
+# which embeds it.
+cargo leptos build --release --precompress
 cargo build --release -p server --features stub --bin stub-provider
 wasm="target/site/pkg/picscribe.wasm"
 echo "release wasm: $(stat -c %s "$wasm") bytes, $(gzip -9 -c "$wasm" | wc -c) bytes gzipped"

@@ -5,5 +5,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 source scripts/setup.sh
-cargo leptos build --release
+# --precompress writes .br/.gz beside each file and builds the site before the server,
+# which embeds it.
+cargo leptos build --release --precompress
 exec target/release/picscribe

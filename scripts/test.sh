@@ -24,7 +24,9 @@ cargo clippy -p server --features stub --all-targets -- -D warnings
 cargo test -p app --features ssr
 cargo test -p server
 
-cargo leptos build --release
+# --precompress writes .br/.gz beside each file and builds the site before the server,
+# which embeds it.
+cargo leptos build --release --precompress
 # The test double is built on its own; `picscribe` never contains it.
 cargo build --release -p server --features stub --bin stub-provider
 (cd end2end && PICSCRIBE_PROFILE=release npx playwright test --project tests)

@@ -27,7 +27,9 @@ test("sign in, describe, sign out", async ({ page }) => {
   );
   expect(await stub.requests()).toHaveLength(0);
 
-  await signIn(page, ALICE);
+  // By keyboard: type the token, press Enter.
+  await page.getByLabel("Access token", { exact: true }).fill(ALICE);
+  await page.getByLabel("Access token", { exact: true }).press("Enter");
   await expect(page.getByText("Signed in as alice", { exact: true })).toBeVisible();
   await expect(page.getByRole("heading", { name: "Sign in", exact: true })).toHaveCount(0);
   const cookies = await page.context().cookies(SHARED_APP);
@@ -80,7 +82,7 @@ test("a used-up budget stops the batch with its sentence and keeps what was desc
   const app = new PicscribePage(page);
   await app.open(SHARED_APP);
   await signIn(page, BOB);
-  await expect(page.getByText("Signed in as bob", { exact: true })).toBeVisible();
+  await expect(page.locator(".signed-in")).toContainText("Signed in as bob");
   await expect(page.locator(".signed-in")).toContainText("100 of 100 tokens left today");
   await app.setParallel(1);
   await app.add(

@@ -37,6 +37,11 @@ pub async fn provider_status() -> Result<ProviderInfo, ApiError> {
     if let Some(caller) = crate::state::caller() {
         for provider in &mut info.providers {
             provider.models.retain(|model| caller.user.may_use(model));
+            if !caller.user.may_use(&provider.default_model) {
+                if let Some(first) = provider.models.first() {
+                    provider.default_model = first.clone();
+                }
+            }
         }
     }
     Ok(info)
