@@ -210,11 +210,16 @@ impl Access {
         }
         let budgets = self.inner.budgets.clone();
         let user = user.to_string();
-        tokio::task::spawn_blocking(move || {
+        let write = move || {
             if let Err(error) = budgets.record(&user, tokens, SystemTime::now()) {
                 tracing::error!(%error, %user, tokens, "could not record token usage");
             }
-        });
+        };
+        // Called from a drop, which may (rarely) run outside the runtime: then write here.
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => drop(runtime.spawn_blocking(write)),
+            Err(_) => write(),
+        }
     }
 }
 
