@@ -16,7 +16,7 @@ use crate::describe::api::describe_image;
 use crate::describe::events::{LineSplitter, StreamEvent};
 use crate::describe::{upgrade_key, DescribeInput, FIRST_PROVIDER};
 use crate::error::ApiError;
-use crate::export::{to_csv, ExportRow};
+use crate::export::{self, Format};
 
 fn now() -> f64 {
     js_sys::Date::now()
@@ -485,29 +485,12 @@ async fn fetch_reply(row: &Row, input: DescribeInput) -> Reply {
     reply
 }
 
-/// The table as CSV, edits included, in table order.
-pub fn export_csv(batch: Batch) {
-    let rows: Vec<ExportRow> = batch.rows.with_untracked(|rows| {
-        rows.iter()
-            .filter(|row| row.hash.get_untracked().is_some())
-            .map(|row| {
-                let described = row.described.get_untracked();
-                ExportRow {
-                    filename: row.name.to_string(),
-                    description: row.description.get_untracked(),
-                    prompt: described.as_ref().map(|d| d.prompt.clone()).unwrap_or_default(),
-                    provider: described.as_ref().map(|d| d.provider.clone()).unwrap_or_default(),
-                    model: described.as_ref().map(|d| d.model.clone()).unwrap_or_default(),
-                    tokens: described.and_then(|d| d.tokens),
-                }
-            })
-            .collect()
-    });
-    let result = to_csv(&rows)
-        .map_err(|_| "The CSV could not be written.".to_string())
-        .and_then(|text| browser::download("picscribe.csv", &text, "text/csv;charset=utf-8"));
+/// Downloads the table in one of the export formats, edits included, in table order.
+pub fn export(batch: Batch, format: Format) {
+    let rows = export::rows(batch);
+    let result = format.write(&rows).and_then(|bytes| browser::download(format.file_name(), &bytes, format.mime()));
     match result {
-        Ok(()) => batch.announce(format!("Downloaded picscribe.csv with {} rows.", rows.len())),
+        Ok(()) => batch.announce(format.announcement(&rows)),
         Err(message) => batch.announce(message),
     }
 }

@@ -53,14 +53,14 @@ pub async fn upload_for(id: u64, rule: ResizeRule, detail: Detail) -> Result<Str
     Ok(prepared)
 }
 
-/// Offers text as a file download.
-pub fn download(filename: &str, text: &str, mime: &str) -> Result<(), String> {
+/// Offers bytes as a file download.
+pub fn download(filename: &str, bytes: &[u8], mime: &str) -> Result<(), String> {
     use wasm_bindgen::JsCast;
     let fail = |_| "The browser refused to create the download.".to_string();
-    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
     let options = web_sys::BlobPropertyBag::new();
     options.set_type(mime);
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).map_err(fail)?;
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options).map_err(fail)?;
     let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(fail)?;
     let document = web_sys::window().and_then(|w| w.document()).ok_or("No document to download from.")?;
     let anchor: web_sys::HtmlAnchorElement =

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use crate::batch::{actions, use_batch};
 use crate::browser::files;
 use crate::describe::ProviderInfo;
+use crate::export::Format;
 
 #[component]
 pub fn Toolbar() -> impl IntoView {
@@ -62,9 +63,16 @@ pub fn Toolbar() -> impl IntoView {
                 </div>
             </Show>
             <span class="spacer"></span>
-            <button type="button" disabled=empty on:click=move |_| actions::export_csv(batch)>
-                "Download CSV"
-            </button>
+            {Format::ALL
+                .into_iter()
+                .map(|format| {
+                    view! {
+                        <button type="button" disabled=empty on:click=move |_| actions::export(batch, format)>
+                            {format.label()}
+                        </button>
+                    }
+                })
+                .collect_view()}
             <button type="button" disabled=empty on:click=move |_| actions::clear_all(batch)>
                 "Clear all"
             </button>

@@ -333,8 +333,22 @@ fn models_route(dialect: Dialect) -> MethodRouter<Stub> {
     })
 }
 
-/// Width and height from a JPEG's frame header or a PNG's IHDR; enough for a stub.
+/// Width and height from a JPEG's frame header, a PNG's IHDR or a WebP's first chunk
+/// (lossy, lossless or extended); enough for a stub.
 pub fn image_dims(bytes: &[u8]) -> Option<(u32, u32)> {
+    if bytes.len() >= 30 && bytes.starts_with(b"RIFF") && &bytes[8..12] == b"WEBP" {
+        let le16 = |at: usize| u32::from(u16::from_le_bytes([bytes[at], bytes[at + 1]]));
+        let le24 = |at: usize| u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], 0]);
+        return match &bytes[12..16] {
+            b"VP8X" => Some((le24(24) + 1, le24(27) + 1)),
+            b"VP8 " => Some((le16(26) & 0x3FFF, le16(28) & 0x3FFF)),
+            b"VP8L" => {
+                let bits = u32::from_le_bytes([bytes[21], bytes[22], bytes[23], bytes[24]]);
+                Some(((bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1))
+            }
+            _ => None,
+        };
+    }
     if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
         let be = |at: usize| Some(u32::from_be_bytes(bytes.get(at..at + 4)?.try_into().ok()?));
         return Some((be(16)?, be(20)?));

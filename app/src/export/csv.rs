@@ -1,17 +1,7 @@
 //! The CSV export: RFC 4180 through the `csv` crate, UTF-8, one row per image in table order,
 //! safe to open in a spreadsheet.
 
-/// One exported row; what the user sees in the table, edits included.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ExportRow {
-    pub filename: String,
-    pub description: String,
-    pub prompt: String,
-    /// The provider id (`openai`, `anthropic`, a `picscribe.toml` name).
-    pub provider: String,
-    pub model: String,
-    pub tokens: Option<u32>,
-}
+use super::ExportRow;
 
 pub const HEADER: [&str; 6] = ["filename", "description", "prompt", "provider", "model", "tokens"];
 

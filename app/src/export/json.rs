@@ -1,0 +1,94 @@
+//! JSON for scripts (an array of objects with everything the table knows) and JSONL as
+//! Hugging Face's `imagefolder` reads it (`metadata.jsonl`: `file_name` and `text`).
+
+use serde::Serialize;
+
+use super::ExportRow;
+
+#[derive(Serialize)]
+struct Full<'a> {
+    filename: &'a str,
+    description: &'a str,
+    prompt: &'a str,
+    provider: &'a str,
+    model: &'a str,
+    tokens: Option<u32>,
+}
+
+#[derive(Serialize)]
+struct Caption<'a> {
+    file_name: &'a str,
+    text: &'a str,
+}
+
+/// A pretty-printed array, one object per row, in table order.
+pub fn to_json(rows: &[ExportRow]) -> Result<String, serde_json::Error> {
+    let full: Vec<Full<'_>> = rows
+        .iter()
+        .map(|row| Full {
+            filename: &row.filename,
+            description: &row.description,
+            prompt: &row.prompt,
+            provider: &row.provider,
+            model: &row.model,
+            tokens: row.tokens,
+        })
+        .collect();
+    let mut text = serde_json::to_string_pretty(&full)?;
+    text.push('\n');
+    Ok(text)
+}
+
+/// One line per described image: `{"file_name": …, "text": …}`. Rows without a
+/// description are left out, as a dataset has no use for them.
+pub fn to_jsonl(rows: &[ExportRow]) -> Result<String, serde_json::Error> {
+    let mut out = String::new();
+    for row in rows.iter().filter(|row| !row.description.trim().is_empty()) {
+        out.push_str(&serde_json::to_string(&Caption { file_name: &row.filename, text: &row.description })?);
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows() -> Vec<ExportRow> {
+        vec![
+            ExportRow {
+                filename: "mug \"blue\".jpg".into(),
+                description: "A blue mug.\nSecond line.".into(),
+                prompt: "Alt text".into(),
+                provider: "openai".into(),
+                model: "gpt-4o-mini".into(),
+                tokens: Some(131),
+            },
+            ExportRow { filename: "日本語.png".into(), ..ExportRow::default() },
+        ]
+    }
+
+    #[test]
+    fn json_is_an_array_with_everything() -> Result<(), serde_json::Error> {
+        let text = to_json(&rows())?;
+        let back: serde_json::Value = serde_json::from_str(&text)?;
+        assert_eq!(
+            back,
+            serde_json::json!([
+                {"filename": "mug \"blue\".jpg", "description": "A blue mug.\nSecond line.", "prompt": "Alt text",
+                 "provider": "openai", "model": "gpt-4o-mini", "tokens": 131},
+                {"filename": "日本語.png", "description": "", "prompt": "", "provider": "", "model": "", "tokens": null}
+            ])
+        );
+        assert_eq!(to_json(&[])?, "[]\n");
+        Ok(())
+    }
+
+    #[test]
+    fn jsonl_has_one_line_per_described_image() -> Result<(), serde_json::Error> {
+        let text = to_jsonl(&rows())?;
+        assert_eq!(text, "{\"file_name\":\"mug \\\"blue\\\".jpg\",\"text\":\"A blue mug.\\nSecond line.\"}\n");
+        assert_eq!(to_jsonl(&[])?, "");
+        Ok(())
+    }
+}
