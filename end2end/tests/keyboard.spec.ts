@@ -54,3 +54,27 @@ test("choose a preset, describe all and edit, all by keyboard", async ({ page })
   }
   expect(reached).toBe(true);
 });
+
+test("read aloud: an editor hears the description as a screen reader would say it", async ({ page }) => {
+  // Record what the page hands to the browser's voice instead of playing sound.
+  await page.addInitScript(() => {
+    const spoken: string[] = [];
+    (window as unknown as { spoken: string[] }).spoken = spoken;
+    window.speechSynthesis.speak = (utterance: SpeechSynthesisUtterance) => {
+      spoken.push(utterance.text);
+    };
+  });
+  const app = new PicscribePage(page);
+  await app.open();
+  await app.add(await app.makeImage("heard.jpg", 20, 20));
+  const read = page.getByRole("button", { name: "Read description of heard.jpg", exact: true });
+  await expect(read).toBeDisabled();
+  await app.describeAll.click();
+  await expect(app.row("heard.jpg").locator(".badge")).toHaveText("done");
+  await app.description("heard.jpg").fill("A red bicycle leaning on a wall.");
+  await read.focus();
+  await page.keyboard.press("Enter");
+  await expect
+    .poll(() => page.evaluate(() => (window as unknown as { spoken: string[] }).spoken))
+    .toEqual(["A red bicycle leaning on a wall."]);
+});

@@ -81,3 +81,16 @@ pub async fn sleep(ms: i32) {
     });
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
+
+/// Reads text aloud with the browser's own voice, as a screen reader would say it;
+/// whatever was being read stops first.
+pub fn speak(text: &str) -> Result<(), String> {
+    let voice = web_sys::window()
+        .and_then(|window| window.speech_synthesis().ok())
+        .ok_or("This browser cannot read text aloud.")?;
+    let utterance =
+        web_sys::SpeechSynthesisUtterance::new_with_text(text).map_err(|_| "This browser cannot read text aloud.")?;
+    voice.cancel();
+    voice.speak(&utterance);
+    Ok(())
+}

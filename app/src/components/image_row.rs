@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::batch::{actions, status_label, use_batch, Phase, Row};
+use crate::browser;
 use crate::images::human_size;
 
 #[component]
@@ -49,6 +50,16 @@ pub fn ImageRow(row: Row) -> impl IntoView {
         let row = row.clone();
         move |_| actions::remove_row(batch, &row, true)
     };
+    let read_aloud = {
+        let row = row.clone();
+        move |_| {
+            let text = row.description.get_untracked();
+            if let Err(message) = browser::speak(&text) {
+                batch.announce(message);
+            }
+        }
+    };
+    let nothing_to_read = move || row.description.read().trim().is_empty();
     let action_label =
         move || if matches!(row.phase.get(), Phase::Failed | Phase::Refused) { "Retry" } else { "Regenerate" };
     let name = row.name.clone();
@@ -93,6 +104,14 @@ pub fn ImageRow(row: Row) -> impl IntoView {
                         {action_label}
                     </button>
                 </Show>
+                <button
+                    type="button"
+                    aria-label=format!("Read description of {}", row.name)
+                    disabled=nothing_to_read
+                    on:click=read_aloud
+                >
+                    "Read description"
+                </button>
                 <button type="button" aria-label=format!("Remove {}", row.name) on:click=remove>
                     "Remove"
                 </button>
