@@ -189,6 +189,9 @@ async fn a_proxys_header_is_believed_only_from_the_proxy() {
         request
     };
     assert_eq!(send(app.clone(), from([192, 0, 2, 7])).await.status, StatusCode::UNAUTHORIZED, "anyone else");
+    let viewer = call(app.clone(), "POST", "/api/viewer", Some(serde_json::json!({}))).await;
+    let viewer: app::access::Viewer = serde_json::from_str(&viewer.body).unwrap();
+    assert!(viewer.sign_in_required && !viewer.token_sign_in, "no token form where only the proxy signs in");
     assert!(stub.requests().is_empty());
     let reply = send(app, from([10, 1, 2, 3])).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);

@@ -57,6 +57,7 @@ mod server {
         let settings = access.settings();
         let mut viewer = Viewer {
             sign_in_required: settings.sign_in_required(),
+            token_sign_in: settings.users.iter().any(|user| user.token.is_some()),
             name: None,
             can_sign_out: false,
             budget_left: None,

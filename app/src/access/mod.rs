@@ -13,6 +13,10 @@ use serde::{Deserialize, Serialize};
 pub struct Viewer {
     /// The server wants people to sign in.
     pub sign_in_required: bool,
+    /// Someone can sign in here with a token; when only a proxy signs people in, the page
+    /// says to come through it instead of offering a form nobody can use.
+    #[serde(default)]
+    pub token_sign_in: bool,
     /// Who is signed in; `None` until someone is (or when nobody needs to).
     pub name: Option<String>,
     /// Signed in with this page's form (a proxy's sign-in cannot be ended here).

@@ -34,7 +34,19 @@ pub fn SignIn(viewer: Result<Viewer, ApiError>) -> impl IntoView {
         }
     };
     match viewer {
-        Ok(viewer) if !viewer.may_describe() => view! { <SignInForm on_signed_in=changed /> }.into_any(),
+        Ok(viewer) if !viewer.may_describe() && viewer.token_sign_in => {
+            view! { <SignInForm on_signed_in=changed /> }.into_any()
+        }
+        Ok(viewer) if !viewer.may_describe() => view! {
+            <section class="sign-in" aria-labelledby="sign-in-heading">
+                <h2 id="sign-in-heading">"Sign in"</h2>
+                <p>
+                    "This picscribe signs people in through the address your organisation gave you; "
+                    "open it from there to describe images."
+                </p>
+            </section>
+        }
+        .into_any(),
         Ok(Viewer { name: Some(name), can_sign_out, budget_left, .. }) => {
             let leave = move |_| {
                 spawn_local(async move {
