@@ -2,6 +2,7 @@
 //! the components, and the actions that change it.
 
 pub mod actions;
+mod call;
 mod context;
 mod row;
 

@@ -5,6 +5,7 @@
 //! It records what it was sent and plays back faults queued through its control routes,
 //! each in the dialect of the request it spoils.
 
+mod request;
 mod wire;
 
 use std::collections::{HashMap, VecDeque};

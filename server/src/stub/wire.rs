@@ -6,11 +6,10 @@ use std::collections::HashMap;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::{image_dims, Recorded};
+use super::Recorded;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -36,51 +35,6 @@ pub struct Reply<'a> {
     /// Leave the usage out (OpenAI dialects only).
     pub no_usage: bool,
     pub recorded: &'a Recorded,
-}
-
-/// What a request carried, before the image is decoded.
-pub struct Seen {
-    model: String,
-    prompt: String,
-    detail: String,
-    mime: String,
-    base64: String,
-    stream: bool,
-    include_usage: bool,
-    /// The output cap, wherever the dialect puts it.
-    max_tokens: Option<u64>,
-}
-
-impl Seen {
-    pub fn into_recorded(
-        self,
-        dialect: Dialect,
-        path: &str,
-        query: &HashMap<String, String>,
-        body_bytes: usize,
-    ) -> Option<Recorded> {
-        let bytes = base64::engine::general_purpose::STANDARD.decode(&self.base64).ok()?;
-        let (width, height) = image_dims(&bytes)?;
-        let mut query: Vec<String> = query.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        query.sort();
-        let path = if query.is_empty() { path.to_string() } else { format!("{path}?{}", query.join("&")) };
-        Some(Recorded {
-            dialect,
-            path,
-            body_bytes,
-            model: self.model,
-            prompt: self.prompt,
-            detail: self.detail,
-            image_mime: self.mime,
-            image_bytes: bytes.len(),
-            width,
-            height,
-            stream: self.stream,
-            include_usage: self.include_usage,
-            max_tokens: self.max_tokens,
-            fault: None,
-        })
-    }
 }
 
 /// Splits text into a few streamed pieces, whole words each.
@@ -139,83 +93,6 @@ impl Dialect {
                     "domain": "googleapis.com", "metadata": {"service": "generativelanguage.googleapis.com"}})],
             ),
         })
-    }
-
-    /// Pulls out what a test wants to know; `None` when the request is not the shape
-    /// picscribe sends (or misses what the real provider requires).
-    pub fn read(
-        self,
-        request: &Value,
-        headers: &HeaderMap,
-        query: &HashMap<String, String>,
-        from_path: Option<&str>,
-    ) -> Option<Seen> {
-        match self {
-            Dialect::Openai | Dialect::Azure => {
-                if self == Dialect::Azure && from_path.is_some() && !query.contains_key("api-version") {
-                    return None;
-                }
-                let content = request.get("messages")?.as_array()?.first()?.get("content")?.as_array()?;
-                let prompt = content.iter().find(|p| p["type"] == "text")?["text"].as_str()?.to_string();
-                let image = content.iter().find(|p| p["type"] == "image_url")?;
-                let url = image["image_url"]["url"].as_str()?;
-                let (mime, data) = url.strip_prefix("data:")?.split_once(";base64,")?;
-                let model = match from_path {
-                    Some(deployment) => deployment.to_string(),
-                    None => request.get("model")?.as_str()?.to_string(),
-                };
-                Some(Seen {
-                    model,
-                    prompt,
-                    detail: image["image_url"]["detail"].as_str().unwrap_or("auto").to_string(),
-                    mime: mime.into(),
-                    base64: data.into(),
-                    stream: request["stream"].as_bool().unwrap_or(false),
-                    include_usage: request["stream_options"]["include_usage"].as_bool().unwrap_or(false),
-                    max_tokens: request["max_completion_tokens"].as_u64().or(request["max_tokens"].as_u64()),
-                })
-            }
-            Dialect::Anthropic => {
-                headers.get("anthropic-version")?;
-                let max_tokens = request.get("max_tokens")?.as_u64()?;
-                let content = request.get("messages")?.as_array()?.first()?.get("content")?.as_array()?;
-                let prompt = content.iter().find(|p| p["type"] == "text")?["text"].as_str()?.to_string();
-                let source = &content.iter().find(|p| p["type"] == "image")?["source"];
-                (source["type"] == "base64").then_some(())?;
-                Some(Seen {
-                    model: request.get("model")?.as_str()?.to_string(),
-                    prompt,
-                    detail: String::new(),
-                    mime: source["media_type"].as_str()?.into(),
-                    base64: source["data"].as_str()?.into(),
-                    stream: request["stream"].as_bool().unwrap_or(false),
-                    include_usage: true,
-                    max_tokens: Some(max_tokens),
-                })
-            }
-            Dialect::Gemini => {
-                let (model, method) = from_path?.split_once(':')?;
-                let stream = match method {
-                    "streamGenerateContent" => query.get("alt").map(String::as_str) == Some("sse"),
-                    "generateContent" => false,
-                    _ => return None,
-                };
-                let parts = request.get("contents")?.as_array()?.first()?.get("parts")?.as_array()?;
-                let prompt = parts.iter().find_map(|p| p["text"].as_str())?.to_string();
-                let inline = parts.iter().find_map(|p| p.get("inline_data").or(p.get("inlineData")))?;
-                let mime = inline.get("mime_type").or(inline.get("mimeType"))?.as_str()?;
-                Some(Seen {
-                    model: model.to_string(),
-                    prompt,
-                    detail: String::new(),
-                    mime: mime.into(),
-                    base64: inline["data"].as_str()?.into(),
-                    stream,
-                    include_usage: true,
-                    max_tokens: request["generationConfig"]["maxOutputTokens"].as_u64(),
-                })
-            }
-        }
     }
 
     /// How many frames of [`Dialect::frames`] come before the first piece of text.
