@@ -9,7 +9,9 @@ pub mod components;
 pub mod describe;
 pub mod error;
 pub mod export;
+pub mod fields;
 pub mod images;
+pub mod import;
 #[cfg(feature = "ssr")]
 pub mod state;
 

@@ -3,7 +3,9 @@
 use leptos::prelude::*;
 
 use super::row::Row;
-use crate::describe::{cache_key, capped_key, Detail, ProviderInfo, ResizeRule, DEFAULT_PROMPT};
+use crate::describe::prompt::{expand, key_prompt, Facts};
+use crate::describe::{cache_key, capped_key, fields_key, Detail, ProviderInfo, ResizeRule, DEFAULT_PROMPT};
+use crate::fields::Field;
 
 /// What the next description is asked with.
 #[derive(Clone, Debug, PartialEq)]
@@ -16,11 +18,40 @@ pub struct Settings {
     pub resize: ResizeRule,
     /// The reply's length cap; none is the server's ceiling.
     pub max_tokens: Option<u32>,
+    /// The fields the answer must have; none means free text.
+    pub fields: Vec<Field>,
+    /// The answer's language; empty means whatever the prompt implies.
+    pub language: String,
 }
 
 impl Settings {
-    pub fn key_for(&self, hash: &str) -> String {
-        capped_key(cache_key(hash, &self.prompt, &self.provider, &self.model, self.detail), self.max_tokens)
+    /// The prompt a row is asked with: its own, or the batch's.
+    fn template<'a>(&'a self, own: &'a str) -> &'a str {
+        if own.trim().is_empty() {
+            &self.prompt
+        } else {
+            own
+        }
+    }
+
+    /// The prompt as sent for one row, its variables filled in.
+    pub fn prompt_for(&self, own: &str, facts: &Facts<'_>) -> String {
+        expand(self.template(own), facts, &self.language)
+    }
+
+    /// The identity of this row's call: without variables, language or fields it is the
+    /// key descriptions have always had.
+    pub fn key_for(&self, hash: &str, own: &str, facts: &Facts<'_>) -> String {
+        let prompt = key_prompt(self.template(own), facts, &self.language);
+        let key = capped_key(cache_key(hash, &prompt, &self.provider, &self.model, self.detail), self.max_tokens);
+        fields_key(key, &self.fields)
+    }
+
+    /// [`Settings::key_for`] a row as it is now.
+    pub fn key_for_row(&self, row: &Row) -> Option<String> {
+        let hash = row.hash.get_untracked()?;
+        let facts = Facts { filename: &row.name, size: row.dims.get_untracked(), existing: None };
+        Some(self.key_for(&hash, &row.prompt.get_untracked(), &facts))
     }
 }
 
@@ -37,6 +68,12 @@ pub struct Batch {
     pub parallel: RwSignal<u32>,
     /// The "Max tokens" field; none means the server's ceiling.
     pub max_tokens: RwSignal<Option<u32>>,
+    /// The fields the answer must have; none means one free-text description.
+    pub fields: RwSignal<Vec<Field>>,
+    /// The "Answer language" field; empty means as the prompt says.
+    pub language: RwSignal<String>,
+    /// "Include edited rows": let "Describe all" replace text a person wrote.
+    pub include_edited: RwSignal<bool>,
     /// How many calls the server lets this person have under way (from the viewer).
     pub max_parallel: RwSignal<u32>,
     /// The server's output ceiling, which bounds "Max tokens" (from the viewer).
@@ -58,22 +95,43 @@ pub struct Batch {
 
 impl Batch {
     pub fn settings(&self) -> Settings {
-        let provider = self.provider.get_untracked();
+        self.read_settings(false)
+    }
+
+    /// The settings, tracked: a view or memo calling this re-runs when any of them changes.
+    pub fn tracked_settings(&self) -> Settings {
+        self.read_settings(true)
+    }
+
+    fn read_settings(&self, tracked: bool) -> Settings {
+        fn read<T: Clone + Send + Sync + 'static>(signal: RwSignal<T>, tracked: bool) -> T {
+            if tracked {
+                signal.get()
+            } else {
+                signal.get_untracked()
+            }
+        }
+        let provider = read(self.provider, tracked);
         let resize = self.providers.with_untracked(|info| info.choose(&provider).map(|p| p.resize));
         Settings {
-            prompt: self.prompt.get_untracked(),
+            prompt: read(self.prompt, tracked),
             provider,
-            model: self.model.get_untracked(),
-            detail: self.detail.get_untracked(),
+            model: read(self.model, tracked),
+            detail: read(self.detail, tracked),
             resize: resize.unwrap_or(ResizeRule::OpenAiTiles),
-            max_tokens: self.max_tokens.get_untracked(),
+            max_tokens: read(self.max_tokens, tracked),
+            fields: read(self.fields, tracked),
+            language: read(self.language, tracked),
         }
     }
 
-    /// The key a row's description must carry to count as current, tracking the settings.
-    pub fn current_key(&self, hash: &str) -> String {
-        let key = cache_key(hash, &self.prompt.read(), &self.provider.read(), &self.model.read(), self.detail.get());
-        capped_key(key, self.max_tokens.get())
+    /// The key a row's description must carry to count as current, tracking the settings
+    /// and the row's own prompt.
+    pub fn current_key(&self, row: &Row) -> Option<String> {
+        let hash = row.hash.get()?;
+        let settings = self.tracked_settings();
+        let facts = Facts { filename: &row.name, size: row.dims.get(), existing: None };
+        Some(settings.key_for(&hash, &row.prompt.get(), &facts))
     }
 
     pub fn next_id(&self) -> u64 {
@@ -100,6 +158,9 @@ pub fn provide_batch_context() -> Batch {
         detail: RwSignal::new(Detail::Auto),
         parallel: RwSignal::new(4),
         max_tokens: RwSignal::new(None),
+        fields: RwSignal::new(Vec::new()),
+        language: RwSignal::new(String::new()),
+        include_edited: RwSignal::new(false),
         max_parallel: RwSignal::new(8),
         max_output_tokens: RwSignal::new(1024),
         running: RwSignal::new(false),

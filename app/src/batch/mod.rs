@@ -3,8 +3,10 @@
 
 pub mod actions;
 mod call;
+mod intake;
+mod run;
 mod context;
 mod row;
 
 pub use context::{provide_batch_context, use_batch, Batch, Settings};
-pub use row::{status_label, Described, Phase, Row};
+pub use row::{status_label, Described, Hand, Phase, Row};

@@ -6,6 +6,8 @@ use futures::future::AbortHandle;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::fields::{joined, Field, Values};
+
 /// Where a row is in its life. Problems (bad files) are kept apart: they never change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Phase {
@@ -24,6 +26,25 @@ pub enum Phase {
 impl Phase {
     pub fn in_flight(self) -> bool {
         matches!(self, Phase::Queued | Phase::Sending | Phase::Writing)
+    }
+}
+
+/// Who last wrote a row's text when it was not the model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Hand {
+    /// Typed in the table.
+    Edited,
+    /// Brought in with "Import descriptions".
+    Imported,
+}
+
+impl Hand {
+    pub fn label(self) -> &'static str {
+        match self {
+            Hand::Edited => "edited",
+            Hand::Imported => "imported",
+        }
     }
 }
 
@@ -69,6 +90,14 @@ pub struct Row {
     pub phase: RwSignal<Phase>,
     /// The saved description, edits included. Only a finished reply replaces it.
     pub description: RwSignal<String>,
+    /// The answer in fields, when it was asked for in fields (edits included).
+    pub values: RwSignal<Option<Values>>,
+    /// The fields `values` answers, for their labels and types.
+    pub fields: RwSignal<Vec<Field>>,
+    /// Set when a person wrote the text; "Describe all" leaves such rows alone.
+    pub hand: RwSignal<Option<Hand>>,
+    /// This row's own prompt; empty means the batch's.
+    pub prompt: RwSignal<String>,
     /// Text streaming in; shown instead of the description while writing.
     pub draft: RwSignal<Option<String>>,
     pub described: RwSignal<Option<Described>>,
@@ -95,6 +124,10 @@ impl Row {
             problem: RwSignal::new(None),
             phase: RwSignal::new(Phase::Reading),
             description: RwSignal::new(String::new()),
+            values: RwSignal::new(None),
+            fields: RwSignal::new(Vec::new()),
+            hand: RwSignal::new(None),
+            prompt: RwSignal::new(String::new()),
             draft: RwSignal::new(None),
             described: RwSignal::new(None),
             error: RwSignal::new(None),
@@ -102,6 +135,15 @@ impl Row {
             refused_key: RwSignal::new(None),
             call: StoredValue::new(None),
         }
+    }
+
+    /// The row's text as one string: the description, or its first field with something in
+    /// it. What `{existing}` stands for and what "Read description" says.
+    pub fn text(&self) -> String {
+        self.values.with_untracked(|values| match values {
+            Some(values) => values.values().map(|v| joined(v, ", ")).find(|t| !t.trim().is_empty()).unwrap_or_default(),
+            None => self.description.get_untracked(),
+        })
     }
 
     /// Ends the row's call at once, whatever it is waiting for. The browser closes the

@@ -4,6 +4,7 @@
 pub mod files;
 pub mod imaging;
 pub mod prefs;
+pub mod records;
 pub mod store;
 
 use std::cell::RefCell;
@@ -93,4 +94,17 @@ pub fn speak(text: &str) -> Result<(), String> {
     voice.cancel();
     voice.speak(&utterance);
     Ok(())
+}
+
+/// The original file's bytes, for the images export.
+pub async fn bytes_of(id: u64) -> Result<Vec<u8>, String> {
+    let blob = blob_of(id).ok_or_else(|| "An image is no longer in this page; reload and try again.".to_string())?;
+    gloo_file::futures::read_as_bytes(&gloo_file::Blob::from(blob))
+        .await
+        .map_err(|_| "An image could not be read back from this browser; nothing was downloaded.".to_string())
+}
+
+/// Asks the browser's own yes/no question; no answer (or no window) is no.
+pub fn confirm(question: &str) -> bool {
+    web_sys::window().and_then(|w| w.confirm_with_message(question).ok()).unwrap_or(false)
 }

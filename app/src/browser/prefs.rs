@@ -1,11 +1,13 @@
 //! The page's settings remembered in `localStorage`: the provider, the model chosen for
-//! each provider, the prompt, the detail and how many requests run at once.
+//! each provider, the prompt and its fields, the answer language, the detail, how many
+//! requests run at once, and the presets saved here.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
 use crate::describe::Detail;
+use crate::fields::Field;
 
 const KEY: &str = "picscribe.settings";
 
@@ -18,6 +20,19 @@ pub struct Prefs {
     pub prompt: Option<String>,
     pub detail: Option<Detail>,
     pub parallel: Option<u32>,
+    pub fields: Option<Vec<Field>>,
+    pub language: Option<String>,
+    /// Presets saved with "Save preset", in the order saved.
+    pub presets: Vec<SavedPreset>,
+}
+
+/// A named prompt with its fields, kept in this browser.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SavedPreset {
+    pub name: String,
+    pub prompt: String,
+    #[serde(default)]
+    pub fields: Vec<Field>,
 }
 
 fn storage() -> Option<web_sys::Storage> {

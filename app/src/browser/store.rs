@@ -3,29 +3,14 @@
 //! (the description, edits included), so typing never rewrites an image.
 
 use rexie::{ObjectStore, Rexie, TransactionMode};
-use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
+
+pub use super::records::{ImageRecord, MadeWith, TextRecord};
+use super::records::{migrate, TEXT_VERSION};
 
 const DB: &str = "picscribe";
 const IMAGES: &str = "images";
 const TEXTS: &str = "texts";
-
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct ImageRecord {
-    pub hash: String,
-    pub name: String,
-    pub size: f64,
-    pub added: f64,
-    pub width: Option<u32>,
-    pub height: Option<u32>,
-}
-
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct TextRecord {
-    pub hash: String,
-    pub description: String,
-    pub described: Option<crate::batch::Described>,
-}
 
 type StoreResult<T> = Result<T, String>;
 
@@ -59,6 +44,7 @@ pub async fn save_image(record: &ImageRecord, blob: &web_sys::Blob) -> StoreResu
 }
 
 pub async fn save_text(record: &TextRecord) -> StoreResult<()> {
+    debug_assert_eq!(record.version, TEXT_VERSION);
     let value = serde_wasm_bindgen::to_value(record).map_err(failed)?;
     put(TEXTS, &value).await
 }
@@ -93,6 +79,7 @@ pub async fn load_all() -> StoreResult<Vec<(ImageRecord, web_sys::Blob, Option<T
     let mut texts: std::collections::HashMap<String, TextRecord> = texts
         .into_iter()
         .filter_map(|v| serde_wasm_bindgen::from_value::<TextRecord>(v).ok())
+        .map(migrate)
         .map(|t| (t.hash.clone(), t))
         .collect();
     let mut rows: Vec<_> = images

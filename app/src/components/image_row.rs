@@ -4,16 +4,20 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::batch::{actions, status_label, use_batch, Phase, Row};
+use crate::components::field_input::FieldInput;
 use crate::browser;
 use crate::images::human_size;
 
 #[component]
 pub fn ImageRow(row: Row) -> impl IntoView {
     let batch = use_batch();
-    let stale = Memo::new(move |_| {
-        let Some(hash) = row.hash.get() else { return false };
-        row.described.with(|d| d.as_ref().is_some_and(|d| d.key != batch.current_key(&hash)))
-    });
+    let stale = {
+        let row = row.clone();
+        Memo::new(move |_| {
+            let Some(key) = batch.current_key(&row) else { return false };
+            row.described.with(|d| d.as_ref().is_some_and(|d| d.key != key))
+        })
+    };
     let status = move || {
         status_label(row.phase.get(), row.problem.read().is_some(), row.described.read().is_some(), stale.get())
     };
@@ -37,11 +41,22 @@ pub fn ImageRow(row: Row) -> impl IntoView {
     };
     let on_input = {
         let row = row.clone();
-        move |ev| {
-            row.description.set(event_target_value(&ev));
-            actions::save_text(batch, &row);
+        move |ev| actions::edit_description(batch, &row, event_target_value(&ev))
+    };
+    let on_prompt = {
+        let row = row.clone();
+        move |ev| actions::edit_prompt(batch, &row, event_target_value(&ev))
+    };
+    // While an answer streams in, or when there are no fields, one text shows.
+    let in_fields = move || row.draft.read().is_none() && row.values.read().is_some();
+    let fields = {
+        let row = row.clone();
+        move || {
+            let row = row.clone();
+            row.fields.get().into_iter().map(move |field| view! { <FieldInput row=row.clone() field /> }).collect_view()
         }
     };
+    let prompt_id = format!("row-prompt-{}", row.id);
     let regenerate = {
         let row = row.clone();
         move |_| actions::describe_one(batch, row.clone())
@@ -53,16 +68,33 @@ pub fn ImageRow(row: Row) -> impl IntoView {
     let read_aloud = {
         let row = row.clone();
         move |_| {
-            let text = row.description.get_untracked();
-            if let Err(message) = browser::speak(&text) {
+            if let Err(message) = browser::speak(&row.text()) {
                 batch.announce(message);
             }
         }
     };
-    let nothing_to_read = move || row.description.read().trim().is_empty();
+    let nothing_to_read = {
+        let row = row.clone();
+        move || {
+            row.values.track();
+            row.description.track();
+            row.text().trim().is_empty()
+        }
+    };
     let action_label =
         move || if matches!(row.phase.get(), Phase::Failed | Phase::Refused) { "Retry" } else { "Regenerate" };
     let name = row.name.clone();
+    let free_text = view! {
+        <label for=text_id.clone() class="row-label">{label.clone()}</label>
+        <textarea
+            id=text_id
+            rows="3"
+            readonly=move || row.draft.read().is_some()
+            aria-busy=move || row.draft.read().is_some().to_string()
+            prop:value=move || row.draft.get().unwrap_or_else(|| row.description.get())
+            on:input=on_input
+        ></textarea>
+    };
 
     view! {
         <tr class="image-row" data-status=status>
@@ -77,18 +109,24 @@ pub fn ImageRow(row: Row) -> impl IntoView {
             </td>
             <td class="status">
                 <span class=move || format!("badge {}", status())>{status}</span>
+                {move || row.hand.get().map(|hand| view! { <span class="badge hand">{hand.label()}</span> })}
             </td>
             <td class="description">
-                <label for=text_id.clone() class="row-label">{label.clone()}</label>
-                <textarea
-                    id=text_id
-                    rows="3"
-                    readonly=move || row.draft.read().is_some()
-                    aria-busy=move || row.draft.read().is_some().to_string()
-                    prop:value=move || row.draft.get().unwrap_or_else(|| row.description.get())
-                    on:input=on_input
-                ></textarea>
+                <Show when=in_fields fallback=move || free_text.clone()>
+                    {fields.clone()}
+                </Show>
                 <p class="row-message" role="status">{message}</p>
+                <details class="row-prompt">
+                    <summary>"Own prompt"</summary>
+                    <label for=prompt_id.clone() class="row-label">{format!("Prompt for {}", row.name)}</label>
+                    <textarea
+                        id=prompt_id.clone()
+                        rows="2"
+                        placeholder="Empty: the prompt above"
+                        prop:value=move || row.prompt.get()
+                        on:input=on_prompt
+                    ></textarea>
+                </details>
             </td>
             <td class="actions">
                 <Show when=move || row.problem.read().is_none()>

@@ -4,8 +4,15 @@
 use leptos::prelude::*;
 
 use crate::batch::{use_batch, Batch};
-use crate::browser::prefs::{self, Prefs};
+use crate::browser::prefs::{self, Prefs, SavedPreset};
+use crate::components::fields_editor::FieldsEditor;
+use crate::describe::prompt::VARIABLES;
 use crate::describe::{Detail, ProviderInfo, PRESETS};
+use crate::fields::preset_fields;
+
+/// Suggested in "Answer language"; anything else can be typed.
+const LANGUAGES: [&str; 12] =
+    ["English", "German", "French", "Spanish", "Italian", "Portuguese", "Dutch", "Polish", "Swedish", "Japanese", "Chinese", "Arabic"];
 use crate::error::ApiError;
 
 /// Takes in what the server offers and, once, what this browser remembered.
@@ -26,6 +33,12 @@ fn apply_saved(batch: Batch, info: ProviderInfo, remembered: StoredValue<Prefs>)
     }
     if let Some(parallel) = saved.parallel {
         batch.parallel.set(parallel.clamp(1, 8));
+    }
+    if let Some(fields) = saved.fields.clone() {
+        batch.fields.set(fields);
+    }
+    if let Some(language) = saved.language.clone() {
+        batch.language.set(language);
     }
     remembered.set_value(saved);
 }
@@ -57,6 +70,7 @@ pub fn SettingsPanel(status: Resource<Result<ProviderInfo, ApiError>>) -> impl I
         let provider = batch.provider.get();
         let model = batch.model.get();
         let (prompt, detail, parallel) = (batch.prompt.get(), batch.detail.get(), batch.parallel.get());
+        let (fields, language) = (batch.fields.get(), batch.language.get());
         if !restored.get_value() || provider.is_empty() {
             return;
         }
@@ -66,6 +80,8 @@ pub fn SettingsPanel(status: Resource<Result<ProviderInfo, ApiError>>) -> impl I
             p.prompt = Some(prompt);
             p.detail = Some(detail);
             p.parallel = Some(parallel);
+            p.fields = Some(fields);
+            p.language = Some(language);
         });
         remembered.with_value(prefs::save);
     });
@@ -73,14 +89,61 @@ pub fn SettingsPanel(status: Resource<Result<ProviderInfo, ApiError>>) -> impl I
     let presets = PRESETS
         .iter()
         .map(|(label, prompt)| {
-            let pressed = move || (batch.prompt.read().as_str() == *prompt).to_string();
+            let pressed = move || {
+                (batch.prompt.read().as_str() == *prompt && *batch.fields.read() == preset_fields(label)).to_string()
+            };
+            let choose = move |_| {
+                batch.prompt.set(prompt.to_string());
+                batch.fields.set(preset_fields(label));
+            };
             view! {
-                <button type="button" aria-pressed=pressed on:click=move |_| batch.prompt.set(prompt.to_string())>
+                <button type="button" aria-pressed=pressed on:click=choose>
                     {*label}
                 </button>
             }
         })
         .collect_view();
+    let saved_presets = RwSignal::new(Vec::<SavedPreset>::new());
+    Effect::new(move |_| saved_presets.set(prefs::load().presets));
+    let preset_name = RwSignal::new(String::new());
+    let save_preset = move |_| {
+        let name = preset_name.get_untracked().trim().to_string();
+        if name.is_empty() {
+            batch.announce("Name the preset first, in “Preset name”.");
+            return;
+        }
+        let preset = SavedPreset { name: name.clone(), prompt: batch.prompt.get_untracked(), fields: batch.fields.get_untracked() };
+        remembered.update_value(|p| {
+            p.presets.retain(|saved| saved.name != name);
+            p.presets.push(preset);
+        });
+        remembered.with_value(prefs::save);
+        saved_presets.set(remembered.with_value(|p| p.presets.clone()));
+        preset_name.set(String::new());
+        batch.announce(format!("Saved the preset “{name}” in this browser."));
+    };
+    let saved_buttons = move || {
+        saved_presets
+            .get()
+            .into_iter()
+            .map(|preset| {
+                let SavedPreset { name, prompt, fields } = preset;
+                let label = name.clone();
+                view! {
+                    <button
+                        type="button"
+                        class="saved-preset"
+                        on:click=move |_| {
+                            batch.prompt.set(prompt.clone());
+                            batch.fields.set(fields.clone());
+                        }
+                    >
+                        {label}
+                    </button>
+                }
+            })
+            .collect_view()
+    };
     let provider_options = move || {
         batch
             .providers
@@ -110,14 +173,41 @@ pub fn SettingsPanel(status: Resource<Result<ProviderInfo, ApiError>>) -> impl I
                 <textarea
                     id="prompt"
                     rows="3"
+                    aria-describedby="prompt-hint"
                     prop:value=move || batch.prompt.get()
                     on:input=move |ev| batch.prompt.set(event_target_value(&ev))
                 ></textarea>
             </div>
+            <p id="prompt-hint" class="hint">
+                {format!("Variables: {} — filled in for each image.", VARIABLES.join(", "))}
+            </p>
             <div class="presets" role="group" aria-labelledby="presets-label">
                 <span id="presets-label">"Presets"</span>
                 {presets}
+                {saved_buttons}
             </div>
+            <div class="row-of-fields">
+                <div class="field">
+                    <label for="preset-name">"Preset name"</label>
+                    <input id="preset-name" type="text" bind:value=preset_name />
+                </div>
+                <button type="button" on:click=save_preset>"Save preset"</button>
+                <div class="field">
+                    <label for="language">"Answer language"</label>
+                    <input
+                        id="language"
+                        type="text"
+                        list="language-options"
+                        placeholder="As the prompt says"
+                        prop:value=move || batch.language.get()
+                        on:change=move |ev| batch.language.set(event_target_value(&ev).trim().to_string())
+                    />
+                    <datalist id="language-options">
+                        {LANGUAGES.map(|l| view! { <option value=l></option> }).collect_view()}
+                    </datalist>
+                </div>
+            </div>
+            <FieldsEditor />
             <div class="row-of-fields">
                 <div class="field">
                     <label for="provider">"Provider"</label>

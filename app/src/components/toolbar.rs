@@ -45,6 +45,10 @@ pub fn Toolbar() -> impl IntoView {
             >
                 "Describe all"
             </button>
+            <label class="checkbox">
+                <input type="checkbox" bind:checked=batch.include_edited />
+                "Include edited rows"
+            </label>
             <Show when=move || batch.running.get()>
                 <button type="button" on:click=move |_| actions::cancel(batch)>
                     "Cancel"
@@ -73,6 +77,21 @@ pub fn Toolbar() -> impl IntoView {
                     }
                 })
                 .collect_view()}
+            <button type="button" disabled=empty on:click=move |_| actions::export_images(batch)>
+                "Download images with alt text"
+            </button>
+            <label for="import-descriptions" class="button">"Import descriptions"</label>
+            <input
+                id="import-descriptions"
+                class="visually-hidden"
+                type="file"
+                accept=".csv,.jsonl,.json,text/csv,application/json"
+                on:change=move |ev| {
+                    if let Some(file) = files::from_input(&ev).into_iter().next() {
+                        actions::import(batch, file);
+                    }
+                }
+            />
             <button type="button" disabled=empty on:click=move |_| actions::clear_all(batch)>
                 "Clear all"
             </button>

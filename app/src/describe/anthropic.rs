@@ -14,6 +14,15 @@ pub struct MessagesRequest<'a> {
     pub max_tokens: u32,
     pub stream: bool,
     pub messages: [Message<'a>; 1],
+    /// Structured output: see [`json_schema_output`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output_config: Option<serde_json::Value>,
+}
+
+/// Anthropic's structured output (`output_config.format`, generally available; no beta
+/// header) for an answer schema.
+pub fn json_schema_output(schema: &serde_json::Value) -> serde_json::Value {
+    serde_json::json!({"format": {"type": "json_schema", "schema": schema}})
 }
 
 #[derive(Debug, Serialize)]
@@ -57,6 +66,7 @@ pub fn messages_request<'a>(
                 Block::Text { text: prompt },
             ],
         }],
+        output_config: None,
     }
 }
 

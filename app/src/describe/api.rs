@@ -15,7 +15,11 @@ use crate::error::ApiError;
 /// or WebP (at most 8 MiB of text), a non-empty prompt of at most 4,000 characters, a
 /// provider id from [`provider_status`] (empty: the default), one of that provider's
 /// models the caller may use, a detail level and an output cap no higher than
-/// `PICSCRIBE_MAX_OUTPUT_TOKENS`. Refused before any provider call when the caller's or the
+/// `PICSCRIBE_MAX_OUTPUT_TOKENS`, and optionally up to 20 typed fields the answer must
+/// have (sent as the provider's structured output; a server that refuses the schema is
+/// asked again once with the shape in the prompt alone, which is not a second paid call:
+/// the refused one cost nothing; an answer that does not fit ends in an `error` event).
+/// Refused before any provider call when the caller's or the
 /// server's budget is spent (402), the caller has `max_parallel` calls under way (429) or
 /// the server `PICSCRIBE_MAX_IN_FLIGHT` (503). Costs one provider call, plus up to three
 /// retries after 408/409/429/5xx answers or lost connections; the tokens it reports count
@@ -108,6 +112,8 @@ mod server {
             image_url: input.image,
             detail: input.detail,
             max_tokens,
+            fields: input.fields,
+            native_schema: true,
         };
         let events = describer.describe(entry, request).map(move |event| {
             meter.see(&event);

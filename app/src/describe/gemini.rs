@@ -20,6 +20,22 @@ pub struct GenerateRequest<'a> {
 pub struct GenerationConfig {
     /// Caps the reply (thinking included, on the models that think).
     pub max_output_tokens: u32,
+    /// `application/json` when the answer has a schema.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_mime_type: Option<&'static str>,
+    /// The answer's JSON Schema (Gemini's `responseJsonSchema`, which takes standard JSON
+    /// Schema, unlike the older OpenAPI-subset `responseSchema`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_json_schema: Option<serde_json::Value>,
+}
+
+impl GenerationConfig {
+    /// Asks for JSON that follows `schema`.
+    pub fn with_schema(mut self, schema: &serde_json::Value) -> GenerationConfig {
+        self.response_mime_type = Some("application/json");
+        self.response_json_schema = Some(schema.clone());
+        self
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -56,7 +72,11 @@ pub fn generate_request<'a>(
                 Part::Text { text: prompt },
             ],
         }],
-        generation_config: GenerationConfig { max_output_tokens: max_tokens },
+        generation_config: GenerationConfig {
+            max_output_tokens: max_tokens,
+            response_mime_type: None,
+            response_json_schema: None,
+        },
     }
 }
 

@@ -6,6 +6,7 @@ pub mod api;
 pub mod events;
 pub mod gemini;
 pub mod openai;
+pub mod prompt;
 pub mod providers;
 pub mod reply;
 #[cfg(feature = "ssr")]
@@ -14,6 +15,7 @@ pub mod server;
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
+use crate::fields::{self, Field};
 use crate::images::{sniff, ImageKind};
 
 /// OpenAI's `detail` for an image part; it also decides how far the page shrinks the image.
@@ -58,6 +60,9 @@ pub struct DescribeInput {
     /// The longest reply wanted, in output tokens; none means the server's ceiling.
     #[serde(default)]
     pub max_tokens: Option<u32>,
+    /// The fields the answer must have; none means one free-text description.
+    #[serde(default)]
+    pub fields: Vec<Field>,
 }
 
 pub const MAX_PROMPT_CHARS: usize = 4_000;
@@ -108,6 +113,8 @@ pub enum InputError {
     ImageTooLarge,
     #[error("This server has no provider called “{0}”; reload the page to see the ones it has.")]
     UnknownProvider(String),
+    #[error("{0}")]
+    Fields(#[from] fields::FieldError),
 }
 
 impl DescribeInput {
@@ -128,6 +135,7 @@ impl DescribeInput {
         {
             return Err(InputError::BadModel);
         }
+        fields::check(&self.fields)?;
         if self.image.len() > MAX_IMAGE_URL_CHARS {
             return Err(InputError::ImageTooLarge);
         }
@@ -173,6 +181,14 @@ pub fn capped_key(key: String, max_tokens: Option<u32>) -> String {
     }
 }
 
+/// A key for an answer in fields; free text keeps the key it always had.
+pub fn fields_key(key: String, fields: &[Field]) -> String {
+    match fields::key_part(fields) {
+        Some(part) => format!("{key}|fields:{part}"),
+        None => key,
+    }
+}
+
 /// The provider every description was made with before there was a choice: the one
 /// configured by `OPENAI_*`.
 pub const FIRST_PROVIDER: &str = "openai";
@@ -204,6 +220,7 @@ mod tests {
             model: "gpt-4o-mini".into(),
             detail: Detail::Auto,
             max_tokens: None,
+            fields: Vec::new(),
         }
     }
 
@@ -223,6 +240,8 @@ mod tests {
         spaced_model.model = "gpt 4o".into();
         let mut empty_model = input(&jpeg);
         empty_model.model = String::new();
+        let mut bad_field = input(&jpeg);
+        bad_field.fields = vec![Field::new("Title", fields::FieldKind::Text, "")];
         let cases = [
             (input(&jpeg), Ok(ImageKind::Jpeg)),
             (input(&png), Ok(ImageKind::Png)),
@@ -235,6 +254,7 @@ mod tests {
             (long_prompt, Err(InputError::PromptTooLong)),
             (spaced_model, Err(InputError::BadModel)),
             (empty_model, Err(InputError::BadModel)),
+            (bad_field, Err(InputError::Fields(fields::FieldError::BadName("Title".into())))),
         ];
         for (case, want) in cases {
             assert_eq!(case.validate(), want, "{:.60}", case.image);
@@ -258,7 +278,9 @@ mod tests {
         assert_ne!(cache_key("h", "c", "pa", "b", Detail::Auto), cache_key("h", "c", "p", "ab", Detail::Auto));
         assert_eq!(capped_key(base.clone(), None), base, "no cap, the key it always had");
         assert_ne!(capped_key(base.clone(), Some(200)), base);
-        assert_ne!(capped_key(base.clone(), Some(200)), capped_key(base, Some(300)));
+        assert_ne!(capped_key(base.clone(), Some(200)), capped_key(base.clone(), Some(300)));
+        assert_eq!(fields_key(base.clone(), &[]), base, "free text, the key it always had");
+        assert_ne!(fields_key(base.clone(), &fields::preset_fields("Tags")), base);
     }
 
     #[test]

@@ -17,6 +17,18 @@ pub struct ChatRequest<'a> {
     pub max_completion_tokens: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_tokens: Option<u32>,
+    /// Structured output: see [`json_schema_format`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_format: Option<serde_json::Value>,
+}
+
+/// OpenAI's strict structured output for an answer schema; servers that copy the API
+/// (vLLM, llama.cpp, LM Studio, Ollama) read the same shape.
+pub fn json_schema_format(schema: &serde_json::Value) -> serde_json::Value {
+    serde_json::json!({
+        "type": "json_schema",
+        "json_schema": {"name": "image_fields", "schema": schema, "strict": true},
+    })
 }
 
 /// How a server wants the reply's length capped: OpenAI and Azure take
@@ -80,6 +92,7 @@ pub fn chat_request<'a>(
             OutputCap::Legacy(n) => Some(n),
             OutputCap::Completion(_) => None,
         },
+        response_format: None,
     }
 }
 

@@ -30,9 +30,9 @@ pub fn to_zip(rows: &[ExportRow]) -> Result<Vec<u8>, String> {
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
     let mut taken = HashSet::new();
-    for row in rows.iter().filter(|row| !row.description.trim().is_empty()) {
+    for row in rows.iter().filter(|row| row.has_text()) {
         zip.start_file(caption_name(&row.filename, &mut taken), options).map_err(failed)?;
-        zip.write_all(row.description.trim().as_bytes())
+        zip.write_all(row.caption().as_bytes())
             .map_err(|_| "The captions zip could not be written.".to_string())?;
     }
     Ok(zip.finish().map_err(failed)?.into_inner())
@@ -85,6 +85,11 @@ mod tests {
             ExportRow { filename: "a.jpg".into(), description: " A cat.\n".into(), ..ExportRow::default() },
             ExportRow { filename: "b.png".into(), description: String::new(), ..ExportRow::default() },
             ExportRow { filename: "c.webp".into(), description: "Ein Hund, größer.".into(), ..ExportRow::default() },
+            ExportRow {
+                filename: "d.jpg".into(),
+                values: serde_json::json!({"tags": ["dog", "beach"], "mood": "calm"}).as_object().cloned(),
+                ..ExportRow::default()
+            },
         ];
         let bytes = to_zip(&rows)?;
         let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))?;
@@ -95,7 +100,14 @@ mod tests {
             file.read_to_string(&mut text)?;
             found.push((file.name().to_string(), text));
         }
-        assert_eq!(found, [("a.txt".to_string(), "A cat.".to_string()), ("c.txt".into(), "Ein Hund, größer.".into())]);
+        assert_eq!(
+            found,
+            [
+                ("a.txt".to_string(), "A cat.".to_string()),
+                ("c.txt".into(), "Ein Hund, größer.".into()),
+                ("d.txt".into(), "dog, beach".into()),
+            ]
+        );
         Ok(())
     }
 }

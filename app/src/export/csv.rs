@@ -1,8 +1,11 @@
 //! The CSV export: RFC 4180 through the `csv` crate, UTF-8, one row per image in table order,
 //! safe to open in a spreadsheet.
 
-use super::ExportRow;
+use super::{field_names, ExportRow};
+use crate::fields::joined;
 
+/// The columns when no row has fields; with fields, one column per field follows
+/// `filename` (and `description` stays while any row is free text).
 pub const HEADER: [&str; 6] = ["filename", "description", "prompt", "provider", "model", "tokens"];
 
 /// A cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab or CR first) gets a
@@ -15,15 +18,31 @@ pub fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// Writes the rows as CSV text. File names go out as chosen, unless they would be formulas.
+/// Writes the rows as CSV text. File names go out as chosen, unless they would be formulas;
+/// lists go in one cell joined with `; `.
 pub fn to_csv(rows: &[ExportRow]) -> Result<String, csv::Error> {
+    let fields = field_names(rows);
+    let free_text = fields.is_empty() || rows.iter().any(|row| row.values.is_none() && !row.description.is_empty());
+    let mut header = vec!["filename"];
+    if free_text {
+        header.push("description");
+    }
+    header.extend(fields.iter().map(String::as_str));
+    header.extend(&HEADER[2..]);
     let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
-    writer.write_record(HEADER)?;
+    writer.write_record(&header)?;
     for row in rows {
-        let tokens = row.tokens.map(|t| t.to_string()).unwrap_or_default();
-        let cells = [&row.filename, &row.description, &row.prompt, &row.provider, &row.model];
+        let mut cells = vec![row.filename.clone()];
+        if free_text {
+            cells.push(row.description.clone());
+        }
+        for name in &fields {
+            let value = row.values.as_ref().and_then(|v| v.get(name));
+            cells.push(value.map(|v| joined(v, "; ")).unwrap_or_default());
+        }
+        cells.extend([row.prompt.clone(), row.provider.clone(), row.model.clone()]);
         let mut record: Vec<std::borrow::Cow<'_, str>> = cells.iter().map(|cell| spreadsheet_safe(cell)).collect();
-        record.push(tokens.into());
+        record.push(row.tokens.map(|t| t.to_string()).unwrap_or_default().into());
         writer.write_record(record.iter().map(|cell| cell.as_ref()))?;
     }
     let bytes = writer.into_inner().map_err(|err| err.into_error())?;
@@ -44,6 +63,7 @@ mod tests {
                 provider: "openai".into(),
                 model: "gpt-4o-mini".into(),
                 tokens: Some(131),
+                values: None,
             },
             ExportRow { filename: "日本語.png".into(), ..ExportRow::default() },
         ];
@@ -84,6 +104,29 @@ mod tests {
         let mut reader = csv::Reader::from_reader(text.as_bytes());
         let record = reader.records().next().ok_or("a row")??;
         assert_eq!((&record[0], &record[1]), ("'=cmd.jpg", "'=1+1"));
+        Ok(())
+    }
+
+    #[test]
+    fn fields_get_a_column_each_and_lists_one_cell() -> Result<(), Box<dyn std::error::Error>> {
+        let product = serde_json::json!({"title": "Blue mug", "bullet_points": ["300 ml", "Dishwasher safe"], "in_stock": true});
+        let rows = [
+            ExportRow {
+                filename: "mug.jpg".into(),
+                values: product.as_object().cloned(),
+                model: "m".into(),
+                ..ExportRow::default()
+            },
+            ExportRow { filename: "new.jpg".into(), ..ExportRow::default() },
+        ];
+        assert_eq!(
+            to_csv(&rows)?,
+            "filename,title,bullet_points,in_stock,prompt,provider,model,tokens\r\n\
+             mug.jpg,Blue mug,300 ml; Dishwasher safe,yes,,,m,\r\n\
+             new.jpg,,,,,,,\r\n"
+        );
+        let mixed = [rows[0].clone(), ExportRow { filename: "old.jpg".into(), description: "A cup.".into(), ..ExportRow::default() }];
+        assert!(to_csv(&mixed)?.starts_with("filename,description,title,bullet_points,in_stock,prompt"));
         Ok(())
     }
 

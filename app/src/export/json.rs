@@ -4,11 +4,15 @@
 use serde::Serialize;
 
 use super::ExportRow;
+use crate::fields::Values;
 
 #[derive(Serialize)]
 struct Full<'a> {
     filename: &'a str,
-    description: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fields: Option<&'a Values>,
     prompt: &'a str,
     provider: &'a str,
     model: &'a str,
@@ -27,7 +31,8 @@ pub fn to_json(rows: &[ExportRow]) -> Result<String, serde_json::Error> {
         .iter()
         .map(|row| Full {
             filename: &row.filename,
-            description: &row.description,
+            description: row.values.is_none().then_some(row.description.as_str()),
+            fields: row.values.as_ref(),
             prompt: &row.prompt,
             provider: &row.provider,
             model: &row.model,
@@ -39,12 +44,22 @@ pub fn to_json(rows: &[ExportRow]) -> Result<String, serde_json::Error> {
     Ok(text)
 }
 
-/// One line per described image: `{"file_name": …, "text": …}`. Rows without a
-/// description are left out, as a dataset has no use for them.
+/// One line per described image: `{"file_name": …, "text": …}`, or `file_name` and the
+/// fields as columns. Rows without a description are left out, as a dataset has no use
+/// for them.
 pub fn to_jsonl(rows: &[ExportRow]) -> Result<String, serde_json::Error> {
     let mut out = String::new();
-    for row in rows.iter().filter(|row| !row.description.trim().is_empty()) {
-        out.push_str(&serde_json::to_string(&Caption { file_name: &row.filename, text: &row.description })?);
+    for row in rows.iter().filter(|row| row.has_text()) {
+        let line = match &row.values {
+            Some(values) => {
+                let mut line = Values::new();
+                line.insert("file_name".into(), row.filename.clone().into());
+                line.extend(values.clone());
+                serde_json::to_string(&line)?
+            }
+            None => serde_json::to_string(&Caption { file_name: &row.filename, text: &row.description })?,
+        };
+        out.push_str(&line);
         out.push('\n');
     }
     Ok(out)
@@ -52,6 +67,8 @@ pub fn to_jsonl(rows: &[ExportRow]) -> Result<String, serde_json::Error> {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     fn rows() -> Vec<ExportRow> {
@@ -63,6 +80,7 @@ mod tests {
                 provider: "openai".into(),
                 model: "gpt-4o-mini".into(),
                 tokens: Some(131),
+                values: None,
             },
             ExportRow { filename: "日本語.png".into(), ..ExportRow::default() },
         ]
@@ -80,6 +98,10 @@ mod tests {
                 {"filename": "日本語.png", "description": "", "prompt": "", "provider": "", "model": "", "tokens": null}
             ])
         );
+        let fielded = ExportRow { filename: "m.jpg".into(), values: json!({"title": "Mug", "tags": ["a"]}).as_object().cloned(), ..ExportRow::default() };
+        let back: serde_json::Value = serde_json::from_str(&to_json(&[fielded])?)?;
+        assert_eq!(back[0]["fields"], json!({"title": "Mug", "tags": ["a"]}));
+        assert_eq!(back[0].get("description"), None);
         assert_eq!(to_json(&[])?, "[]\n");
         Ok(())
     }
@@ -89,6 +111,8 @@ mod tests {
         let text = to_jsonl(&rows())?;
         assert_eq!(text, "{\"file_name\":\"mug \\\"blue\\\".jpg\",\"text\":\"A blue mug.\\nSecond line.\"}\n");
         assert_eq!(to_jsonl(&[])?, "");
+        let fielded = ExportRow { filename: "m.jpg".into(), values: json!({"title": "Mug", "tags": ["a"]}).as_object().cloned(), ..ExportRow::default() };
+        assert_eq!(to_jsonl(&[fielded])?, "{\"file_name\":\"m.jpg\",\"title\":\"Mug\",\"tags\":[\"a\"]}\n");
         Ok(())
     }
 }

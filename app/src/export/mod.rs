@@ -5,10 +5,12 @@
 pub mod captions;
 pub mod csv;
 pub mod json;
+pub mod metadata;
 
 use leptos::prelude::*;
 
 use crate::batch::Batch;
+use crate::fields::{joined, Values};
 
 pub use self::csv::to_csv;
 
@@ -16,12 +18,56 @@ pub use self::csv::to_csv;
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ExportRow {
     pub filename: String,
+    /// The free-text description; empty when the row's answer is in fields.
     pub description: String,
+    /// The answer in fields, when it was asked for in fields.
+    pub values: Option<Values>,
     pub prompt: String,
     /// The provider id (`openai`, `anthropic`, a `picscribe.toml` name).
     pub provider: String,
     pub model: String,
     pub tokens: Option<u32>,
+}
+
+impl ExportRow {
+    /// The one text a caption file, a dataset line or a voice gets: the description, or
+    /// the first field with something in it (lists joined with commas, as tag files are).
+    pub fn caption(&self) -> String {
+        match &self.values {
+            Some(values) => {
+                values.values().map(|v| joined(v, ", ")).find(|t| !t.trim().is_empty()).unwrap_or_default()
+            }
+            None => self.description.trim().to_string(),
+        }
+    }
+
+    /// Whether there is anything to export beyond the file's name.
+    pub fn has_text(&self) -> bool {
+        !self.caption().trim().is_empty()
+    }
+
+    /// The alt text and, when there is one, the longer description written into images:
+    /// `alt_text` and `long_description` fields, or else the row's caption.
+    pub fn alt_text(&self) -> (String, Option<String>) {
+        let field = |name: &str| {
+            self.values.as_ref().and_then(|v| v.get(name)).map(|v| joined(v, ", ")).filter(|t| !t.trim().is_empty())
+        };
+        match field("alt_text") {
+            Some(alt) => (alt.trim().to_string(), field("long_description").map(|t| t.trim().to_string())),
+            None => (self.caption(), None),
+        }
+    }
+}
+
+/// Every field name the rows have, in the order first met: the extra columns.
+pub fn field_names(rows: &[ExportRow]) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for name in rows.iter().filter_map(|r| r.values.as_ref()).flat_map(|v| v.keys()) {
+        if !names.contains(name) {
+            names.push(name.clone());
+        }
+    }
+    names
 }
 
 /// The ways out, as the toolbar offers them.
@@ -87,7 +133,7 @@ impl Format {
         match self {
             Format::Csv | Format::Json => format!("Downloaded {name} with {} rows.", rows.len()),
             Format::Jsonl | Format::Captions => {
-                let described = rows.iter().filter(|row| !row.description.trim().is_empty()).count();
+                let described = rows.iter().filter(|row| row.has_text()).count();
                 let plural =
                     |n: usize, one: &str, many: &str| if n == 1 { format!("1 {one}") } else { format!("{n} {many}") };
                 let what = plural(described, "description", "descriptions");
@@ -113,6 +159,7 @@ pub fn rows(batch: Batch) -> Vec<ExportRow> {
                 ExportRow {
                     filename: row.name.to_string(),
                     description: row.description.get_untracked(),
+                    values: row.values.get_untracked(),
                     prompt: described.as_ref().map(|d| d.prompt.clone()).unwrap_or_default(),
                     provider: described.as_ref().map(|d| d.provider.clone()).unwrap_or_default(),
                     model: described.as_ref().map(|d| d.model.clone()).unwrap_or_default(),

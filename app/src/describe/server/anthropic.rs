@@ -8,7 +8,9 @@ use futures::future::BoxFuture;
 
 use super::http::{self, malformed, KeyedApi};
 use super::provider::{ChunkStream, ProviderError, VisionProvider, VisionRequest};
-use crate::describe::anthropic::{is_out_of_credit, messages_request, parse_message, StreamReader, API_VERSION};
+use crate::describe::anthropic::{
+    is_out_of_credit, json_schema_output, messages_request, parse_message, StreamReader, API_VERSION,
+};
 use crate::describe::openai::parse_model_list;
 
 pub const DEFAULT_BASE_URL: &str = "https://api.anthropic.com";
@@ -39,8 +41,9 @@ impl Anthropic {
 
     async fn send(&self, request: &VisionRequest) -> Result<ChunkStream, ProviderError> {
         let (media_type, data) = request.image_parts();
-        let body =
-            messages_request(&request.model, &request.prompt, media_type, data, self.api.stream, request.max_tokens);
+        let prompt = request.text();
+        let mut body = messages_request(&request.model, &prompt, media_type, data, self.api.stream, request.max_tokens);
+        body.output_config = request.schema().as_ref().map(json_schema_output);
         let url = format!("{}/v1/messages", self.api.base_url);
         let response = http::send(self.api.post(url).json(&body), error_for_status).await?;
         let reader = Arc::new(Mutex::new(StreamReader::default()));

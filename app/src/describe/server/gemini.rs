@@ -42,7 +42,11 @@ impl Gemini {
 
     async fn send(&self, request: &VisionRequest) -> Result<ChunkStream, ProviderError> {
         let (mime_type, data) = request.image_parts();
-        let body = generate_request(&request.prompt, mime_type, data, request.max_tokens);
+        let prompt = request.text();
+        let mut body = generate_request(&prompt, mime_type, data, request.max_tokens);
+        if let Some(schema) = request.schema() {
+            body.generation_config = body.generation_config.with_schema(&schema);
+        }
         let url = self.url(&request.model)?;
         let response = http::send(self.api.post(url).json(&body), error_for_status).await?;
         http::read_reply(

@@ -27,6 +27,7 @@ use crate::describe::events::StreamEvent;
 use crate::describe::providers::describing_models;
 use crate::describe::reply::{filtered_message, looks_like_refusal, refusal_message, ChunkEvent};
 use crate::describe::{ProviderChoice, ProviderInfo, ProviderKind};
+use crate::fields::{self, Field};
 
 pub const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
 
@@ -285,6 +286,7 @@ async fn run(
     naming: &Naming,
     tx: mpsc::Sender<StreamEvent>,
 ) {
+    let mut request = request;
     let mut attempt = 1;
     let chunks = loop {
         let started = tokio::time::timeout(timeouts.first_byte, provider.start(&request))
@@ -292,6 +294,12 @@ async fn run(
             .unwrap_or(Err(ProviderError::Timeout));
         match started {
             Ok(chunks) => break chunks,
+            // An older server that does not know structured output: the prompt already
+            // says what the answer must look like, so ask again without the schema.
+            Err(ProviderError::Rejected { status: 400 | 422 }) if request.schema().is_some() => {
+                tracing::info!("the provider refused the answer schema; asking with the prompt alone");
+                request.native_schema = false;
+            }
             Err(error) if error.is_retryable() && attempt <= retry.max_retries => {
                 let wait = retry.wait(attempt, error.retry_after(), rand::random::<f64>());
                 tracing::info!(%error, attempt, wait_ms = wait.as_millis() as u64, "retrying provider call");
@@ -313,12 +321,18 @@ async fn run(
             }
         }
     };
-    relay(chunks, timeouts.idle, naming, &tx).await;
+    relay(chunks, timeouts.idle, &request.fields, naming, &tx).await;
 }
 
 /// Forwards a started reply until it finishes, breaks, goes quiet for too long, or turns
 /// out to be a refusal (flagged as such, never saved as a description).
-async fn relay(mut chunks: provider::ChunkStream, idle: Duration, naming: &Naming, tx: &mpsc::Sender<StreamEvent>) {
+async fn relay(
+    mut chunks: provider::ChunkStream,
+    idle: Duration,
+    fields: &[Field],
+    naming: &Naming,
+    tx: &mpsc::Sender<StreamEvent>,
+) {
     let mut finished = false;
     let mut text = String::new();
     let mut refusal: Option<String> = None;
@@ -370,7 +384,20 @@ async fn relay(mut chunks: provider::ChunkStream, idle: Duration, naming: &Namin
             tracing::info!("the reply is only an apology; flagged as a refusal");
             StreamEvent::Refused { message: refusal_message(&text) }
         }
-        (None, None, None) => StreamEvent::Done,
+        (None, None, None) if fields.is_empty() => StreamEvent::Done,
+        (None, None, None) => match fields::parse_answer(fields, &text) {
+            Ok(_) => StreamEvent::Done,
+            Err(misfit) => {
+                tracing::warn!(%misfit, "the answer did not fit the fields");
+                StreamEvent::Error {
+                    message: format!(
+                        "{} answered, but {misfit}, so nothing was filled in. Retry to ask again.",
+                        naming.label
+                    ),
+                    stop_batch: false,
+                }
+            }
+        },
     };
     let _ = tx.send(last).await;
 }

@@ -9,7 +9,7 @@ use futures::future::BoxFuture;
 use super::http::{self, malformed};
 use super::provider::{ChunkStream, ProviderError, VisionProvider, VisionRequest};
 use crate::describe::openai::{
-    chat_request, is_insufficient_quota, parse_chunk, parse_completion, parse_model_list, OutputCap,
+    chat_request, is_insufficient_quota, json_schema_format, parse_chunk, parse_completion, parse_model_list, OutputCap,
 };
 
 /// How the key travels.
@@ -138,7 +138,9 @@ impl OpenAiCompatible {
         } else {
             OutputCap::Completion(request.max_tokens)
         };
-        let body = chat_request(&request.model, &request.prompt, &request.image_url, request.detail, self.stream, cap);
+        let prompt = request.text();
+        let mut body = chat_request(&request.model, &prompt, &request.image_url, request.detail, self.stream, cap);
+        body.response_format = request.schema().as_ref().map(json_schema_format);
         let url = self.chat_url(&request.model)?;
         let response = http::send(self.authorized(self.client.post(url).json(&body)), error_for_status).await?;
         http::read_reply(

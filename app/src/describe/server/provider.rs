@@ -8,6 +8,7 @@ use futures::stream::BoxStream;
 
 use crate::describe::reply::ChunkEvent;
 use crate::describe::Detail;
+use crate::fields::{self, Field};
 
 /// One image to describe, already validated.
 #[derive(Clone, Debug)]
@@ -19,9 +20,28 @@ pub struct VisionRequest {
     pub detail: Detail,
     /// The output cap every provider request carries.
     pub max_tokens: u32,
+    /// The fields the answer must have; none means free text.
+    pub fields: Vec<Field>,
+    /// Whether to send the answer's schema as the provider's structured output. Cleared
+    /// for a server that refused it; the prompt still describes the shape.
+    pub native_schema: bool,
 }
 
 impl VisionRequest {
+    /// The prompt as sent: with fields, followed by what the answer must look like.
+    pub fn text(&self) -> String {
+        if self.fields.is_empty() {
+            self.prompt.clone()
+        } else {
+            format!("{}\n\n{}", self.prompt, fields::instructions(&self.fields))
+        }
+    }
+
+    /// The schema to send as structured output, if any.
+    pub fn schema(&self) -> Option<serde_json::Value> {
+        (self.native_schema && !self.fields.is_empty()).then(|| fields::schema(&self.fields))
+    }
+
     /// The media type and the base64 payload, for providers that take them apart.
     pub fn image_parts(&self) -> (&str, &str) {
         self.image_url.strip_prefix("data:").and_then(|rest| rest.split_once(";base64,")).unwrap_or(("image/jpeg", ""))

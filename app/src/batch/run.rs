@@ -1,0 +1,295 @@
+//! Describing: all rows that need it as a bounded stream of calls, one row again, cancel.
+//! Runs in the browser only.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use futures::future::{AbortHandle, Abortable};
+use futures::StreamExt;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::actions::save_text;
+use super::call::{fetch_reply, End, Reply};
+use super::{Batch, Described, Phase, Row, Settings};
+use crate::browser;
+use crate::describe::prompt::Facts;
+use crate::describe::DescribeInput;
+use crate::fields::{self, parse_answer};
+
+/// Why "Describe all" leaves a row alone, if it does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Skip {
+    /// Not read yet, unusable, or already under way.
+    NotReady,
+    /// Its description is current, or the model declined this exact call (Retry can).
+    Current,
+    /// A person wrote its text and "Include edited rows" is off.
+    Edited,
+}
+
+fn skip(row: &Row, settings: &Settings, include_edited: bool) -> Option<Skip> {
+    let Some(key) = settings.key_for_row(row) else { return Some(Skip::NotReady) };
+    if row.problem.get_untracked().is_some() || row.phase.get_untracked().in_flight() {
+        return Some(Skip::NotReady);
+    }
+    if row.hand.get_untracked().is_some() {
+        // Included, a person's text is replaced even when the key is current: the key
+        // names what the model wrote, not what is in the row now.
+        return (!include_edited).then_some(Skip::Edited);
+    }
+    let current = row.described.get_untracked().map(|d| d.key).as_ref() == Some(&key);
+    let declined = row.refused_key.get_untracked().as_ref() == Some(&key);
+    (current || declined).then_some(Skip::Current)
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+/// Sends every row that needs a description, a few at a time.
+pub fn describe_all(batch: Batch) {
+    if batch.running.get_untracked() {
+        return;
+    }
+    let settings = batch.settings();
+    if let Err(problem) = fields::check(&settings.fields) {
+        batch.announce(format!("Fix the fields first: {problem}"));
+        return;
+    }
+    let include_edited = batch.include_edited.get_untracked();
+    let rows = batch.rows.get_untracked();
+    let skips: Vec<Option<Skip>> = rows.iter().map(|row| skip(row, &settings, include_edited)).collect();
+    let edited = skips.iter().filter(|s| **s == Some(Skip::Edited)).count();
+    let queue: Vec<Row> = rows.into_iter().zip(&skips).filter(|(_, s)| s.is_none()).map(|(row, _)| row).collect();
+    let kept = match edited {
+        0 => String::new(),
+        n => format!(
+            " Skipped {} a person wrote; tick “Include edited rows” to replace them.",
+            plural(n, "edited row", "edited rows")
+        ),
+    };
+    if queue.is_empty() {
+        let declined = batch.rows.with_untracked(|rows| rows.iter().any(|r| r.phase.get_untracked() == Phase::Refused));
+        let said = if declined {
+            "Every image already has a description for this prompt, model and detail, or the model declined it; \
+             use Retry on a row to ask again."
+        } else {
+            "Every image already has a description for this prompt, model and detail."
+        };
+        batch.announce(format!("{said}{kept}"));
+        return;
+    }
+    for row in &queue {
+        row.phase.set(Phase::Queued);
+        row.error.set(None);
+    }
+    let total = queue.len() as u32;
+    batch.run_total.set(total);
+    batch.run_finished.set(0);
+    batch.run_failed.set(0);
+    batch.running.set(true);
+    batch.announce(format!("Describing {}.{kept}", plural(queue.len(), "image", "images")));
+    let run = batch.run_id.get_untracked();
+    let workers = batch.parallel.get_untracked().clamp(1, batch.max_parallel.get_untracked().clamp(1, 8));
+    // Set when an answer says no later call can succeed (the key, the account, the budget).
+    let stopped = Rc::new(Cell::new(false));
+    spawn_local(async move {
+        futures::stream::iter(queue)
+            .for_each_concurrent(workers as usize, |row| {
+                let settings = settings.clone();
+                let stopped = Rc::clone(&stopped);
+                async move { take_turn(batch, row, &settings, run, &stopped).await }
+            })
+            .await;
+        if batch.run_id.get_untracked() != run {
+            return;
+        }
+        batch.running.set(false);
+        let failed = batch.run_failed.get_untracked();
+        let finished = batch.run_finished.get_untracked();
+        batch.announce(if failed == 0 {
+            format!("Described {finished} images.")
+        } else {
+            format!("Finished {finished} images; {failed} failed or declined — see the rows marked error or refused.")
+        });
+    });
+}
+
+/// One row's turn in a run: described, or passed over when the run was cancelled or
+/// stopped, or the row removed, and counted.
+async fn take_turn(batch: Batch, row: Row, settings: &Settings, run: u64, stopped: &Cell<bool>) {
+    if batch.run_id.get_untracked() != run {
+        return;
+    }
+    if stopped.get() {
+        row.phase.set(Phase::Idle);
+        return;
+    }
+    let outcome = match batch.row(row.id) {
+        Some(row) => describe_row(batch, &row, settings, run).await,
+        None => Outcome::Cancelled,
+    };
+    if batch.run_id.get_untracked() != run {
+        return;
+    }
+    match outcome {
+        // Removed from the table before or while it was described.
+        Outcome::Cancelled => batch.run_total.update(|n| *n = n.saturating_sub(1)),
+        Outcome::Done => batch.run_finished.update(|n| *n += 1),
+        Outcome::Refused | Outcome::Failed { stop_batch: false } => {
+            batch.run_finished.update(|n| *n += 1);
+            batch.run_failed.update(|n| *n += 1);
+        }
+        Outcome::Failed { stop_batch: true } => {
+            batch.run_finished.update(|n| *n += 1);
+            batch.run_failed.update(|n| *n += 1);
+            if !stopped.replace(true) {
+                // The rows still waiting go back to how they were and leave the count.
+                let waiting = batch.rows.with_untracked(|rows| {
+                    rows.iter().filter(|r| r.phase.get_untracked() == Phase::Queued).count() as u32
+                });
+                batch.run_total.update(|n| *n = n.saturating_sub(waiting));
+            }
+        }
+    }
+}
+
+/// Stops the run: nothing new is sent, calls under way are hung up, and their rows go
+/// back to how they were.
+pub fn cancel(batch: Batch) {
+    batch.run_id.update(|id| *id += 1);
+    batch.running.set(false);
+    for row in batch.rows.get_untracked() {
+        row.hang_up();
+        if row.phase.get_untracked().in_flight() {
+            row.draft.set(None);
+            row.note.set(None);
+            row.phase.set(Phase::Idle);
+        }
+    }
+    batch.announce(format!(
+        "Cancelled. {} of {} images were finished; their descriptions are kept.",
+        batch.run_finished.get_untracked(),
+        batch.run_total.get_untracked()
+    ));
+}
+
+/// Describes one row again, whatever it has: "Regenerate" and "Retry". Text a person wrote
+/// is only replaced once they say so.
+pub fn describe_one(batch: Batch, row: Row) {
+    if row.phase.get_untracked().in_flight() || row.problem.get_untracked().is_some() {
+        return;
+    }
+    if let Some(hand) = row.hand.get_untracked() {
+        let question = format!("{} has {} text. Replace it with a new description?", row.name, hand.label());
+        if !browser::confirm(&question) {
+            return;
+        }
+    }
+    let settings = batch.settings();
+    let run = batch.run_id.get_untracked();
+    spawn_local(async move {
+        describe_row(batch, &row, &settings, run).await;
+    });
+}
+
+enum Outcome {
+    Done,
+    Failed { stop_batch: bool },
+    Refused,
+    Cancelled,
+}
+
+async fn describe_row(batch: Batch, row: &Row, settings: &Settings, run: u64) -> Outcome {
+    let Some(key) = settings.key_for_row(row) else { return Outcome::Cancelled };
+    let cancelled = || batch.run_id.get_untracked() != run;
+    row.phase.set(Phase::Sending);
+    row.error.set(None);
+    row.note.set(None);
+    let fail = |message: String, stop_batch: bool| {
+        row.draft.set(None);
+        row.note.set(None);
+        row.error.set(Some(message));
+        row.phase.set(Phase::Failed);
+        Outcome::Failed { stop_batch }
+    };
+    let image = match browser::upload_for(row.id, settings.resize, settings.detail).await {
+        Ok(image) => image,
+        Err(message) => return fail(message, false),
+    };
+    if cancelled() {
+        return Outcome::Cancelled;
+    }
+    let existing = row.text();
+    let facts = Facts { filename: &row.name, size: row.dims.get_untracked(), existing: Some(&existing) };
+    let prompt = settings.prompt_for(&row.prompt.get_untracked(), &facts);
+    let input = DescribeInput {
+        image,
+        prompt: prompt.clone(),
+        provider: settings.provider.clone(),
+        model: settings.model.clone(),
+        detail: settings.detail,
+        max_tokens: settings.max_tokens,
+        fields: settings.fields.clone(),
+    };
+    let (call, registration) = AbortHandle::new_pair();
+    row.call.set_value(Some(call));
+    let reply = Abortable::new(fetch_reply(row, input), registration).await;
+    row.call.set_value(None);
+    let Ok(Reply { text, tokens, end }) = reply else { return Outcome::Cancelled };
+    if cancelled() {
+        return Outcome::Cancelled;
+    }
+    match end {
+        End::Finished => {}
+        End::Failed { message, stop_batch } => return fail(message, stop_batch),
+        End::Refused(message) => {
+            row.draft.set(None);
+            row.note.set(None);
+            row.error.set(Some(message));
+            row.refused_key.set(Some(key));
+            row.phase.set(Phase::Refused);
+            return Outcome::Refused;
+        }
+        End::Closed => {
+            return fail(
+                "The connection to the picscribe server closed before the description was finished; nothing was saved."
+                    .into(),
+                false,
+            )
+        }
+    }
+    if settings.fields.is_empty() {
+        row.description.set(text.trim().to_string());
+        row.values.set(None);
+        row.fields.set(Vec::new());
+    } else {
+        // The server checked the answer already; a page that cannot read it keeps the row.
+        match parse_answer(&settings.fields, &text) {
+            Ok(values) => {
+                row.values.set(Some(values));
+                row.fields.set(settings.fields.clone());
+            }
+            Err(misfit) => return fail(format!("The answer did not fit the fields: {misfit}. Retry to ask again."), false),
+        }
+    }
+    row.described.set(Some(Described {
+        key,
+        prompt: prompt.trim().to_string(),
+        provider: settings.provider.clone(),
+        model: settings.model.trim().to_string(),
+        tokens,
+    }));
+    row.hand.set(None);
+    row.refused_key.set(None);
+    row.draft.set(None);
+    row.note.set(None);
+    row.phase.set(Phase::Idle);
+    save_text(batch, row);
+    Outcome::Done
+}

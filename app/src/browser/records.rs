@@ -1,0 +1,138 @@
+//! What IndexedDB holds, in the store's own versioned types: a change to the page's rows
+//! never silently changes what is on disk, and records written by older versions of the
+//! page are brought up to date by [`migrate`] when they are read.
+
+use serde::{Deserialize, Serialize};
+
+use crate::batch::{Described, Hand};
+use crate::describe::{upgrade_key, FIRST_PROVIDER};
+use crate::fields::{Field, Values};
+
+/// The version [`TextRecord`]s are written with.
+///
+/// - 0: no `version`; keys without the provider (before there was a choice) or with it.
+/// - 2: `version`; the provider always set; fields, values, who wrote it, the row's prompt.
+pub const TEXT_VERSION: u32 = 2;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ImageRecord {
+    pub hash: String,
+    pub name: String,
+    pub size: f64,
+    pub added: f64,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+}
+
+/// A row's text, keyed by the image's hash.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TextRecord {
+    #[serde(default)]
+    pub version: u32,
+    pub hash: String,
+    pub description: String,
+    pub described: Option<MadeWith>,
+    /// The answer in fields as JSON text (IndexedDB keeps it exactly, key order included).
+    #[serde(default)]
+    pub values: Option<String>,
+    #[serde(default)]
+    pub fields: Vec<Field>,
+    #[serde(default)]
+    pub hand: Option<Hand>,
+    #[serde(default)]
+    pub prompt: String,
+}
+
+/// What a saved description was made with.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MadeWith {
+    pub key: String,
+    pub prompt: String,
+    /// Empty in records from before there was a choice of provider.
+    #[serde(default)]
+    pub provider: String,
+    pub model: String,
+    pub tokens: Option<u32>,
+}
+
+impl From<&Described> for MadeWith {
+    fn from(d: &Described) -> MadeWith {
+        MadeWith {
+            key: d.key.clone(),
+            prompt: d.prompt.clone(),
+            provider: d.provider.clone(),
+            model: d.model.clone(),
+            tokens: d.tokens,
+        }
+    }
+}
+
+impl From<MadeWith> for Described {
+    fn from(m: MadeWith) -> Described {
+        Described { key: m.key, prompt: m.prompt, provider: m.provider, model: m.model, tokens: m.tokens }
+    }
+}
+
+impl TextRecord {
+    pub fn values(&self) -> Option<Values> {
+        self.values.as_deref().and_then(|text| serde_json::from_str(text).ok())
+    }
+}
+
+/// Brings a record written by any earlier version up to [`TEXT_VERSION`], so what was
+/// described then still counts as current and is not paid for again.
+pub fn migrate(mut record: TextRecord) -> TextRecord {
+    if record.version < TEXT_VERSION {
+        if let Some(made) = record.described.as_mut() {
+            made.key = upgrade_key(&made.key, !made.provider.is_empty());
+            if made.provider.is_empty() {
+                made.provider = FIRST_PROVIDER.to_string();
+            }
+        }
+        record.version = TEXT_VERSION;
+    }
+    record
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::describe::{cache_key, Detail};
+
+    #[test]
+    fn records_from_every_earlier_version_read_and_stay_current() -> Result<(), serde_json::Error> {
+        let current = cache_key("h1", "Alt", FIRST_PROVIDER, "gpt-4o-mini", Detail::Auto);
+        let cases = [
+            // The first page: no provider anywhere.
+            (
+                r#"{"hash":"h1","description":"A mug.","described":{"key":"h1|auto|11:gpt-4o-mini|3:Alt","prompt":"Alt","model":"gpt-4o-mini","tokens":90}}"#,
+                current.clone(),
+            ),
+            // Keys naming the provider, before records had a version.
+            (
+                &*format!(
+                    r#"{{"hash":"h1","description":"A mug.","described":{{"key":"{current}","prompt":"Alt","provider":"openai","model":"gpt-4o-mini","tokens":90}}}}"#
+                ),
+                current.clone(),
+            ),
+        ];
+        for (stored, key) in cases {
+            let record = migrate(serde_json::from_str(stored)?);
+            assert_eq!(record.version, TEXT_VERSION);
+            let made = record.described.clone().expect("kept");
+            assert_eq!((made.key.as_str(), made.provider.as_str(), made.tokens), (key.as_str(), "openai", Some(90)));
+            assert_eq!((record.description.as_str(), record.values(), record.hand), ("A mug.", None, None));
+            assert_eq!(migrate(record.clone()), record, "migrating twice changes nothing");
+        }
+        let never = migrate(serde_json::from_str(r#"{"hash":"h2","description":"typed","described":null}"#)?);
+        assert_eq!((never.described, never.version), (None, TEXT_VERSION));
+        Ok(())
+    }
+
+    #[test]
+    fn values_keep_their_order() {
+        let record = TextRecord { values: Some(r#"{"title":"T","bullet_points":["a"],"alt":"x"}"#.into()), ..TextRecord::default() };
+        let keys: Vec<String> = record.values().map(|v| v.keys().cloned().collect()).unwrap_or_default();
+        assert_eq!(keys, ["title", "bullet_points", "alt"]);
+    }
+}
