@@ -26,7 +26,9 @@ pub enum FieldKind {
     Number,
     YesNo,
     /// One of the given choices.
-    Choice { choices: Vec<String> },
+    Choice {
+        choices: Vec<String>,
+    },
 }
 
 /// A row's answer: field name → value, in the fields' order.
@@ -216,10 +218,8 @@ pub fn parse_answer(fields: &[Field], text: &str) -> Result<Values, AnswerError>
             (FieldKind::Text, Value::String(s)) => Value::String(s.trim().to_string()),
             (FieldKind::Text, _) => return Err(wrong("text")),
             (FieldKind::List, Value::Array(items)) => {
-                let items: Option<Vec<Value>> = items
-                    .into_iter()
-                    .map(|item| item.as_str().map(|s| Value::String(s.trim().to_string())))
-                    .collect();
+                let items: Option<Vec<Value>> =
+                    items.into_iter().map(|item| item.as_str().map(|s| Value::String(s.trim().to_string()))).collect();
                 Value::Array(items.ok_or_else(|| wrong("a list of texts"))?)
             }
             (FieldKind::List, _) => return Err(wrong("a list of texts")),

@@ -58,7 +58,10 @@ fn the_schema_is_strict_and_typed() {
     let p = &schema["properties"];
     assert_eq!(p["title"]["type"], "string");
     assert_eq!(p["title"]["description"], "A short product title, at most 80 characters.");
-    assert_eq!(p["bullet_points"], json!({"type": "array", "items": {"type": "string"}, "description": "Three to five short selling points."}));
+    assert_eq!(
+        p["bullet_points"],
+        json!({"type": "array", "items": {"type": "string"}, "description": "Three to five short selling points."})
+    );
     assert_eq!(p["price"], json!({"type": "number"}), "no empty description");
     assert_eq!(p["in_stock"]["type"], "boolean");
     assert_eq!(p["season"]["enum"], json!(["summer", "winter"]));
@@ -85,7 +88,10 @@ fn answers_fill_a_row_only_when_they_fit() {
         ("A blue mug.", AnswerError::NotJson),
         ("[1,2]", AnswerError::NotJson),
         (r#"{"title":"T","description":"D","bullet_points":[]}"#, AnswerError::Missing("tags".into())),
-        (r#"{"title":1,"description":"D","bullet_points":[],"tags":[]}"#, AnswerError::WrongType("title".into(), "text")),
+        (
+            r#"{"title":1,"description":"D","bullet_points":[],"tags":[]}"#,
+            AnswerError::WrongType("title".into(), "text"),
+        ),
         (
             r#"{"title":"T","description":"D","bullet_points":"a, b","tags":[]}"#,
             AnswerError::WrongType("bullet_points".into(), "a list of texts"),
@@ -105,8 +111,14 @@ fn answers_fill_a_row_only_when_they_fit() {
         Field::new("c", FieldKind::Choice { choices: vec!["a".into()] }, ""),
     ];
     assert!(parse_answer(&typed, r#"{"n":2.5,"ok":false,"c":"a"}"#).is_ok());
-    assert_eq!(parse_answer(&typed, r#"{"n":"2","ok":false,"c":"a"}"#), Err(AnswerError::WrongType("n".into(), "a number")));
-    assert_eq!(parse_answer(&typed, r#"{"n":2,"ok":"yes","c":"a"}"#), Err(AnswerError::WrongType("ok".into(), "true or false")));
+    assert_eq!(
+        parse_answer(&typed, r#"{"n":"2","ok":false,"c":"a"}"#),
+        Err(AnswerError::WrongType("n".into(), "a number"))
+    );
+    assert_eq!(
+        parse_answer(&typed, r#"{"n":2,"ok":"yes","c":"a"}"#),
+        Err(AnswerError::WrongType("ok".into(), "true or false"))
+    );
     assert_eq!(
         parse_answer(&typed, r#"{"n":2,"ok":true,"c":"b"}"#),
         Err(AnswerError::WrongType("c".into(), "one of the choices"))

@@ -174,7 +174,11 @@ mod tests {
             ("a.csv", "name,text\nx.jpg,y\n", "The CSV has no filename column, so nothing was imported."),
             ("a.jsonl", "{\"file_name\":\"a\"}\nnot json\n", "Line 2 of a.jsonl is not JSON, so nothing was imported."),
             ("a.json", "{}", "a.json is not a JSON array of objects, so nothing was imported."),
-            ("a.jsonl", "{\"text\":\"no name\"}", "a.jsonl has no rows with a file name (a filename or file_name column), so nothing was imported."),
+            (
+                "a.jsonl",
+                "{\"text\":\"no name\"}",
+                "a.jsonl has no rows with a file name (a filename or file_name column), so nothing was imported.",
+            ),
         ];
         for (name, text, said) in cases {
             assert_eq!(parse(name, text, &[]), Err(said.to_string()), "{name}");
@@ -184,11 +188,19 @@ mod tests {
     #[test]
     fn imported_values_get_fields() {
         let asked = preset_fields("Tags");
-        let got = fields_for(&values(json!({"tags": ["a"], "count": 2, "ok": true, "note": "n"})).unwrap_or_default(), &asked);
+        let got = fields_for(
+            &values(json!({"tags": ["a"], "count": 2, "ok": true, "note": "n"})).unwrap_or_default(),
+            &asked,
+        );
         let kinds: Vec<_> = got.iter().map(|f| (f.name.as_str(), f.kind.clone())).collect();
         assert_eq!(
             kinds,
-            [("tags", FieldKind::List), ("count", FieldKind::Number), ("ok", FieldKind::YesNo), ("note", FieldKind::Text)]
+            [
+                ("tags", FieldKind::List),
+                ("count", FieldKind::Number),
+                ("ok", FieldKind::YesNo),
+                ("note", FieldKind::Text)
+            ]
         );
         assert_eq!(got[0], asked[0], "the asked-for field, instruction and all");
     }

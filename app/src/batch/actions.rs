@@ -153,11 +153,7 @@ pub fn import(batch: Batch, file: web_sys::File) {
         if !unmatched.is_empty() {
             let shown: Vec<&str> = unmatched.iter().take(5).map(String::as_str).collect();
             let more = if unmatched.len() > 5 { ", …" } else { "" };
-            said.push_str(&format!(
-                " {} matched no image in the table: {}{more}.",
-                unmatched.len(),
-                shown.join(", ")
-            ));
+            said.push_str(&format!(" {} matched no image in the table: {}{more}.", unmatched.len(), shown.join(", ")));
         }
         batch.announce(said);
     });

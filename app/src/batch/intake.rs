@@ -162,4 +162,3 @@ pub fn restore(batch: Batch) {
         });
     });
 }
-

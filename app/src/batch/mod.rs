@@ -3,10 +3,10 @@
 
 pub mod actions;
 mod call;
-mod intake;
-mod run;
 mod context;
+mod intake;
 mod row;
+mod run;
 
 pub use context::{provide_batch_context, use_batch, Batch, Settings};
 pub use row::{status_label, Described, Hand, Phase, Row};

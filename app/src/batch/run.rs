@@ -275,7 +275,9 @@ async fn describe_row(batch: Batch, row: &Row, settings: &Settings, run: u64) ->
                 row.values.set(Some(values));
                 row.fields.set(settings.fields.clone());
             }
-            Err(misfit) => return fail(format!("The answer did not fit the fields: {misfit}. Retry to ask again."), false),
+            Err(misfit) => {
+                return fail(format!("The answer did not fit the fields: {misfit}. Retry to ask again."), false)
+            }
         }
     }
     row.described.set(Some(Described {

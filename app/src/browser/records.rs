@@ -131,7 +131,10 @@ mod tests {
 
     #[test]
     fn values_keep_their_order() {
-        let record = TextRecord { values: Some(r#"{"title":"T","bullet_points":["a"],"alt":"x"}"#.into()), ..TextRecord::default() };
+        let record = TextRecord {
+            values: Some(r#"{"title":"T","bullet_points":["a"],"alt":"x"}"#.into()),
+            ..TextRecord::default()
+        };
         let keys: Vec<String> = record.values().map(|v| v.keys().cloned().collect()).unwrap_or_default();
         assert_eq!(keys, ["title", "bullet_points", "alt"]);
     }

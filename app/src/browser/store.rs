@@ -5,8 +5,8 @@
 use rexie::{ObjectStore, Rexie, TransactionMode};
 use wasm_bindgen::JsValue;
 
-pub use super::records::{ImageRecord, MadeWith, TextRecord};
 use super::records::{migrate, TEXT_VERSION};
+pub use super::records::{ImageRecord, MadeWith, TextRecord};
 
 const DB: &str = "picscribe";
 const IMAGES: &str = "images";

@@ -8,12 +8,7 @@ use crate::fields::{check, Field, FieldKind};
 
 /// What a typed name becomes: lowercase, words joined with `_`.
 pub fn field_name(typed: &str) -> String {
-    typed
-        .trim()
-        .to_lowercase()
-        .chars()
-        .map(|c| if c.is_whitespace() || c == '-' { '_' } else { c })
-        .collect()
+    typed.trim().to_lowercase().chars().map(|c| if c.is_whitespace() || c == '-' { '_' } else { c }).collect()
 }
 
 #[component]
@@ -72,7 +67,6 @@ pub fn FieldsEditor() -> impl IntoView {
                         {FieldKind::NAMES
                             .into_iter()
                             .map(|(id, label)| {
-                                let kind_id = kind_id.clone();
                                 view! { <option value=id selected=move || kind_id() == id>{label}</option> }
                             })
                             .collect_view()}

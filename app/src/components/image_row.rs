@@ -4,8 +4,8 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::batch::{actions, status_label, use_batch, Phase, Row};
-use crate::components::field_input::FieldInput;
 use crate::browser;
+use crate::components::field_input::FieldInput;
 use crate::images::human_size;
 
 #[component]

@@ -11,8 +11,20 @@ use crate::describe::{Detail, ProviderInfo, PRESETS};
 use crate::fields::preset_fields;
 
 /// Suggested in "Answer language"; anything else can be typed.
-const LANGUAGES: [&str; 12] =
-    ["English", "German", "French", "Spanish", "Italian", "Portuguese", "Dutch", "Polish", "Swedish", "Japanese", "Chinese", "Arabic"];
+const LANGUAGES: [&str; 12] = [
+    "English",
+    "German",
+    "French",
+    "Spanish",
+    "Italian",
+    "Portuguese",
+    "Dutch",
+    "Polish",
+    "Swedish",
+    "Japanese",
+    "Chinese",
+    "Arabic",
+];
 use crate::error::ApiError;
 
 /// Takes in what the server offers and, once, what this browser remembered.
@@ -112,7 +124,11 @@ pub fn SettingsPanel(status: Resource<Result<ProviderInfo, ApiError>>) -> impl I
             batch.announce("Name the preset first, in “Preset name”.");
             return;
         }
-        let preset = SavedPreset { name: name.clone(), prompt: batch.prompt.get_untracked(), fields: batch.fields.get_untracked() };
+        let preset = SavedPreset {
+            name: name.clone(),
+            prompt: batch.prompt.get_untracked(),
+            fields: batch.fields.get_untracked(),
+        };
         remembered.update_value(|p| {
             p.presets.retain(|saved| saved.name != name);
             p.presets.push(preset);

@@ -20,7 +20,8 @@ pub fn expand(template: &str, facts: &Facts<'_>, language: &str) -> String {
         Some((w, h)) => (w.to_string(), h.to_string()),
         None => ("unknown".to_string(), "unknown".to_string()),
     };
-    let mut prompt = template.replace("{filename}", facts.filename).replace("{width}", &width).replace("{height}", &height);
+    let mut prompt =
+        template.replace("{filename}", facts.filename).replace("{width}", &width).replace("{height}", &height);
     if let Some(existing) = facts.existing {
         let existing = existing.trim();
         prompt = prompt.replace("{existing}", if existing.is_empty() { "(none yet)" } else { existing });
@@ -65,7 +66,10 @@ mod tests {
     fn the_key_ignores_the_text_it_replaces() {
         let before = Facts { filename: "a.jpg", size: Some((2, 3)), existing: Some("old") };
         let after = Facts { existing: Some("new"), ..before.clone() };
-        assert_eq!(key_prompt("Improve {existing} of {filename}", &before, ""), key_prompt("Improve {existing} of {filename}", &after, ""));
+        assert_eq!(
+            key_prompt("Improve {existing} of {filename}", &before, ""),
+            key_prompt("Improve {existing} of {filename}", &after, "")
+        );
         assert_eq!(key_prompt("Improve {existing} of {filename}", &before, ""), "Improve {existing} of a.jpg");
         assert_ne!(key_prompt("Alt", &before, ""), key_prompt("Alt", &before, "French"));
     }

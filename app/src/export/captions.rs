@@ -32,8 +32,7 @@ pub fn to_zip(rows: &[ExportRow]) -> Result<Vec<u8>, String> {
     let mut taken = HashSet::new();
     for row in rows.iter().filter(|row| row.has_text()) {
         zip.start_file(caption_name(&row.filename, &mut taken), options).map_err(failed)?;
-        zip.write_all(row.caption().as_bytes())
-            .map_err(|_| "The captions zip could not be written.".to_string())?;
+        zip.write_all(row.caption().as_bytes()).map_err(|_| "The captions zip could not be written.".to_string())?;
     }
     Ok(zip.finish().map_err(failed)?.into_inner())
 }

@@ -109,7 +109,8 @@ mod tests {
 
     #[test]
     fn fields_get_a_column_each_and_lists_one_cell() -> Result<(), Box<dyn std::error::Error>> {
-        let product = serde_json::json!({"title": "Blue mug", "bullet_points": ["300 ml", "Dishwasher safe"], "in_stock": true});
+        let product =
+            serde_json::json!({"title": "Blue mug", "bullet_points": ["300 ml", "Dishwasher safe"], "in_stock": true});
         let rows = [
             ExportRow {
                 filename: "mug.jpg".into(),
@@ -125,7 +126,10 @@ mod tests {
              mug.jpg,Blue mug,300 ml; Dishwasher safe,yes,,,m,\r\n\
              new.jpg,,,,,,,\r\n"
         );
-        let mixed = [rows[0].clone(), ExportRow { filename: "old.jpg".into(), description: "A cup.".into(), ..ExportRow::default() }];
+        let mixed = [
+            rows[0].clone(),
+            ExportRow { filename: "old.jpg".into(), description: "A cup.".into(), ..ExportRow::default() },
+        ];
         assert!(to_csv(&mixed)?.starts_with("filename,description,title,bullet_points,in_stock,prompt"));
         Ok(())
     }

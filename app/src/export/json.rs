@@ -98,7 +98,11 @@ mod tests {
                 {"filename": "日本語.png", "description": "", "prompt": "", "provider": "", "model": "", "tokens": null}
             ])
         );
-        let fielded = ExportRow { filename: "m.jpg".into(), values: json!({"title": "Mug", "tags": ["a"]}).as_object().cloned(), ..ExportRow::default() };
+        let fielded = ExportRow {
+            filename: "m.jpg".into(),
+            values: json!({"title": "Mug", "tags": ["a"]}).as_object().cloned(),
+            ..ExportRow::default()
+        };
         let back: serde_json::Value = serde_json::from_str(&to_json(&[fielded])?)?;
         assert_eq!(back[0]["fields"], json!({"title": "Mug", "tags": ["a"]}));
         assert_eq!(back[0].get("description"), None);
@@ -111,7 +115,11 @@ mod tests {
         let text = to_jsonl(&rows())?;
         assert_eq!(text, "{\"file_name\":\"mug \\\"blue\\\".jpg\",\"text\":\"A blue mug.\\nSecond line.\"}\n");
         assert_eq!(to_jsonl(&[])?, "");
-        let fielded = ExportRow { filename: "m.jpg".into(), values: json!({"title": "Mug", "tags": ["a"]}).as_object().cloned(), ..ExportRow::default() };
+        let fielded = ExportRow {
+            filename: "m.jpg".into(),
+            values: json!({"title": "Mug", "tags": ["a"]}).as_object().cloned(),
+            ..ExportRow::default()
+        };
         assert_eq!(to_jsonl(&[fielded])?, "{\"file_name\":\"m.jpg\",\"title\":\"Mug\",\"tags\":[\"a\"]}\n");
         Ok(())
     }

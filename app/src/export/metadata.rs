@@ -99,11 +99,18 @@ pub fn exif_with_description(existing: Option<&[u8]>, text: &str) -> Option<Vec<
         b"MM\0*" => true,
         _ => return None,
     };
-    let u16_at = |at: usize| old.get(at..at + 2).map(|b| if big { u16::from_be_bytes([b[0], b[1]]) } else { u16::from_le_bytes([b[0], b[1]]) });
+    let u16_at = |at: usize| {
+        old.get(at..at + 2)
+            .map(|b| if big { u16::from_be_bytes([b[0], b[1]]) } else { u16::from_le_bytes([b[0], b[1]]) })
+    };
     let u32_at = |at: usize| {
         old.get(at..at + 4).map(|b| {
             let b = [b[0], b[1], b[2], b[3]];
-            if big { u32::from_be_bytes(b) } else { u32::from_le_bytes(b) }
+            if big {
+                u32::from_be_bytes(b)
+            } else {
+                u32::from_le_bytes(b)
+            }
         })
     };
     let ifd = u32_at(4)? as usize;

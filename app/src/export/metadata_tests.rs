@@ -8,7 +8,8 @@ const ALT: &str = "A blue mug & a \"spoon\" <on> a café table.";
 const LONG: &str = "Longer: the mug has a chip on the rim.";
 
 fn picture(format: ImageFormat) -> Vec<u8> {
-    let image = RgbaImage::from_fn(37, 23, |x, y| image::Rgba([(x * 7) as u8, (y * 11) as u8, ((x + y) * 3) as u8, 255]));
+    let image =
+        RgbaImage::from_fn(37, 23, |x, y| image::Rgba([(x * 7) as u8, (y * 11) as u8, ((x + y) * 3) as u8, 255]));
     let mut out = std::io::Cursor::new(Vec::new());
     match format {
         ImageFormat::Jpeg => image::DynamicImage::ImageRgba8(image).to_rgb8().write_to(&mut out, format),
@@ -35,10 +36,15 @@ fn each_format_carries_the_alt_text_and_keeps_its_pixels() {
         let text = String::from_utf8_lossy(&written);
         let escaped = "A blue mug &amp; a &quot;spoon&quot; &lt;on&gt; a café table.";
         assert!(
-            text.contains(&format!("<Iptc4xmpCore:AltTextAccessibility><rdf:Alt><rdf:li xml:lang=\"x-default\">{escaped}</rdf:li>")),
+            text.contains(&format!(
+                "<Iptc4xmpCore:AltTextAccessibility><rdf:Alt><rdf:li xml:lang=\"x-default\">{escaped}</rdf:li>"
+            )),
             "{format:?}"
         );
-        assert!(text.contains(&format!("<dc:description><rdf:Alt><rdf:li xml:lang=\"x-default\">{escaped}")), "{format:?}");
+        assert!(
+            text.contains(&format!("<dc:description><rdf:Alt><rdf:li xml:lang=\"x-default\">{escaped}")),
+            "{format:?}"
+        );
         assert!(text.contains(LONG), "{format:?}");
         assert_eq!(description_in_exif(&written).as_deref(), Some(ALT), "{format:?}");
         let before = image::load_from_memory_with_format(&original, format).expect("decodes").to_rgba8();
@@ -72,7 +78,11 @@ fn the_compressed_image_data_is_copied_byte_for_byte() {
     let written = embed(&webp, ALT, None).expect("written");
     let bitstream = |b: &[u8]| {
         let webp = WebP::from_bytes(Bytes::copy_from_slice(b)).expect("webp");
-        webp.chunks().iter().filter(|c| matches!(&c.id(), b"VP8L" | b"VP8 ")).map(|c| c.content().data().cloned()).collect::<Vec<_>>()
+        webp.chunks()
+            .iter()
+            .filter(|c| matches!(&c.id(), b"VP8L" | b"VP8 "))
+            .map(|c| c.content().data().cloned())
+            .collect::<Vec<_>>()
     };
     assert_eq!(bitstream(&written), bitstream(&webp));
 }
@@ -107,7 +117,8 @@ fn xml_special_and_control_characters_cannot_break_the_packet() {
 
 #[test]
 fn the_zip_holds_the_written_images_and_says_what_it_skipped() -> Result<(), Box<dyn std::error::Error>> {
-    let row = |name: &str, text: &str| ExportRow { filename: name.into(), description: text.into(), ..ExportRow::default() };
+    let row =
+        |name: &str, text: &str| ExportRow { filename: name.into(), description: text.into(), ..ExportRow::default() };
     let alt = |name: &str| ExportRow {
         filename: name.into(),
         values: serde_json::json!({"alt_text": "Short.", "long_description": LONG}).as_object().cloned(),
@@ -131,7 +142,8 @@ fn the_zip_holds_the_written_images_and_says_what_it_skipped() -> Result<(), Box
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))?;
     let mut png = Vec::new();
     archive.by_name("mug.png")?.read_to_end(&mut png)?;
-    assert!(String::from_utf8_lossy(&png).contains(&format!("<Iptc4xmpCore:ExtDescrAccessibility><rdf:Alt><rdf:li xml:lang=\"x-default\">{LONG}")));
+    assert!(String::from_utf8_lossy(&png)
+        .contains(&format!("<Iptc4xmpCore:ExtDescrAccessibility><rdf:Alt><rdf:li xml:lang=\"x-default\">{LONG}")));
     assert_eq!(description_in_exif(&png).as_deref(), Some("Short."));
     let mut skipped = String::new();
     archive.by_name("skipped.txt")?.read_to_string(&mut skipped)?;

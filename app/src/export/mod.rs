@@ -34,9 +34,7 @@ impl ExportRow {
     /// the first field with something in it (lists joined with commas, as tag files are).
     pub fn caption(&self) -> String {
         match &self.values {
-            Some(values) => {
-                values.values().map(|v| joined(v, ", ")).find(|t| !t.trim().is_empty()).unwrap_or_default()
-            }
+            Some(values) => values.values().map(|v| joined(v, ", ")).find(|t| !t.trim().is_empty()).unwrap_or_default(),
             None => self.description.trim().to_string(),
         }
     }

@@ -62,6 +62,11 @@ pub enum Fault {
     Redirect {
         location: String,
     },
+    /// 400 when the request carries an answer schema, as a server without structured
+    /// output answers; without one, a normal reply.
+    RejectSchema,
+    /// A JSON answer that lacks the fields asked for.
+    Misfit,
 }
 
 /// What one request carried, as the provider saw it.
@@ -83,6 +88,8 @@ pub struct Recorded {
     /// `max_completion_tokens` or `max_tokens` (OpenAI dialects), `max_tokens` (Anthropic),
     /// `generationConfig.maxOutputTokens` (Gemini).
     pub max_tokens: Option<u64>,
+    /// The answer schema sent as structured output, if any.
+    pub schema: Option<Value>,
     pub fault: Option<Fault>,
 }
 
@@ -212,8 +219,16 @@ impl Stub {
             inner.requests.push(recorded.clone());
             fault
         };
-        let text = match fault {
-            Some(Fault::Apology) => "I'm sorry, but I can't help with identifying people in images.".to_string(),
+        // Asked for fields, in the schema or only in the prompt: answer in JSON.
+        let schema = recorded.schema.clone().or_else(|| schema_in_prompt(&recorded.prompt));
+        let text = match (&fault, schema) {
+            (Some(Fault::RejectSchema), _) if recorded.schema.is_some() => {
+                return dialect
+                    .error(StatusCode::BAD_REQUEST, "Unsupported parameter: structured output (json_schema).");
+            }
+            (Some(Fault::Misfit), _) => r#"{"unexpected": "no fields here"}"#.to_string(),
+            (Some(Fault::Apology), _) => "I'm sorry, but I can't help with identifying people in images.".to_string(),
+            (_, Some(schema)) => answer_for(&schema, &recorded).to_string(),
             _ => format!(
                 "Stub description of a {}×{} {} image for the prompt “{}”.",
                 recorded.width,
@@ -336,6 +351,32 @@ fn models_route(dialect: Dialect) -> MethodRouter<Stub> {
 
 /// Width and height from a JPEG's frame header, a PNG's IHDR or a WebP's first chunk
 /// (lossy, lossless or extended); enough for a stub.
+/// The schema picscribe puts after "JSON Schema: " in the prompt for servers that cannot
+/// take it as structured output.
+fn schema_in_prompt(prompt: &str) -> Option<Value> {
+    let (_, rest) = prompt.split_once("JSON Schema: ")?;
+    serde_json::Deserializer::from_str(rest).into_iter::<Value>().next()?.ok()
+}
+
+/// An answer that fits `schema`: each property filled after its type, the first text
+/// naming the image so tests can tell rows apart.
+fn answer_for(schema: &Value, recorded: &Recorded) -> Value {
+    let mut answer = serde_json::Map::new();
+    let properties = schema["properties"].as_object().cloned().unwrap_or_default();
+    for (i, (name, property)) in properties.iter().enumerate() {
+        let value = match (&property["type"], property["enum"].as_array()) {
+            (_, Some(choices)) => choices.first().cloned().unwrap_or(Value::Null),
+            (kind, _) if kind == "array" => serde_json::json!([format!("{name} one"), format!("{name} two")]),
+            (kind, _) if kind == "number" => serde_json::json!(42),
+            (kind, _) if kind == "boolean" => Value::Bool(true),
+            _ if i == 0 => Value::from(format!("Stub {name} of a {}×{} image", recorded.width, recorded.height)),
+            _ => Value::from(format!("Stub {name}")),
+        };
+        answer.insert(name.clone(), value);
+    }
+    Value::Object(answer)
+}
+
 pub fn image_dims(bytes: &[u8]) -> Option<(u32, u32)> {
     if bytes.len() >= 30 && bytes.starts_with(b"RIFF") && &bytes[8..12] == b"WEBP" {
         let le16 = |at: usize| u32::from(u16::from_le_bytes([bytes[at], bytes[at + 1]]));

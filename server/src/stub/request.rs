@@ -21,6 +21,8 @@ pub struct Seen {
     include_usage: bool,
     /// The output cap, wherever the dialect puts it.
     max_tokens: Option<u64>,
+    /// The answer's schema, wherever the dialect puts structured output.
+    schema: Option<Value>,
 }
 
 impl Seen {
@@ -50,6 +52,7 @@ impl Seen {
             stream: self.stream,
             include_usage: self.include_usage,
             max_tokens: self.max_tokens,
+            schema: self.schema,
             fault: None,
         })
     }
@@ -88,6 +91,7 @@ impl Dialect {
                     stream: request["stream"].as_bool().unwrap_or(false),
                     include_usage: request["stream_options"]["include_usage"].as_bool().unwrap_or(false),
                     max_tokens: request["max_completion_tokens"].as_u64().or(request["max_tokens"].as_u64()),
+                    schema: strict_schema(&request["response_format"])?,
                 })
             }
             Dialect::Anthropic => {
@@ -106,6 +110,11 @@ impl Dialect {
                     stream: request["stream"].as_bool().unwrap_or(false),
                     include_usage: true,
                     max_tokens: Some(max_tokens),
+                    schema: match &request["output_config"]["format"] {
+                        Value::Null => None,
+                        format if format["type"] == "json_schema" => Some(format.get("schema")?.clone()),
+                        _ => return None,
+                    },
                 })
             }
             Dialect::Gemini => {
@@ -128,8 +137,32 @@ impl Dialect {
                     stream,
                     include_usage: true,
                     max_tokens: request["generationConfig"]["maxOutputTokens"].as_u64(),
+                    schema: match &request["generationConfig"]["responseJsonSchema"] {
+                        Value::Null => None,
+                        schema if request["generationConfig"]["responseMimeType"] == "application/json" => {
+                            Some(schema.clone())
+                        }
+                        _ => return None,
+                    },
                 })
             }
         }
     }
+}
+
+/// OpenAI's `response_format`: absent, or a strict `json_schema` with a name and a schema
+/// (what OpenAI requires of strict mode: every property required, nothing extra).
+/// `None` (the outer one) when it is there but not that shape.
+fn strict_schema(format: &Value) -> Option<Option<Value>> {
+    if format.is_null() {
+        return Some(None);
+    }
+    let inner = &format["json_schema"];
+    let schema = inner.get("schema")?;
+    let strict_shape = format["type"] == "json_schema"
+        && inner["name"].is_string()
+        && inner["strict"] == true
+        && schema["additionalProperties"] == false
+        && schema["required"].as_array()?.len() == schema["properties"].as_object()?.len();
+    strict_shape.then(|| Some(schema.clone()))
 }
