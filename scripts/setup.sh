@@ -49,8 +49,8 @@ if [[ "${1:-}" == "--e2e" ]]; then
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium
   fi
-  if [[ ! -d "$root/end2end/node_modules/@playwright/test" ]]; then
-    say "installing Playwright (test runner only)"
+  if [[ ! -d "$root/end2end/node_modules/@playwright/test" || ! -d "$root/end2end/node_modules/exifr" ]]; then
+    say "installing Playwright (test runner only) and exifr"
     (cd "$root/end2end" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
   fi
 fi

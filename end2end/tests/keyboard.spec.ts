@@ -36,14 +36,15 @@ test("choose a preset, describe all and edit, all by keyboard", async ({ page })
 
   await app.describeAll.focus();
   await page.keyboard.press("Enter");
-  await expect(app.description("keys.jpg")).toHaveValue(/^Stub description/);
-  // The text is read-only while it streams in; type once it is done.
-  await expect(app.row("keys.jpg").locator(".badge")).toHaveText("done");
+  // The preset's fields, one control each, once the answer is in.
+  const title = page.getByLabel("Title of keys.jpg", { exact: true });
+  await expect(title).toHaveValue(/^Stub title/);
+  await expect(app.row("keys.jpg").locator(".badge").first()).toHaveText("done");
 
-  await app.description("keys.jpg").focus();
+  await title.focus();
   await page.keyboard.press("ControlOrMeta+a");
   await page.keyboard.type("Typed with the keyboard");
-  await expect(app.description("keys.jpg")).toHaveValue("Typed with the keyboard");
+  await expect(title).toHaveValue("Typed with the keyboard");
 
   // The file picker is reachable by Tab.
   await app.prompt.focus();

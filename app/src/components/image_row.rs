@@ -109,7 +109,7 @@ pub fn ImageRow(row: Row) -> impl IntoView {
             </td>
             <td class="status">
                 <span class=move || format!("badge {}", status())>{status}</span>
-                {move || row.hand.get().map(|hand| view! { <span class="badge hand">{hand.label()}</span> })}
+                {move || row.hand.get().map(|hand| view! { <span class="hand-mark">{hand.label()}</span> })}
             </td>
             <td class="description">
                 <Show when=in_fields fallback=move || free_text.clone()>
