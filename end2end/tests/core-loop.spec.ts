@@ -61,9 +61,12 @@ test("describe all streams into every row and never pays twice", async ({ page }
   await page.getByRole("button", { name: "Tags", exact: true }).click();
   await expect(app.row("a.jpg").locator(".badge")).toHaveText("stale");
   await app.describeAll.click();
-  await expect(app.description("c.jpg")).toHaveValue(/for the prompt “List 5 to 10/);
+  // The preset brings its field: the answer fills "Tags of …" instead of one text.
+  await expect(page.getByLabel("Tags of c.jpg", { exact: true })).toHaveValue("tags one\ntags two");
   await expect(page.getByText("3 of 3 done", { exact: true })).toBeVisible();
-  expect(await stub.requests()).toHaveLength(6);
+  const again = await stub.requests();
+  expect(again).toHaveLength(6);
+  expect(again[5].prompt).toMatch(/^List 5 to 10/);
 
   // One row on its own.
   await app.row("b.jpg").getByRole("button", { name: "Regenerate b.jpg" }).click();
@@ -104,8 +107,11 @@ test("an edit survives a reload, and clear all empties the table", async ({ page
   await expect(app.row("kept.jpg").locator(".badge")).toHaveText("done");
 
   // Restored rows count as described: nothing is sent again.
+  // The typed text is a person's, and kept: nothing is sent again.
   await app.describeAll.click();
-  await expect(app.announcement).toHaveText("Every image already has a description for this prompt, model and detail.");
+  await expect(app.announcement).toHaveText(
+    "Every image already has a description for this prompt, model and detail. Skipped 1 edited row a person wrote; tick “Include edited rows” to replace them.",
+  );
   expect(await stub.requests()).toHaveLength(1);
 
   await app.clearAll.click();

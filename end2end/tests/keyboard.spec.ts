@@ -49,7 +49,7 @@ test("choose a preset, describe all and edit, all by keyboard", async ({ page })
   // The file picker is reachable by Tab.
   await app.prompt.focus();
   let reached = false;
-  for (let i = 0; i < 20 && !reached; i++) {
+  for (let i = 0; i < 60 && !reached; i++) {
     await page.keyboard.press("Tab");
     reached = await page.evaluate(() => document.activeElement?.id === "add-images");
   }

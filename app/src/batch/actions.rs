@@ -149,7 +149,8 @@ pub fn import(batch: Batch, file: web_sys::File) {
                 filled += 1;
             }
         }
-        let mut said = format!("Imported text for {filled} images from {name}.");
+        let images = if filled == 1 { "1 image".to_string() } else { format!("{filled} images") };
+        let mut said = format!("Imported text for {images} from {name}.");
         if !unmatched.is_empty() {
             let shown: Vec<&str> = unmatched.iter().take(5).map(String::as_str).collect();
             let more = if unmatched.len() > 5 { ", …" } else { "" };
