@@ -1,8 +1,7 @@
 //! Rules about image files that need no browser: what a file is (by its bytes, not its
 //! name), whether it is whole, and how many pixels the provider keeps.
 
-use crate::describe::providers::ResizeRule;
-use crate::describe::Detail;
+use crate::sizing::{Detail, ResizeRule};
 
 /// Image formats the browser decodes and vision providers accept.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -234,8 +233,8 @@ mod tests {
     #[test]
     fn upload_sizes_follow_each_providers_rule() {
         let openai = ResizeRule::OpenAiTiles;
-        let anthropic = crate::describe::providers::ProviderKind::Anthropic.resize_rule();
-        let gemini = crate::describe::providers::ProviderKind::Gemini.resize_rule();
+        let anthropic = ResizeRule::LongEdge { max_edge: 1568, max_pixels: 1_150_000 };
+        let gemini = ResizeRule::Tiles { tile: 768, auto_tiles: 2, high_tiles: 4 };
         let cases = [
             // 12 MP landscape photo: fit 2048, then shortest side 768.
             ((4000, 3000, openai, Detail::High), (1024, 768)),

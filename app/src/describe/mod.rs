@@ -18,32 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::fields::{self, Field};
 use crate::images::{sniff, ImageKind};
 
-/// OpenAI's `detail` for an image part; it also decides how far the page shrinks the image.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Detail {
-    #[default]
-    Auto,
-    High,
-    Low,
-}
-
-impl Detail {
-    pub const ALL: [Detail; 3] = [Detail::Auto, Detail::High, Detail::Low];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Detail::Auto => "auto",
-            Detail::High => "high",
-            Detail::Low => "low",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Detail> {
-        Detail::ALL.into_iter().find(|d| d.as_str() == value)
-    }
-}
-
+pub use crate::sizing::Detail;
 pub use providers::{ProviderChoice, ProviderInfo, ProviderKind, ResizeRule};
 
 /// What the page asks for one image.

@@ -35,18 +35,7 @@ impl ProviderKind {
     }
 }
 
-/// How the page shrinks an image for one provider. `detail: low` always means "cheap":
-/// a 512 px box (Gemini: one 768 px tile, which costs the same as anything smaller).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum ResizeRule {
-    /// OpenAI: fit 2048×2048, then the short side at most 768 (its 512 px tiles).
-    OpenAiTiles,
-    /// Anthropic: the long edge at most `max_edge` and at most `max_pixels` in all.
-    LongEdge { max_edge: u32, max_pixels: u32 },
-    /// Gemini: 768 px tiles; `auto` fits `auto_tiles` tiles a side, `high` fits `high_tiles`.
-    Tiles { tile: u32, auto_tiles: u32, high_tiles: u32 },
-}
+pub use crate::sizing::ResizeRule;
 
 /// One provider as the page offers it in the picker.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
