@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::{Batch, Hand, Row};
+use super::{Batch, Hand, Phase, Row};
 use crate::browser::{self, records::TEXT_VERSION, store};
 use crate::export::{self, metadata, Format};
 use crate::fields::{from_text, Field};
@@ -46,6 +46,9 @@ pub fn save_text(batch: Batch, row: &Row) {
 pub fn edit_description(batch: Batch, row: &Row, text: String) {
     row.description.set(text);
     row.hand.set(Some(Hand::Edited));
+    if row.phase.get_untracked() == Phase::Ready {
+        row.phase.set(Phase::Done);
+    }
     save_text(batch, row);
 }
 
@@ -126,7 +129,10 @@ pub fn import(batch: Batch, file: web_sys::File) {
         let mut unmatched = Vec::new();
         for item in imported {
             let rows: Vec<Row> = batch.rows.with_untracked(|rows| {
-                rows.iter().filter(|r| *r.name == *item.filename && r.hash.get_untracked().is_some()).cloned().collect()
+                rows.iter()
+                    .filter(|r| *r.name == *item.filename && r.hash.get_untracked().is_some() && !r.is_unusable())
+                    .cloned()
+                    .collect()
             });
             if rows.is_empty() {
                 unmatched.push(item.filename);
@@ -145,6 +151,9 @@ pub fn import(batch: Batch, file: web_sys::File) {
                     }
                 }
                 row.hand.set(Some(Hand::Imported));
+                if row.phase.with_untracked(|p| !p.in_flight()) {
+                    row.settle();
+                }
                 save_text(batch, &row);
                 filled += 1;
             }

@@ -71,8 +71,7 @@ pub async fn fetch_reply(row: &Row, input: DescribeInput) -> Reply {
                 StreamEvent::Delta { text } => {
                     reply.text.push_str(&text);
                     row.note.set(None);
-                    row.phase.set(Phase::Writing);
-                    row.draft.set(Some(reply.text.clone()));
+                    row.phase.set(Phase::Writing { draft: reply.text.clone() });
                 }
                 StreamEvent::Usage { prompt_tokens, completion_tokens } => {
                     reply.tokens = Some(prompt_tokens + completion_tokens);

@@ -55,6 +55,28 @@ impl Settings {
     }
 }
 
+/// One "Describe all": how many rows it took on and how far it got. A row removed during
+/// the run leaves `total`; a run stopped by a refused key or a spent budget drops the rows
+/// it never sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Run {
+    pub id: u64,
+    pub total: u32,
+    pub finished: u32,
+    pub failed: u32,
+    /// False once it has ended or been cancelled; its calls no longer count.
+    pub active: bool,
+}
+
+impl Run {
+    pub fn progress_label(&self) -> String {
+        match self.failed {
+            0 => format!("{} of {} done", self.finished, self.total),
+            failed => format!("{} of {} done, {failed} failed", self.finished, self.total),
+        }
+    }
+}
+
 #[derive(Clone, Copy)]
 pub struct Batch {
     pub rows: RwSignal<Vec<Row>>,
@@ -78,12 +100,8 @@ pub struct Batch {
     pub max_parallel: RwSignal<u32>,
     /// The server's output ceiling, which bounds "Max tokens" (from the viewer).
     pub max_output_tokens: RwSignal<u32>,
-    pub running: RwSignal<bool>,
-    pub run_total: RwSignal<u32>,
-    pub run_finished: RwSignal<u32>,
-    pub run_failed: RwSignal<u32>,
-    /// Bumped by Cancel; workers of an older run stop taking work.
-    pub run_id: RwSignal<u64>,
+    /// The last "Describe all", under way or ended; none before the first or after Clear all.
+    pub run: RwSignal<Option<Run>>,
     /// Writes to IndexedDB still under way.
     pub saving: RwSignal<u32>,
     /// A sentence for the live region: what just happened.
@@ -134,6 +152,44 @@ impl Batch {
         Some(settings.key_for(&hash, &row.prompt.get(), &facts))
     }
 
+    /// Whether a run is under way (tracked).
+    pub fn running(&self) -> bool {
+        self.run.with(|run| run.is_some_and(|r| r.active))
+    }
+
+    /// Whether `id` is the run under way: calls of a cancelled or older run stop.
+    pub fn is_current(&self, id: u64) -> bool {
+        self.run.with_untracked(|run| run.is_some_and(|r| r.active && r.id == id))
+    }
+
+    /// Starts a run of `total` rows and returns its id.
+    pub fn start_run(&self, total: u32) -> u64 {
+        let id = self.run.with_untracked(|run| run.map_or(1, |r| r.id + 1));
+        self.run.set(Some(Run { id, total, finished: 0, failed: 0, active: true }));
+        id
+    }
+
+    /// Changes the run `id`, if it is still the one under way.
+    pub fn update_run(&self, id: u64, change: impl FnOnce(&mut Run)) {
+        if self.is_current(id) {
+            self.run.update(|run| {
+                if let Some(run) = run {
+                    change(run);
+                }
+            });
+        }
+    }
+
+    /// Ends the run under way, keeping its counts for the progress bar.
+    pub fn end_run(&self) -> Option<Run> {
+        self.run.update(|run| {
+            if let Some(run) = run {
+                run.active = false;
+            }
+        });
+        self.run.get_untracked()
+    }
+
     pub fn next_id(&self) -> u64 {
         self.next_id.update_value(|id| *id += 1);
         self.next_id.get_value()
@@ -163,11 +219,7 @@ pub fn provide_batch_context() -> Batch {
         include_edited: RwSignal::new(false),
         max_parallel: RwSignal::new(8),
         max_output_tokens: RwSignal::new(1024),
-        running: RwSignal::new(false),
-        run_total: RwSignal::new(0),
-        run_finished: RwSignal::new(0),
-        run_failed: RwSignal::new(0),
-        run_id: RwSignal::new(0),
+        run: RwSignal::new(None),
         saving: RwSignal::new(0),
         announcement: RwSignal::new(String::new()),
         storage_error: RwSignal::new(None),

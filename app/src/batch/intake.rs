@@ -38,8 +38,7 @@ async fn inspect(batch: Batch, row: Row, file: web_sys::File) {
     let inspection = match browser::files::inspect(&file).await {
         Ok(found) => found,
         Err(message) => {
-            row.problem.set(Some(message));
-            row.phase.set(Phase::Idle);
+            row.unusable(message);
             return;
         }
     };
@@ -52,10 +51,13 @@ async fn inspect(batch: Batch, row: Row, file: web_sys::File) {
         return;
     }
     row.hash.set(Some(inspection.hash.clone()));
-    row.phase.set(Phase::Idle);
     if let Some(problem) = inspection.problem {
-        row.problem.set(Some(problem));
+        row.unusable(problem);
         return;
+    }
+    // The preview may have found the file undecodable meanwhile; that stays.
+    if row.phase.get_untracked() == Phase::Reading {
+        row.phase.set(Phase::Ready);
     }
     let record = store::ImageRecord {
         hash: inspection.hash,
@@ -77,7 +79,7 @@ pub fn preview_loaded(batch: Batch, row: &Row, size: Option<(u32, u32)>) {
             }
             row.dims.set(Some(dims));
             let (Some(hash), Some(blob)) = (row.hash.get_untracked(), browser::blob_of(row.id)) else { return };
-            if row.problem.get_untracked().is_some() {
+            if row.is_unusable() {
                 return;
             }
             let record = store::ImageRecord {
@@ -91,12 +93,10 @@ pub fn preview_loaded(batch: Batch, row: &Row, size: Option<(u32, u32)>) {
             save(batch, async move { store::save_image(&record, &blob).await });
         }
         None => {
-            if row.problem.get_untracked().is_none() {
-                row.problem.set(Some(format!(
-                    "{} could not be decoded by this browser (damaged, or a format it does not support).",
-                    row.name
-                )));
-            }
+            row.unusable(format!(
+                "{} could not be decoded by this browser (damaged, or a format it does not support).",
+                row.name
+            ));
         }
     }
 }
@@ -111,14 +111,13 @@ pub fn remove_row(batch: Batch, row: &Row, forget_saved: bool) {
 }
 
 pub fn clear_all(batch: Batch) {
-    batch.run_id.update(|id| *id += 1);
+    batch.run.set(None);
     let rows = batch.rows.get_untracked();
     batch.rows.set(Vec::new());
     for row in &rows {
         row.hang_up();
         browser::forget(row.id);
     }
-    batch.running.set(false);
     batch.announce(format!("Cleared {} images from the table and this browser's storage.", rows.len()));
     save(batch, store::clear());
 }
@@ -140,7 +139,6 @@ pub fn restore(batch: Batch) {
             let row = Row::new(id, &image.name, image.size as u64, &url, image.added);
             row.hash.set(Some(image.hash));
             row.dims.set(image.width.zip(image.height));
-            row.phase.set(Phase::Idle);
             if let Some(text) = text {
                 row.values.set(text.values());
                 row.description.set(text.description);
@@ -149,6 +147,7 @@ pub fn restore(batch: Batch) {
                 row.hand.set(text.hand);
                 row.prompt.set(text.prompt);
             }
+            row.settle();
             rows.push(row);
         }
         if !rows.is_empty() {

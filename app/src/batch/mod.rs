@@ -8,5 +8,5 @@ mod intake;
 mod row;
 mod run;
 
-pub use context::{provide_batch_context, use_batch, Batch, Settings};
-pub use row::{status_label, Described, Hand, Phase, Row};
+pub use context::{provide_batch_context, use_batch, Batch, Run, Settings};
+pub use row::{Described, Hand, Phase, Row};

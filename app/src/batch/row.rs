@@ -8,24 +8,79 @@ use serde::{Deserialize, Serialize};
 
 use crate::fields::{joined, Field, Values};
 
-/// Where a row is in its life. Problems (bad files) are kept apart: they never change.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Where a row is in its life, with what that stage has: the text streaming in, the
+/// sentence saying why it failed, the call the model declined. One value, so a row can
+/// never be "failed" and "writing" at once.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Phase {
     /// Being read and hashed.
     Reading,
-    /// Waiting for a description (or described already; see [`Row::described`]).
-    Idle,
+    /// Read and usable, with no description yet.
+    Ready,
     Queued,
     Sending,
-    Writing,
-    Failed,
-    /// The model or the provider's filter declined; nothing was saved.
-    Refused,
+    /// The reply streaming in; shown instead of the saved text until it is complete.
+    Writing {
+        draft: String,
+    },
+    /// Has a description (the model's, a person's or an imported one).
+    Done,
+    /// The last attempt failed; the saved text is untouched.
+    Failed {
+        sentence: String,
+    },
+    /// The model or the provider's filter declined `key`; "Describe all" does not pay for
+    /// the same call again (Retry can).
+    Refused {
+        sentence: String,
+        key: String,
+    },
+    /// The file can never be described (not an image, cut short, undecodable).
+    Unusable {
+        why: String,
+    },
 }
 
 impl Phase {
-    pub fn in_flight(self) -> bool {
-        matches!(self, Phase::Queued | Phase::Sending | Phase::Writing)
+    pub fn in_flight(&self) -> bool {
+        matches!(self, Phase::Queued | Phase::Sending | Phase::Writing { .. })
+    }
+
+    /// Whether Describe, Regenerate or Retry may send this row now.
+    pub fn can_describe(&self) -> bool {
+        !self.in_flight() && !matches!(self, Phase::Reading | Phase::Unusable { .. })
+    }
+
+    pub fn draft(&self) -> Option<&str> {
+        match self {
+            Phase::Writing { draft } => Some(draft),
+            _ => None,
+        }
+    }
+
+    /// What the row's message line says about this stage, if anything.
+    pub fn sentence(&self) -> Option<&str> {
+        match self {
+            Phase::Failed { sentence } | Phase::Refused { sentence, .. } => Some(sentence),
+            Phase::Unusable { why } => Some(why),
+            _ => None,
+        }
+    }
+
+    /// The word shown in the row's status cell; a description made with other settings
+    /// than the current ones is "stale".
+    pub fn label(&self, stale: bool) -> &'static str {
+        match self {
+            Phase::Reading => "reading",
+            Phase::Ready => "ready",
+            Phase::Queued => "queued",
+            Phase::Sending => "sending",
+            Phase::Writing { .. } => "writing",
+            Phase::Done if stale => "stale",
+            Phase::Done => "done",
+            Phase::Failed { .. } | Phase::Unusable { .. } => "error",
+            Phase::Refused { .. } => "refused",
+        }
     }
 }
 
@@ -60,21 +115,6 @@ pub struct Described {
     pub tokens: Option<u32>,
 }
 
-/// The word shown in a row's status cell.
-pub fn status_label(phase: Phase, has_problem: bool, described: bool, stale: bool) -> &'static str {
-    match (has_problem, phase) {
-        (true, _) | (false, Phase::Failed) => "error",
-        (false, Phase::Refused) => "refused",
-        (false, Phase::Reading) => "reading",
-        (false, Phase::Queued) => "queued",
-        (false, Phase::Sending) => "sending",
-        (false, Phase::Writing) => "writing",
-        (false, Phase::Idle) if stale => "stale",
-        (false, Phase::Idle) if described => "done",
-        (false, Phase::Idle) => "ready",
-    }
-}
-
 #[derive(Clone)]
 pub struct Row {
     pub id: u64,
@@ -85,8 +125,6 @@ pub struct Row {
     pub added: f64,
     pub hash: RwSignal<Option<String>>,
     pub dims: RwSignal<Option<(u32, u32)>>,
-    /// Why this file can never be described (not an image, cut short, undecodable).
-    pub problem: RwSignal<Option<String>>,
     pub phase: RwSignal<Phase>,
     /// The saved description, edits included. Only a finished reply replaces it.
     pub description: RwSignal<String>,
@@ -98,15 +136,9 @@ pub struct Row {
     pub hand: RwSignal<Option<Hand>>,
     /// This row's own prompt; empty means the batch's.
     pub prompt: RwSignal<String>,
-    /// Text streaming in; shown instead of the description while writing.
-    pub draft: RwSignal<Option<String>>,
     pub described: RwSignal<Option<Described>>,
-    /// Why the last attempt failed.
-    pub error: RwSignal<Option<String>>,
     /// A passing note, e.g. that the provider asked us to wait.
     pub note: RwSignal<Option<String>>,
-    /// The cache key of a call the model declined, so "Describe all" does not pay for it again.
-    pub refused_key: RwSignal<Option<String>>,
     /// The call to the server under way, if any; see [`Row::hang_up`].
     pub call: StoredValue<Option<AbortHandle>>,
 }
@@ -121,18 +153,14 @@ impl Row {
             added,
             hash: RwSignal::new(None),
             dims: RwSignal::new(None),
-            problem: RwSignal::new(None),
             phase: RwSignal::new(Phase::Reading),
             description: RwSignal::new(String::new()),
             values: RwSignal::new(None),
             fields: RwSignal::new(Vec::new()),
             hand: RwSignal::new(None),
             prompt: RwSignal::new(String::new()),
-            draft: RwSignal::new(None),
             described: RwSignal::new(None),
-            error: RwSignal::new(None),
             note: RwSignal::new(None),
-            refused_key: RwSignal::new(None),
             call: StoredValue::new(None),
         }
     }
@@ -144,6 +172,24 @@ impl Row {
             Some(values) => values.values().map(|v| joined(v, ", ")).find(|t| !t.trim().is_empty()).unwrap_or_default(),
             None => self.description.get_untracked(),
         })
+    }
+
+    /// Back to rest after a run or a cancel: done if it has words, else ready.
+    pub fn settle(&self) {
+        let has_words = self.described.with_untracked(Option::is_some) || self.hand.with_untracked(Option::is_some);
+        self.note.set(None);
+        self.phase.set(if has_words { Phase::Done } else { Phase::Ready });
+    }
+
+    /// The file turned out to be unusable; the first reason found is the one kept.
+    pub fn unusable(&self, why: String) {
+        if !matches!(self.phase.get_untracked(), Phase::Unusable { .. }) {
+            self.phase.set(Phase::Unusable { why });
+        }
+    }
+
+    pub fn is_unusable(&self) -> bool {
+        self.phase.with_untracked(|p| matches!(p, Phase::Unusable { .. }))
     }
 
     /// Ends the row's call at once, whatever it is waiting for. The browser closes the
@@ -161,21 +207,29 @@ mod tests {
 
     #[test]
     fn labels() {
+        let failed = Phase::Failed { sentence: "Rate limited.".into() };
+        let refused = Phase::Refused { sentence: "Declined.".into(), key: "k".into() };
+        let unusable = Phase::Unusable { why: "Not an image.".into() };
         let cases = [
-            (Phase::Reading, false, false, false, "reading"),
-            (Phase::Idle, false, false, false, "ready"),
-            (Phase::Idle, false, true, false, "done"),
-            (Phase::Idle, false, true, true, "stale"),
-            (Phase::Queued, false, true, true, "queued"),
-            (Phase::Sending, false, false, false, "sending"),
-            (Phase::Writing, false, false, false, "writing"),
-            (Phase::Failed, false, true, false, "error"),
-            (Phase::Refused, false, false, false, "refused"),
-            (Phase::Refused, false, true, true, "refused"),
-            (Phase::Idle, true, false, false, "error"),
+            (Phase::Reading, false, "reading"),
+            (Phase::Ready, false, "ready"),
+            (Phase::Done, false, "done"),
+            (Phase::Done, true, "stale"),
+            (Phase::Queued, true, "queued"),
+            (Phase::Sending, false, "sending"),
+            (Phase::Writing { draft: "A c".into() }, false, "writing"),
+            (failed.clone(), false, "error"),
+            (refused.clone(), true, "refused"),
+            (unusable.clone(), false, "error"),
         ];
-        for (phase, problem, described, stale, want) in cases {
-            assert_eq!(status_label(phase, problem, described, stale), want, "{phase:?}");
+        for (phase, stale, want) in cases {
+            assert_eq!(phase.label(stale), want, "{phase:?}");
         }
+        assert_eq!(failed.sentence(), Some("Rate limited."));
+        assert_eq!(unusable.sentence(), Some("Not an image."));
+        assert_eq!(Phase::Writing { draft: "A c".into() }.draft(), Some("A c"));
+        assert!(Phase::Writing { draft: String::new() }.in_flight() && !Phase::Done.in_flight());
+        assert!(!unusable.can_describe() && !Phase::Reading.can_describe() && !Phase::Sending.can_describe());
+        assert!(failed.can_describe() && refused.can_describe() && Phase::Ready.can_describe());
     }
 }

@@ -30,7 +30,8 @@ enum Skip {
 
 fn skip(row: &Row, settings: &Settings, include_edited: bool) -> Option<Skip> {
     let Some(key) = settings.key_for_row(row) else { return Some(Skip::NotReady) };
-    if row.problem.get_untracked().is_some() || row.phase.get_untracked().in_flight() {
+    let phase = row.phase.get_untracked();
+    if !phase.can_describe() {
         return Some(Skip::NotReady);
     }
     if row.hand.get_untracked().is_some() {
@@ -39,7 +40,7 @@ fn skip(row: &Row, settings: &Settings, include_edited: bool) -> Option<Skip> {
         return (!include_edited).then_some(Skip::Edited);
     }
     let current = row.described.get_untracked().map(|d| d.key).as_ref() == Some(&key);
-    let declined = row.refused_key.get_untracked().as_ref() == Some(&key);
+    let declined = matches!(&phase, Phase::Refused { key: declined, .. } if *declined == key);
     (current || declined).then_some(Skip::Current)
 }
 
@@ -53,7 +54,7 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 
 /// Sends every row that needs a description, a few at a time.
 pub fn describe_all(batch: Batch) {
-    if batch.running.get_untracked() {
+    if batch.run.with_untracked(|run| run.is_some_and(|r| r.active)) {
         return;
     }
     let settings = batch.settings();
@@ -74,7 +75,9 @@ pub fn describe_all(batch: Batch) {
         ),
     };
     if queue.is_empty() {
-        let declined = batch.rows.with_untracked(|rows| rows.iter().any(|r| r.phase.get_untracked() == Phase::Refused));
+        let declined = batch
+            .rows
+            .with_untracked(|rows| rows.iter().any(|r| matches!(r.phase.get_untracked(), Phase::Refused { .. })));
         let said = if declined {
             "Every image already has a description for this prompt, model and detail, or the model declined it; \
              use Retry on a row to ask again."
@@ -86,15 +89,9 @@ pub fn describe_all(batch: Batch) {
     }
     for row in &queue {
         row.phase.set(Phase::Queued);
-        row.error.set(None);
     }
-    let total = queue.len() as u32;
-    batch.run_total.set(total);
-    batch.run_finished.set(0);
-    batch.run_failed.set(0);
-    batch.running.set(true);
+    let run = batch.start_run(queue.len() as u32);
     batch.announce(format!("Describing {}.{kept}", plural(queue.len(), "image", "images")));
-    let run = batch.run_id.get_untracked();
     let workers = batch.parallel.get_untracked().clamp(1, batch.max_parallel.get_untracked().clamp(1, 8));
     // Set when an answer says no later call can succeed (the key, the account, the budget).
     let stopped = Rc::new(Cell::new(false));
@@ -106,16 +103,17 @@ pub fn describe_all(batch: Batch) {
                 async move { take_turn(batch, row, &settings, run, &stopped).await }
             })
             .await;
-        if batch.run_id.get_untracked() != run {
+        if !batch.is_current(run) {
             return;
         }
-        batch.running.set(false);
-        let failed = batch.run_failed.get_untracked();
-        let finished = batch.run_finished.get_untracked();
-        batch.announce(if failed == 0 {
-            format!("Described {finished} images.")
+        let Some(ended) = batch.end_run() else { return };
+        batch.announce(if ended.failed == 0 {
+            format!("Described {} images.", ended.finished)
         } else {
-            format!("Finished {finished} images; {failed} failed or declined — see the rows marked error or refused.")
+            format!(
+                "Finished {} images; {} failed or declined — see the rows marked error or refused.",
+                ended.finished, ended.failed
+            )
         });
     });
 }
@@ -123,38 +121,33 @@ pub fn describe_all(batch: Batch) {
 /// One row's turn in a run: described, or passed over when the run was cancelled or
 /// stopped, or the row removed, and counted.
 async fn take_turn(batch: Batch, row: Row, settings: &Settings, run: u64, stopped: &Cell<bool>) {
-    if batch.run_id.get_untracked() != run {
+    if !batch.is_current(run) {
         return;
     }
     if stopped.get() {
-        row.phase.set(Phase::Idle);
+        row.settle();
         return;
     }
     let outcome = match batch.row(row.id) {
-        Some(row) => describe_row(batch, &row, settings, run).await,
+        Some(row) => describe_row(batch, &row, settings, Some(run)).await,
         None => Outcome::Cancelled,
     };
-    if batch.run_id.get_untracked() != run {
-        return;
-    }
-    match outcome {
+    batch.update_run(run, |counts| match outcome {
         // Removed from the table before or while it was described.
-        Outcome::Cancelled => batch.run_total.update(|n| *n = n.saturating_sub(1)),
-        Outcome::Done => batch.run_finished.update(|n| *n += 1),
-        Outcome::Refused | Outcome::Failed { stop_batch: false } => {
-            batch.run_finished.update(|n| *n += 1);
-            batch.run_failed.update(|n| *n += 1);
+        Outcome::Cancelled => counts.total = counts.total.saturating_sub(1),
+        Outcome::Done => counts.finished += 1,
+        Outcome::Refused | Outcome::Failed { .. } => {
+            counts.finished += 1;
+            counts.failed += 1;
         }
-        Outcome::Failed { stop_batch: true } => {
-            batch.run_finished.update(|n| *n += 1);
-            batch.run_failed.update(|n| *n += 1);
-            if !stopped.replace(true) {
-                // The rows still waiting go back to how they were and leave the count.
-                let waiting = batch.rows.with_untracked(|rows| {
-                    rows.iter().filter(|r| r.phase.get_untracked() == Phase::Queued).count() as u32
-                });
-                batch.run_total.update(|n| *n = n.saturating_sub(waiting));
-            }
+    });
+    if let Outcome::Failed { stop_batch: true } = outcome {
+        if !stopped.replace(true) {
+            // The rows still waiting go back to how they were and leave the count.
+            let waiting = batch
+                .rows
+                .with_untracked(|rows| rows.iter().filter(|r| r.phase.get_untracked() == Phase::Queued).count() as u32);
+            batch.update_run(run, |counts| counts.total = counts.total.saturating_sub(waiting));
         }
     }
 }
@@ -162,27 +155,21 @@ async fn take_turn(batch: Batch, row: Row, settings: &Settings, run: u64, stoppe
 /// Stops the run: nothing new is sent, calls under way are hung up, and their rows go
 /// back to how they were.
 pub fn cancel(batch: Batch) {
-    batch.run_id.update(|id| *id += 1);
-    batch.running.set(false);
+    let ended = batch.end_run();
     for row in batch.rows.get_untracked() {
         row.hang_up();
         if row.phase.get_untracked().in_flight() {
-            row.draft.set(None);
-            row.note.set(None);
-            row.phase.set(Phase::Idle);
+            row.settle();
         }
     }
-    batch.announce(format!(
-        "Cancelled. {} of {} images were finished; their descriptions are kept.",
-        batch.run_finished.get_untracked(),
-        batch.run_total.get_untracked()
-    ));
+    let (finished, total) = ended.map_or((0, 0), |run| (run.finished, run.total));
+    batch.announce(format!("Cancelled. {finished} of {total} images were finished; their descriptions are kept."));
 }
 
 /// Describes one row again, whatever it has: "Regenerate" and "Retry". Text a person wrote
 /// is only replaced once they say so.
 pub fn describe_one(batch: Batch, row: Row) {
-    if row.phase.get_untracked().in_flight() || row.problem.get_untracked().is_some() {
+    if !row.phase.get_untracked().can_describe() {
         return;
     }
     if let Some(hand) = row.hand.get_untracked() {
@@ -192,9 +179,8 @@ pub fn describe_one(batch: Batch, row: Row) {
         }
     }
     let settings = batch.settings();
-    let run = batch.run_id.get_untracked();
     spawn_local(async move {
-        describe_row(batch, &row, &settings, run).await;
+        describe_row(batch, &row, &settings, None).await;
     });
 }
 
@@ -205,17 +191,16 @@ enum Outcome {
     Cancelled,
 }
 
-async fn describe_row(batch: Batch, row: &Row, settings: &Settings, run: u64) -> Outcome {
+/// Describes one row, as part of the run `run` or on its own. Stops early when the run is
+/// cancelled or the row leaves the table; a hang-up (Cancel, Remove) ends the call itself.
+async fn describe_row(batch: Batch, row: &Row, settings: &Settings, run: Option<u64>) -> Outcome {
     let Some(key) = settings.key_for_row(row) else { return Outcome::Cancelled };
-    let cancelled = || batch.run_id.get_untracked() != run;
-    row.phase.set(Phase::Sending);
-    row.error.set(None);
+    let cancelled = || run.is_some_and(|id| !batch.is_current(id)) || batch.row(row.id).is_none();
     row.note.set(None);
-    let fail = |message: String, stop_batch: bool| {
-        row.draft.set(None);
+    row.phase.set(Phase::Sending);
+    let fail = |sentence: String, stop_batch: bool| {
         row.note.set(None);
-        row.error.set(Some(message));
-        row.phase.set(Phase::Failed);
+        row.phase.set(Phase::Failed { sentence });
         Outcome::Failed { stop_batch }
     };
     let image = match browser::upload_for(row.id, settings.resize, settings.detail).await {
@@ -248,12 +233,9 @@ async fn describe_row(batch: Batch, row: &Row, settings: &Settings, run: u64) ->
     match end {
         End::Finished => {}
         End::Failed { message, stop_batch } => return fail(message, stop_batch),
-        End::Refused(message) => {
-            row.draft.set(None);
+        End::Refused(sentence) => {
             row.note.set(None);
-            row.error.set(Some(message));
-            row.refused_key.set(Some(key));
-            row.phase.set(Phase::Refused);
+            row.phase.set(Phase::Refused { sentence, key });
             return Outcome::Refused;
         }
         End::Closed => {
@@ -288,10 +270,8 @@ async fn describe_row(batch: Batch, row: &Row, settings: &Settings, run: u64) ->
         tokens,
     }));
     row.hand.set(None);
-    row.refused_key.set(None);
-    row.draft.set(None);
     row.note.set(None);
-    row.phase.set(Phase::Idle);
+    row.phase.set(Phase::Done);
     save_text(batch, row);
     Outcome::Done
 }

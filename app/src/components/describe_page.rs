@@ -30,7 +30,7 @@ pub fn DescribePage() -> impl IntoView {
     });
     // What is left of a budget changes with every run: ask again when one ends.
     Effect::new(move |was_running: Option<bool>| {
-        let running = batch.running.get();
+        let running = batch.running();
         if was_running == Some(true) && !running {
             session.viewer.refetch();
         }

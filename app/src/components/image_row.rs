@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::batch::{actions, status_label, use_batch, Phase, Row};
+use crate::batch::{actions, use_batch, Phase, Row};
 use crate::browser;
 use crate::components::field_input::FieldInput;
 use crate::images::human_size;
@@ -18,15 +18,14 @@ pub fn ImageRow(row: Row) -> impl IntoView {
             row.described.with(|d| d.as_ref().is_some_and(|d| d.key != key))
         })
     };
-    let status = move || {
-        status_label(row.phase.get(), row.problem.read().is_some(), row.described.read().is_some(), stale.get())
-    };
-    let busy = move || row.phase.get().in_flight() || row.phase.get() == Phase::Reading;
+    let status = move || row.phase.with(|p| p.label(stale.get()));
+    let busy = move || !row.phase.with(Phase::can_describe);
+    let writing = move || row.phase.with(|p| p.draft().is_some());
     let label = format!("Description of {}", row.name);
     let text_id = format!("description-{}", row.id);
     let dims = move || row.dims.get().map(|(w, h)| format!("{w} × {h} px"));
     let tokens = move || row.described.get().and_then(|d| d.tokens).map(|t| format!("{t} tokens"));
-    let message = move || row.problem.get().or_else(|| row.error.get()).or_else(|| row.note.get());
+    let message = move || row.phase.with(|p| p.sentence().map(str::to_string)).or_else(|| row.note.get());
     let on_load = {
         let row = row.clone();
         move |ev: leptos::ev::Event| {
@@ -48,7 +47,7 @@ pub fn ImageRow(row: Row) -> impl IntoView {
         move |ev| actions::edit_prompt(batch, &row, event_target_value(&ev))
     };
     // While an answer streams in, or when there are no fields, one text shows.
-    let in_fields = move || row.draft.read().is_none() && row.values.read().is_some();
+    let in_fields = move || !writing() && row.values.read().is_some();
     let fields = {
         let row = row.clone();
         move || {
@@ -81,17 +80,24 @@ pub fn ImageRow(row: Row) -> impl IntoView {
             row.text().trim().is_empty()
         }
     };
-    let action_label =
-        move || if matches!(row.phase.get(), Phase::Failed | Phase::Refused) { "Retry" } else { "Regenerate" };
+    let action_label = move || {
+        if row.phase.with(|p| matches!(p, Phase::Failed { .. } | Phase::Refused { .. })) {
+            "Retry"
+        } else {
+            "Regenerate"
+        }
+    };
     let name = row.name.clone();
     let free_text = view! {
         <label for=text_id.clone() class="row-label">{label.clone()}</label>
         <textarea
             id=text_id
             rows="3"
-            readonly=move || row.draft.read().is_some()
-            aria-busy=move || row.draft.read().is_some().to_string()
-            prop:value=move || row.draft.get().unwrap_or_else(|| row.description.get())
+            readonly=writing
+            aria-busy=move || writing().to_string()
+            prop:value=move || {
+                row.phase.with(|p| p.draft().map(str::to_string)).unwrap_or_else(|| row.description.get())
+            }
             on:input=on_input
         ></textarea>
     };
@@ -129,7 +135,7 @@ pub fn ImageRow(row: Row) -> impl IntoView {
                 </details>
             </td>
             <td class="actions">
-                <Show when=move || row.problem.read().is_none()>
+                <Show when=move || !row.phase.with(|p| matches!(p, Phase::Unusable { .. }))>
                     <button
                         type="button"
                         disabled=busy

@@ -13,13 +13,7 @@ pub fn Toolbar() -> impl IntoView {
     // What the server offers arrives in the batch once the page has hydrated.
     let configured = move || batch.providers.with(ProviderInfo::configured);
     let empty = move || batch.rows.read().is_empty();
-    let progress_label = move || {
-        let (done, total, failed) = (batch.run_finished.get(), batch.run_total.get(), batch.run_failed.get());
-        match failed {
-            0 => format!("{done} of {total} done"),
-            _ => format!("{done} of {total} done, {failed} failed"),
-        }
-    };
+    let progress_label = move || batch.run.get().map(|run| run.progress_label()).unwrap_or_default();
     let saved_label = move || match (batch.storage_error.get(), batch.saving.get()) {
         (Some(error), _) => error,
         (None, 0) => "All changes saved in this browser".to_string(),
@@ -40,7 +34,7 @@ pub fn Toolbar() -> impl IntoView {
             <button
                 type="button"
                 class="primary"
-                disabled=move || !configured() || batch.running.get() || empty()
+                disabled=move || !configured() || batch.running() || empty()
                 on:click=move |_| actions::describe_all(batch)
             >
                 "Describe all"
@@ -49,18 +43,18 @@ pub fn Toolbar() -> impl IntoView {
                 <input type="checkbox" bind:checked=batch.include_edited />
                 "Include edited rows"
             </label>
-            <Show when=move || batch.running.get()>
+            <Show when=move || batch.running()>
                 <button type="button" on:click=move |_| actions::cancel(batch)>
                     "Cancel"
                 </button>
             </Show>
-            <Show when=move || { batch.run_total.get() > 0 }>
+            <Show when=move || batch.run.get().is_some_and(|run| run.total > 0)>
                 <div class="progress">
                     <label for="progress">"Progress"</label>
                     <progress
                         id="progress"
-                        max=move || batch.run_total.get()
-                        value=move || batch.run_finished.get()
+                        max=move || batch.run.get().map_or(0, |run| run.total)
+                        value=move || batch.run.get().map_or(0, |run| run.finished)
                         aria-valuetext=progress_label
                     ></progress>
                     <span>{progress_label}</span>
