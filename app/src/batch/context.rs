@@ -81,8 +81,9 @@ impl Run {
 pub struct Batch {
     pub rows: RwSignal<Vec<Row>>,
     pub prompt: RwSignal<String>,
-    /// What the server offers; empty until it answers.
-    pub providers: RwSignal<ProviderInfo>,
+    /// What the server offers, derived from the page's providers context; empty until
+    /// it answers.
+    pub providers: Memo<ProviderInfo>,
     /// The chosen provider's id.
     pub provider: RwSignal<String>,
     pub model: RwSignal<String>,
@@ -204,11 +205,11 @@ impl Batch {
     }
 }
 
-pub fn provide_batch_context() -> Batch {
+pub fn provide_batch_context(providers: Memo<ProviderInfo>) -> Batch {
     let batch = Batch {
         rows: RwSignal::new(Vec::new()),
         prompt: RwSignal::new(DEFAULT_PROMPT.to_string()),
-        providers: RwSignal::new(ProviderInfo::default()),
+        providers,
         provider: RwSignal::new(String::new()),
         model: RwSignal::new(String::new()),
         detail: RwSignal::new(Detail::Auto),
@@ -230,5 +231,5 @@ pub fn provide_batch_context() -> Batch {
 }
 
 pub fn use_batch() -> Batch {
-    use_context::<Batch>().unwrap_or_else(provide_batch_context)
+    use_context::<Batch>().unwrap_or_else(|| provide_batch_context(Memo::new(|_| ProviderInfo::default())))
 }

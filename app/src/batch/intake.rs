@@ -37,8 +37,9 @@ pub fn add_files(batch: Batch, files: Vec<web_sys::File>) {
 async fn inspect(batch: Batch, row: Row, file: web_sys::File) {
     let inspection = match browser::files::inspect(&file).await {
         Ok(found) => found,
-        Err(message) => {
-            row.unusable(message);
+        Err(why) => {
+            // Reading the bytes is the final word, over what the preview found.
+            row.phase.set(Phase::Unusable { why });
             return;
         }
     };
@@ -51,8 +52,8 @@ async fn inspect(batch: Batch, row: Row, file: web_sys::File) {
         return;
     }
     row.hash.set(Some(inspection.hash.clone()));
-    if let Some(problem) = inspection.problem {
-        row.unusable(problem);
+    if let Some(why) = inspection.problem {
+        row.phase.set(Phase::Unusable { why });
         return;
     }
     // The preview may have found the file undecodable meanwhile; that stays.

@@ -181,7 +181,8 @@ impl Row {
         self.phase.set(if has_words { Phase::Done } else { Phase::Ready });
     }
 
-    /// The file turned out to be unusable; the first reason found is the one kept.
+    /// The preview found the file unusable; a reason already known (from reading its bytes,
+    /// which says more) is kept.
     pub fn unusable(&self, why: String) {
         if !matches!(self.phase.get_untracked(), Phase::Unusable { .. }) {
             self.phase.set(Phase::Unusable { why });

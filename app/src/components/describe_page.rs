@@ -5,19 +5,20 @@ use leptos::prelude::*;
 
 use super::image_table::ImageTable;
 use super::provider_notice::ProviderNotice;
+use super::providers::provide_providers_context;
 use super::settings_panel::SettingsPanel;
 use super::sign_in::{provide_viewer_context, SignIn};
 use super::toolbar::Toolbar;
 use crate::batch::{actions, provide_batch_context};
 use crate::browser::files;
-use crate::describe::api::provider_status;
 
 #[component]
 pub fn DescribePage() -> impl IntoView {
-    let batch = provide_batch_context();
+    let (hydrated, set_hydrated) = signal(false);
     let session = provide_viewer_context();
-    // What the server offers depends on who asks: ask again after signing in or out.
-    let status = Resource::new(move || session.version.get(), |_| provider_status());
+    // What the server offers depends on who asks: asked again after signing in or out.
+    let providers = provide_providers_context(session, hydrated);
+    let batch = provide_batch_context(providers.info);
     // The viewer's limits bound the settings; read once each answer arrives.
     Effect::new(move |_| {
         if let Some(Ok(viewer)) = session.viewer.get() {
@@ -37,7 +38,6 @@ pub fn DescribePage() -> impl IntoView {
         running
     });
     let (dragging, set_dragging) = signal(false);
-    let (hydrated, set_hydrated) = signal(false);
 
     // Browser-only start-up: restore the saved table and accept pasted images.
     Effect::new(move |_| {
@@ -81,11 +81,11 @@ pub fn DescribePage() -> impl IntoView {
             </Transition>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
-                    let status = status.await;
+                    let status = providers.status.await;
                     view! { <ProviderNotice status /> }
                 })}
             </Transition>
-            <SettingsPanel status />
+            <SettingsPanel />
             <Toolbar />
             <p class="announcement" role="status" aria-live="polite">
                 {move || batch.announcement.get()}

@@ -20,6 +20,7 @@ pub fn ImageRow(row: Row) -> impl IntoView {
     };
     let status = move || row.phase.with(|p| p.label(stale.get()));
     let busy = move || !row.phase.with(Phase::can_describe);
+    let usable = move || !row.phase.with(|p| matches!(p, Phase::Unusable { .. }));
     let writing = move || row.phase.with(|p| p.draft().is_some());
     let label = format!("Description of {}", row.name);
     let text_id = format!("description-{}", row.id);
@@ -56,6 +57,7 @@ pub fn ImageRow(row: Row) -> impl IntoView {
         }
     };
     let prompt_id = format!("row-prompt-{}", row.id);
+    let prompt_label = format!("Prompt for {}", row.name);
     let regenerate = {
         let row = row.clone();
         move |_| actions::describe_one(batch, row.clone())
@@ -122,20 +124,22 @@ pub fn ImageRow(row: Row) -> impl IntoView {
                     {fields.clone()}
                 </Show>
                 <p class="row-message" role="status">{message}</p>
-                <details class="row-prompt">
-                    <summary>"Own prompt"</summary>
-                    <label for=prompt_id.clone() class="row-label">{format!("Prompt for {}", row.name)}</label>
-                    <textarea
-                        id=prompt_id.clone()
-                        rows="2"
-                        placeholder="Empty: the prompt above"
-                        prop:value=move || row.prompt.get()
-                        on:input=on_prompt
-                    ></textarea>
-                </details>
+                <Show when=usable>
+                    <details class="row-prompt">
+                        <summary>"Own prompt"</summary>
+                        <label for=prompt_id.clone() class="row-label">{prompt_label.clone()}</label>
+                        <textarea
+                            id=prompt_id.clone()
+                            rows="2"
+                            placeholder="Empty: the prompt above"
+                            prop:value=move || row.prompt.get()
+                            on:input=on_prompt.clone()
+                        ></textarea>
+                    </details>
+                </Show>
             </td>
             <td class="actions">
-                <Show when=move || !row.phase.with(|p| matches!(p, Phase::Unusable { .. }))>
+                <Show when=usable>
                     <button
                         type="button"
                         disabled=busy

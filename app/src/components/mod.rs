@@ -8,6 +8,7 @@ pub mod fields_editor;
 pub mod image_row;
 pub mod image_table;
 pub mod provider_notice;
+pub mod providers;
 pub mod settings_panel;
 pub mod sign_in;
 pub mod toolbar;

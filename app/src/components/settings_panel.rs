@@ -25,13 +25,12 @@ const LANGUAGES: [&str; 12] = [
     "Chinese",
     "Arabic",
 ];
-use crate::error::ApiError;
+use crate::components::providers::ProvidersContext;
 
-/// Takes in what the server offers and, once, what this browser remembered.
-fn apply_saved(batch: Batch, info: ProviderInfo, remembered: StoredValue<Prefs>) {
+/// Takes in, once, what this browser remembered, within what the server offers.
+fn apply_saved(batch: Batch, info: &ProviderInfo, remembered: StoredValue<Prefs>) {
     let saved = prefs::load();
     let provider = info.choose(saved.provider.as_deref().unwrap_or_default()).cloned();
-    batch.providers.set(info);
     if let Some(provider) = provider {
         let model = saved.models.get(&provider.id).cloned().unwrap_or(provider.default_model);
         batch.provider.set(provider.id);
@@ -64,15 +63,16 @@ fn choose_provider(batch: Batch, id: String, remembered: StoredValue<Prefs>) {
 }
 
 #[component]
-pub fn SettingsPanel(status: Resource<Result<ProviderInfo, ApiError>>) -> impl IntoView {
+pub fn SettingsPanel() -> impl IntoView {
     let batch = use_batch();
+    let status = use_context::<ProvidersContext>().map(|p| p.status);
     // What this browser remembered; applied once, when the server has said what it offers.
     let remembered: StoredValue<Prefs> = StoredValue::new(Prefs::default());
     let restored = StoredValue::new(false);
     Effect::new(move |_| {
-        if let Some(Ok(info)) = status.get() {
+        if let Some(Ok(info)) = status.and_then(|s| s.get()) {
             if !restored.get_value() {
-                apply_saved(batch, info, remembered);
+                apply_saved(batch, &info, remembered);
                 restored.set_value(true);
             }
         }

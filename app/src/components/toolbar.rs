@@ -10,7 +10,7 @@ use crate::export::Format;
 #[component]
 pub fn Toolbar() -> impl IntoView {
     let batch = use_batch();
-    // What the server offers arrives in the batch once the page has hydrated.
+    // What the server offers, from the page's providers context once it has hydrated.
     let configured = move || batch.providers.with(ProviderInfo::configured);
     let empty = move || batch.rows.read().is_empty();
     let progress_label = move || batch.run.get().map(|run| run.progress_label()).unwrap_or_default();
