@@ -210,3 +210,45 @@ test("imported and edited text is kept unless asked; {filename} and a row's own 
   sent = await stub.requests();
   expect(sent).toHaveLength(2);
 });
+
+test("own fields saved as a preset come back after a reload; the answer language reaches the provider", async ({ page }) => {
+  const app = new PicscribePage(page);
+  await app.open();
+  await app.prompt.fill("Caption for {filename}.");
+  await page.getByRole("button", { name: "Add field", exact: true }).click();
+  await field(page, "Field 1 name").fill("Short Caption");
+  await field(page, "Field 1 name").blur();
+  await expect(field(page, "Field 1 name")).toHaveValue("short_caption");
+  await page.getByRole("button", { name: "Add field", exact: true }).click();
+  await field(page, "Field 2 type").selectOption("yes_no");
+  await field(page, "Field 2 name").fill("has_people");
+  await field(page, "Field 2 name").blur();
+  await field(page, "Preset name").fill("My captions");
+  await page.getByRole("button", { name: "Save preset", exact: true }).click();
+  await expect(app.announcement).toHaveText("Saved the preset “My captions” in this browser.");
+  await field(page, "Answer language").fill("German");
+  await field(page, "Answer language").blur();
+
+  await page.reload();
+  await expect(page.locator('main[data-hydrated="true"]')).toBeVisible();
+  await page.getByRole("button", { name: "Alt text", exact: true }).click();
+  await expect(field(page, "Field 1 name")).toHaveValue("alt_text");
+  await page.getByRole("button", { name: "My captions", exact: true }).click();
+  await expect(field(page, "Field 1 name")).toHaveValue("short_caption");
+  await expect(field(page, "Field 2 type")).toHaveValue("yes_no");
+  await expect(app.prompt).toHaveValue("Caption for {filename}.");
+  await expect(field(page, "Answer language")).toHaveValue("German");
+
+  await app.add(await app.makeImage("x.jpg", 20, 20, { seed: 10 }));
+  await describeAndWait(app, "x.jpg");
+  await expect(field(page, "Short caption of x.jpg")).toHaveValue("Stub short_caption of a 20×20 image");
+  await expect(field(page, "Has people of x.jpg")).toHaveValue("yes");
+  const [sent] = await stub.requests();
+  expect(sent.prompt).toMatch(/^Caption for x\.jpg\.\n\nWrite the answer in German\.\n\nReply with only a JSON object/);
+  expect(sent.schema).toMatchObject({ properties: { has_people: { type: "boolean" } } });
+
+  // A removed field leaves the next answer.
+  await page.getByRole("button", { name: "Remove field 2", exact: true }).click();
+  await expect(field(page, "Field 2 name")).toHaveCount(0);
+  await expect(app.row("x.jpg").locator(".badge").first()).toHaveText("stale");
+});
