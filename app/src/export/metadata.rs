@@ -79,19 +79,30 @@ pub fn xmp_packet(alt: &str, long: Option<&str>) -> String {
 pub fn exif_with_description(existing: Option<&[u8]>, text: &str) -> Option<Vec<u8>> {
     let mut value = cut(text).as_bytes().to_vec();
     value.retain(|b| *b != 0);
-    // At least five bytes with the terminating zero, so the value is never stored inline.
-    while value.len() < 4 {
-        value.push(b' ');
-    }
     value.push(0);
+    // A value of four bytes or less sits in the entry itself; a longer one after the
+    // directory, at the offset the entry gives.
+    let inline = |value: &[u8], big: bool| {
+        let mut field = [0u8; 4];
+        field[..value.len()].copy_from_slice(value);
+        if big {
+            u32::from_be_bytes(field)
+        } else {
+            u32::from_le_bytes(field)
+        }
+    };
+    let fits = value.len() <= 4;
     let Some(old) = existing.filter(|old| old.len() >= 8) else {
         // Little-endian: header, one directory of one entry, no next directory, the text.
         let mut tiff = b"II*\0".to_vec();
         tiff.extend(8u32.to_le_bytes());
         tiff.extend(1u16.to_le_bytes());
-        tiff.extend(entry(IMAGE_DESCRIPTION, 2, value.len() as u32, 26, false));
+        let offset = if fits { inline(&value, false) } else { 26 };
+        tiff.extend(entry(IMAGE_DESCRIPTION, 2, value.len() as u32, offset, false));
         tiff.extend(0u32.to_le_bytes());
-        tiff.extend(value);
+        if !fits {
+            tiff.extend(value);
+        }
         return Some(tiff);
     };
     let big = match &old[..4] {
@@ -128,14 +139,17 @@ pub fn exif_with_description(existing: Option<&[u8]>, text: &str) -> Option<Vec<
     let start = tiff.len();
     let new_count = entries.len() + 1;
     let value_at = start + 2 + new_count * 12 + 4;
-    entries.push(entry(IMAGE_DESCRIPTION, 2, value.len() as u32, value_at as u32, big));
+    let offset = if fits { inline(&value, big) } else { value_at as u32 };
+    entries.push(entry(IMAGE_DESCRIPTION, 2, value.len() as u32, offset, big));
     entries.sort_by_key(|e| u16_at_bytes(e, big));
     let put16 = |n: u16| if big { n.to_be_bytes() } else { n.to_le_bytes() };
     let put32 = |n: u32| if big { n.to_be_bytes() } else { n.to_le_bytes() };
     tiff.extend(put16(new_count as u16));
     entries.iter().for_each(|e| tiff.extend(e));
     tiff.extend(put32(next));
-    tiff.extend(value);
+    if !fits {
+        tiff.extend(value);
+    }
     tiff[4..8].copy_from_slice(&put32(start as u32));
     Some(tiff)
 }
@@ -148,8 +162,7 @@ fn u16_at_bytes(entry: &[u8; 12], big: bool) -> u16 {
     }
 }
 
-/// One directory entry whose value lives at `offset`. Only written for the description,
-/// which is never inline: it is padded to more than four bytes.
+/// One directory entry; `offset` is the value itself when it fits in four bytes.
 fn entry(tag: u16, kind: u16, count: u32, offset: u32, big: bool) -> [u8; 12] {
     let mut e = [0u8; 12];
     let (t, k, c, o) = if big {

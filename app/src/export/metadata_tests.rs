@@ -104,6 +104,16 @@ fn existing_exif_entries_survive() {
     assert_eq!(orientation.value.get_uint(0), Some(6));
     assert!(exif.get_field(exif::Tag::ImageDescription, exif::In::PRIMARY).is_some());
     assert_eq!(exif_with_description(Some(b"nonsense"), "x"), None);
+    // Short texts sit inside the entry, in both byte orders, and read back exactly.
+    for existing in [None, Some(&tiff[..])] {
+        for text in ["Cat", "Dogs", "A", ""] {
+            let block = exif_with_description(existing, text).expect("written");
+            let exif = exif::Reader::new().read_raw(block).expect("reads");
+            let field = exif.get_field(exif::Tag::ImageDescription, exif::In::PRIMARY).expect("there");
+            let exif::Value::Ascii(parts) = &field.value else { panic!("ASCII") };
+            assert_eq!(parts.first().map(|p| String::from_utf8_lossy(p).into_owned()).unwrap_or_default(), text);
+        }
+    }
 }
 
 #[test]
