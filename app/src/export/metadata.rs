@@ -49,28 +49,81 @@ fn cut(text: &str) -> &str {
     &text[..end]
 }
 
-/// The XMP packet: the alt text as `dc:description` and `Iptc4xmpCore:AltTextAccessibility`,
-/// the longer description (if any) as `Iptc4xmpCore:ExtDescrAccessibility`.
-pub fn xmp_packet(alt: &str, long: Option<&str>) -> String {
+/// The properties picscribe writes; an existing packet loses its own copies of these only.
+const OURS: [&str; 3] = ["dc:description", "Iptc4xmpCore:AltTextAccessibility", "Iptc4xmpCore:ExtDescrAccessibility"];
+
+/// One `rdf:Description` with the alt text as `dc:description` and
+/// `Iptc4xmpCore:AltTextAccessibility`, the longer description (if any) as
+/// `Iptc4xmpCore:ExtDescrAccessibility`.
+fn description_element(alt: &str, long: Option<&str>) -> String {
     let lang_alt = |tag: &str, text: &str| {
         format!(
             "   <{tag}><rdf:Alt><rdf:li xml:lang=\"x-default\">{}</rdf:li></rdf:Alt></{tag}>\n",
             xml_text(cut(text))
         )
     };
-    let mut body = lang_alt("dc:description", alt);
-    body.push_str(&lang_alt("Iptc4xmpCore:AltTextAccessibility", alt));
+    let mut body = lang_alt(OURS[0], alt);
+    body.push_str(&lang_alt(OURS[1], alt));
     if let Some(long) = long.filter(|l| !l.trim().is_empty()) {
-        body.push_str(&lang_alt("Iptc4xmpCore:ExtDescrAccessibility", long));
+        body.push_str(&lang_alt(OURS[2], long));
     }
+    format!(
+        "  <rdf:Description rdf:about=\"\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\" \
+         xmlns:Iptc4xmpCore=\"http://iptc.org/std/Iptc4xmpCore/1.0/xmlns/\">\n{body}  </rdf:Description>\n"
+    )
+}
+
+/// A fresh XMP packet holding only what picscribe writes.
+pub fn xmp_packet(alt: &str, long: Option<&str>) -> String {
     format!(
         "<?xpacket begin=\"\u{FEFF}\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\n\
          <x:xmpmeta xmlns:x=\"adobe:ns:meta/\" x:xmptk=\"picscribe\">\n \
-         <rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">\n  \
-         <rdf:Description rdf:about=\"\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\" \
-         xmlns:Iptc4xmpCore=\"http://iptc.org/std/Iptc4xmpCore/1.0/xmlns/\">\n\
-         {body}  </rdf:Description>\n </rdf:RDF>\n</x:xmpmeta>\n<?xpacket end=\"w\"?>"
+         <rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">\n{} </rdf:RDF>\n</x:xmpmeta>\n\
+         <?xpacket end=\"w\"?>",
+        description_element(alt, long)
     )
+}
+
+/// The image's own XMP with the alt text written in: everything it said (creator, rights,
+/// keywords…) kept, its own description and alt text replaced. A packet that cannot be
+/// read as one RDF document is replaced by a fresh one.
+pub fn merge_xmp(existing: Option<&str>, alt: &str, long: Option<&str>) -> String {
+    let Some(mut packet) = existing.filter(|p| p.matches("</rdf:RDF>").count() == 1).map(str::to_string) else {
+        return xmp_packet(alt, long);
+    };
+    for tag in OURS {
+        while let Some((start, end)) = element_at(&packet, tag) {
+            packet.replace_range(start..end, "");
+        }
+    }
+    match packet.find("</rdf:RDF>") {
+        Some(at) => {
+            packet.insert_str(at, &description_element(alt, long));
+            packet
+        }
+        None => xmp_packet(alt, long),
+    }
+}
+
+/// Where the first `<tag …>…</tag>` (or `<tag …/>`) is, end included.
+fn element_at(xml: &str, tag: &str) -> Option<(usize, usize)> {
+    let open = format!("<{tag}");
+    let mut from = 0;
+    let start = loop {
+        let at = from + xml[from..].find(&open)?;
+        let next = xml[at + open.len()..].chars().next()?;
+        if next == '>' || next == '/' || next.is_whitespace() {
+            break at;
+        }
+        from = at + open.len();
+    };
+    let head_end = start + xml[start..].find('>')?;
+    if xml[..head_end].ends_with('/') {
+        return Some((start, head_end + 1));
+    }
+    let close = format!("</{tag}>");
+    let end = head_end + xml[head_end..].find(&close)? + close.len();
+    Some((start, end))
 }
 
 /// A TIFF (EXIF) block with `ImageDescription` set to `text`. An existing block keeps
@@ -180,7 +233,6 @@ fn entry(tag: u16, kind: u16, count: u32, offset: u32, big: bool) -> [u8; 12] {
 /// The file with the alt text written in, or why it cannot be.
 pub fn embed(original: &[u8], alt: &str, long: Option<&str>) -> Result<Vec<u8>, String> {
     let damaged = |_| "its file structure could not be read".to_string();
-    let xmp = xmp_packet(alt, long);
     let bytes = Bytes::copy_from_slice(original);
     match sniff(original) {
         Some(ImageKind::Jpeg) => {
@@ -188,6 +240,8 @@ pub fn embed(original: &[u8], alt: &str, long: Option<&str>) -> Result<Vec<u8>, 
             let exif = exif_with_description(jpeg.exif().as_deref(), alt).ok_or("its EXIF block is damaged")?;
             jpeg.set_exif(Some(exif.into()));
             let is_xmp = |s: &JpegSegment| s.marker() == markers::APP1 && s.contents().starts_with(XMP_JPEG_PREFIX);
+            let old = jpeg.segments().iter().find(|s| is_xmp(s)).map(|s| s.contents().slice(XMP_JPEG_PREFIX.len()..));
+            let xmp = merge_xmp(old.as_deref().and_then(|b| std::str::from_utf8(b).ok()), alt, long);
             jpeg.segments_mut().retain(|s| !is_xmp(s));
             let after_exif = jpeg.segments().iter().position(|s| s.marker() == markers::APP1).map_or(0, |p| p + 1);
             let contents = [XMP_JPEG_PREFIX, xmp.as_bytes()].concat();
@@ -199,6 +253,8 @@ pub fn embed(original: &[u8], alt: &str, long: Option<&str>) -> Result<Vec<u8>, 
             let exif = exif_with_description(png.exif().as_deref(), alt).ok_or("its EXIF block is damaged")?;
             png.set_exif(Some(exif.into()));
             let is_xmp = |c: &PngChunk| c.kind() == *b"iTXt" && c.contents().starts_with(XMP_PNG_KEYWORD);
+            let old = png.chunks().iter().find(|c| is_xmp(c)).and_then(|c| png_xmp_text(c.contents()));
+            let xmp = merge_xmp(old.as_deref(), alt, long);
             png.chunks_mut().retain(|c| !is_xmp(c));
             // keyword, NUL, uncompressed, method 0, no language, no translated keyword, text
             let contents = [XMP_PNG_KEYWORD, b"\0\0\0\0\0", xmp.as_bytes()].concat();
@@ -208,6 +264,8 @@ pub fn embed(original: &[u8], alt: &str, long: Option<&str>) -> Result<Vec<u8>, 
         Some(ImageKind::Webp) => {
             let mut webp = WebP::from_bytes(bytes).map_err(damaged)?;
             let exif = exif_with_description(webp.exif().as_deref(), alt).ok_or("its EXIF block is damaged")?;
+            let old = webp.chunk_by_id(CHUNK_XMP).and_then(|c| c.content().data()).cloned();
+            let xmp = merge_xmp(old.as_deref().and_then(|b| std::str::from_utf8(b).ok()), alt, long);
             webp.remove_chunks_by_id(CHUNK_XMP);
             // Setting EXIF makes the file extended (VP8X) and sets its flags; XMP follows.
             webp.set_exif(Some(exif.into()));
@@ -226,6 +284,19 @@ pub fn embed(original: &[u8], alt: &str, long: Option<&str>) -> Result<Vec<u8>, 
         Some(ImageKind::Gif) => Err("GIF has no standard place for alt text".into()),
         _ => Err("it is not a JPEG, PNG or WebP".into()),
     }
+}
+
+/// The text of an uncompressed XMP `iTXt` chunk: keyword, NUL, compression flag and
+/// method, language, NUL, translated keyword, NUL, then the text.
+fn png_xmp_text(contents: &[u8]) -> Option<String> {
+    let rest = contents.strip_prefix(XMP_PNG_KEYWORD)?.strip_prefix(b"\0")?;
+    let (&[compressed, _], rest) = rest.split_first_chunk::<2>()?;
+    if compressed != 0 {
+        return None;
+    }
+    let mut parts = rest.splitn(3, |b| *b == 0);
+    let (_language, _translated, text) = (parts.next()?, parts.next()?, parts.next()?);
+    String::from_utf8(text.to_vec()).ok()
 }
 
 /// What went into the zip: the file names written, and the ones skipped with why.

@@ -163,3 +163,71 @@ fn the_zip_holds_the_written_images_and_says_what_it_skipped() -> Result<(), Box
     );
     Ok(())
 }
+
+#[test]
+fn an_existing_packet_keeps_everything_but_the_old_description() {
+    let camera = "<?xpacket begin=\"\u{FEFF}\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\n\
+        <x:xmpmeta xmlns:x=\"adobe:ns:meta/\"><rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">\
+        <rdf:Description rdf:about=\"\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\">\
+        <dc:creator><rdf:Seq><rdf:li>Ann Photographer</rdf:li></rdf:Seq></dc:creator>\
+        <dc:description><rdf:Alt><rdf:li xml:lang=\"x-default\">IMG_0042</rdf:li></rdf:Alt></dc:description>\
+        <dc:descriptionNote/>\
+        </rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end=\"w\"?>";
+    let merged = merge_xmp(Some(camera), ALT, None);
+    assert!(merged.contains("<dc:creator><rdf:Seq><rdf:li>Ann Photographer</rdf:li></rdf:Seq></dc:creator>"));
+    assert!(merged.contains("<dc:descriptionNote/>"), "a longer tag name is not ours");
+    assert!(!merged.contains("IMG_0042"));
+    assert_eq!(merged.matches("<dc:description>").count(), 1);
+    assert!(merged.ends_with("</x:xmpmeta><?xpacket end=\"w\"?>"));
+    // Written again, still one of each.
+    let again = merge_xmp(Some(&merged), "Second", Some(LONG));
+    assert_eq!(again.matches("<Iptc4xmpCore:AltTextAccessibility>").count(), 1);
+    assert_eq!(again.matches("<dc:description>").count(), 1);
+    assert!(again.contains("Ann Photographer") && again.contains(LONG));
+    // Not one RDF document: replaced by a fresh packet.
+    assert_eq!(merge_xmp(Some("garbage"), ALT, None), xmp_packet(ALT, None));
+    assert_eq!(merge_xmp(None, ALT, None), xmp_packet(ALT, None));
+}
+
+#[test]
+fn a_photographers_xmp_survives_in_every_format() {
+    let camera =
+        "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\"><rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">\
+        <rdf:Description rdf:about=\"\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\">\
+        <dc:rights><rdf:Alt><rdf:li xml:lang=\"x-default\">© Ann</rdf:li></rdf:Alt></dc:rights>\
+        </rdf:Description></rdf:RDF></x:xmpmeta>";
+    for format in [ImageFormat::Jpeg, ImageFormat::Png, ImageFormat::WebP] {
+        let bytes = with_xmp(format, &picture(format), camera);
+        assert!(String::from_utf8_lossy(&bytes).contains("© Ann"), "{format:?}: the test file has it");
+        let written = embed(&bytes, ALT, None).expect("written again");
+        let text = String::from_utf8_lossy(&written);
+        assert!(text.contains("© Ann"), "{format:?}: the rights stay");
+        assert!(text.contains("AltTextAccessibility"), "{format:?}");
+    }
+}
+
+/// A file as a camera app leaves it: the picture with `packet` as its XMP.
+fn with_xmp(format: ImageFormat, picture: &[u8], packet: &str) -> Vec<u8> {
+    let bytes = Bytes::copy_from_slice(picture);
+    match format {
+        ImageFormat::Jpeg => {
+            let mut jpeg = Jpeg::from_bytes(bytes).expect("jpeg");
+            let contents = [XMP_JPEG_PREFIX, packet.as_bytes()].concat();
+            jpeg.segments_mut().insert(1, JpegSegment::new_with_contents(markers::APP1, contents.into()));
+            jpeg.encoder().bytes().to_vec()
+        }
+        ImageFormat::Png => {
+            let mut png = Png::from_bytes(bytes).expect("png");
+            let contents = [XMP_PNG_KEYWORD, b"\0\0\0\0\0", packet.as_bytes()].concat();
+            png.chunks_mut().insert(1, PngChunk::new(*b"iTXt", contents.into()));
+            png.encoder().bytes().to_vec()
+        }
+        _ => {
+            let mut webp = WebP::from_bytes(bytes).expect("webp");
+            webp.chunks_mut().push(RiffChunk::new(CHUNK_XMP, RiffContent::Data(packet.as_bytes().to_vec().into())));
+            // Recomputes the extended header and its flags.
+            webp.set_exif(None);
+            webp.encoder().bytes().to_vec()
+        }
+    }
+}
