@@ -321,6 +321,10 @@ async fn the_page_learns_every_provider_its_models_and_resize_rule() {
         ]
     );
     assert!(!reply.body.contains(KEY) && !reply.body.contains(&url), "no key or address: {}", reply.body);
+    // And the prices the estimate before a run uses, with when they were checked.
+    let mini = app::describe::cost::price_for(&info.prices, "gpt-4o-mini").expect("a price");
+    assert_eq!((mini.input, mini.output), (0.15, 0.60));
+    assert_eq!(info.prices_checked, app::describe::cost::PRICES_CHECKED);
 
     // Each provider is reachable by its id; an unknown one is a sentence, not a call.
     let reply = describe_with(app.clone(), "anthropic", "claude-stub-4", "Describe").await;

@@ -15,7 +15,8 @@ use crate::error::ApiError;
 /// What one call to the server came to.
 pub struct Reply {
     pub text: String,
-    pub tokens: Option<u32>,
+    /// Input and output tokens, when the provider said.
+    pub usage: Option<(u32, u32)>,
     pub end: End,
 }
 
@@ -35,7 +36,7 @@ const SLOT_WAITS: u32 = 30;
 
 /// Sends one call and reads its event stream, showing the text in the row as it arrives.
 pub async fn fetch_reply(row: &Row, input: DescribeInput) -> Reply {
-    let mut reply = Reply { text: String::new(), tokens: None, end: End::Closed };
+    let mut reply = Reply { text: String::new(), usage: None, end: End::Closed };
     // Another tab of the same person may hold their slots: wait for one, a while.
     let mut waits = 0;
     let mut stream = loop {
@@ -74,7 +75,7 @@ pub async fn fetch_reply(row: &Row, input: DescribeInput) -> Reply {
                     row.phase.set(Phase::Writing { draft: reply.text.clone() });
                 }
                 StreamEvent::Usage { prompt_tokens, completion_tokens } => {
-                    reply.tokens = Some(prompt_tokens + completion_tokens);
+                    reply.usage = Some((prompt_tokens, completion_tokens));
                 }
                 StreamEvent::Done => {
                     reply.end = End::Finished;

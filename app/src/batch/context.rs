@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use super::row::Row;
+use crate::describe::cost::{dollars, money, price_for, thousands, Price};
 use crate::describe::prompt::{expand, key_prompt, Facts};
 use crate::describe::{cache_key, capped_key, fields_key, Detail, ProviderInfo, ResizeRule, DEFAULT_PROMPT};
 use crate::fields::Field;
@@ -58,7 +59,7 @@ impl Settings {
 /// One "Describe all": how many rows it took on and how far it got. A row removed during
 /// the run leaves `total`; a run stopped by a refused key or a spent budget drops the rows
 /// it never sent.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Run {
     pub id: u64,
     pub total: u32,
@@ -66,13 +67,27 @@ pub struct Run {
     pub failed: u32,
     /// False once it has ended or been cancelled; its calls no longer count.
     pub active: bool,
+    /// Tokens the provider reported, input and output.
+    pub input: u64,
+    pub output: u64,
+    /// The model's price when the run started (dollars per million, input and output).
+    pub price: Option<(f64, f64)>,
 }
 
 impl Run {
     pub fn progress_label(&self) -> String {
-        match self.failed {
+        let done = match self.failed {
             0 => format!("{} of {} done", self.finished, self.total),
             failed => format!("{} of {} done, {failed} failed", self.finished, self.total),
+        };
+        let tokens = self.input + self.output;
+        match (tokens, self.price) {
+            (0, _) => done,
+            (_, None) => format!("{done} · {} tokens", thousands(tokens)),
+            (_, Some((input, output))) => {
+                let price = Price { model: String::new(), input, output };
+                format!("{done} · {} tokens, {}", thousands(tokens), money(dollars(self.input, self.output, &price)))
+            }
         }
     }
 }
@@ -163,10 +178,11 @@ impl Batch {
         self.run.with_untracked(|run| run.is_some_and(|r| r.active && r.id == id))
     }
 
-    /// Starts a run of `total` rows and returns its id.
-    pub fn start_run(&self, total: u32) -> u64 {
+    /// Starts a run of `total` rows with `model` and returns its id.
+    pub fn start_run(&self, total: u32, model: &str) -> u64 {
         let id = self.run.with_untracked(|run| run.map_or(1, |r| r.id + 1));
-        self.run.set(Some(Run { id, total, finished: 0, failed: 0, active: true }));
+        let price = self.providers.with_untracked(|info| price_for(&info.prices, model).map(|p| (p.input, p.output)));
+        self.run.set(Some(Run { id, total, finished: 0, failed: 0, active: true, input: 0, output: 0, price }));
         id
     }
 

@@ -13,9 +13,13 @@ use super::actions::save_text;
 use super::call::{fetch_reply, End, Reply};
 use super::{Batch, Described, Phase, Row, Settings};
 use crate::browser;
+use crate::describe::cost::{
+    answer_tokens, estimate_sentence, image_rule, image_tokens, price_for, text_tokens, Estimate,
+};
 use crate::describe::prompt::Facts;
 use crate::describe::DescribeInput;
 use crate::fields::{self, parse_answer};
+use crate::images::upload_size;
 
 /// Why "Describe all" leaves a row alone, if it does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,6 +54,42 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     } else {
         format!("{n} {many}")
     }
+}
+
+/// What "Describe all" would cost now: the rows it would send, each image at the size it
+/// leaves at, counted by the provider's own rule, the prompt, and a typical answer; in
+/// dollars when the model has a price. Tracks everything it reads, for the toolbar.
+pub fn estimate(batch: Batch) -> Option<String> {
+    let settings = batch.tracked_settings();
+    let include_edited = batch.include_edited.get();
+    let ceiling = batch.max_output_tokens.get();
+    batch.providers.with(|info| {
+        let provider = info.choose(&settings.provider)?;
+        let rule = image_rule(provider.kind, &settings.model);
+        let answer = answer_tokens(settings.fields.len(), settings.max_tokens.unwrap_or(ceiling));
+        let shape = if settings.fields.is_empty() { 0 } else { text_tokens(&fields::instructions(&settings.fields)) };
+        let mut estimate = Estimate::default();
+        batch.rows.with(|rows| {
+            for row in rows {
+                row.phase.track();
+                row.described.track();
+                row.hand.track();
+                row.prompt.track();
+                let Some((width, height)) = row.dims.get() else { continue };
+                if skip(row, &settings, include_edited).is_some() {
+                    continue;
+                }
+                let (w, h) = upload_size(width, height, settings.resize, settings.detail);
+                let existing = row.text();
+                let facts = Facts { filename: &row.name, size: Some((width, height)), existing: Some(&existing) };
+                let prompt = settings.prompt_for(&row.prompt.get_untracked(), &facts);
+                // A few tokens more for the message around the image.
+                let input = image_tokens(rule, w, h, settings.detail) + text_tokens(&prompt) + shape + 10;
+                estimate.add(input, answer);
+            }
+        });
+        Some(estimate_sentence(&estimate, price_for(&info.prices, &settings.model), &settings.model))
+    })
 }
 
 /// Sends every row that needs a description, a few at a time.
@@ -90,7 +130,7 @@ pub fn describe_all(batch: Batch) {
     for row in &queue {
         row.phase.set(Phase::Queued);
     }
-    let run = batch.start_run(queue.len() as u32);
+    let run = batch.start_run(queue.len() as u32, &settings.model);
     batch.announce(format!("Describing {}.{kept}", plural(queue.len(), "image", "images")));
     let workers = batch.parallel.get_untracked().clamp(1, batch.max_parallel.get_untracked().clamp(1, 8));
     // Set when an answer says no later call can succeed (the key, the account, the budget).
@@ -226,7 +266,15 @@ async fn describe_row(batch: Batch, row: &Row, settings: &Settings, run: Option<
     row.call.set_value(Some(call));
     let reply = Abortable::new(fetch_reply(row, input), registration).await;
     row.call.set_value(None);
-    let Ok(Reply { text, tokens, end }) = reply else { return Outcome::Cancelled };
+    let Ok(Reply { text, usage, end }) = reply else { return Outcome::Cancelled };
+    // What the provider says was used counts, whatever came of the call.
+    if let (Some(run), Some((input, output))) = (run, usage) {
+        batch.update_run(run, |counts| {
+            counts.input += u64::from(input);
+            counts.output += u64::from(output);
+        });
+    }
+    let tokens = usage.map(|(input, output)| input + output);
     if cancelled() {
         return Outcome::Cancelled;
     }

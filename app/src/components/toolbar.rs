@@ -35,10 +35,14 @@ pub fn Toolbar() -> impl IntoView {
                 type="button"
                 class="primary"
                 disabled=move || !configured() || batch.running() || empty()
+                aria-describedby="estimate"
                 on:click=move |_| actions::describe_all(batch)
             >
                 "Describe all"
             </button>
+            <span id="estimate" class="estimate">
+                {move || (configured() && !empty() && !batch.running()).then(|| actions::estimate(batch)).flatten()}
+            </span>
             <label class="checkbox">
                 <input type="checkbox" bind:checked=batch.include_edited />
                 "Include edited rows"

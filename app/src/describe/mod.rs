@@ -3,6 +3,7 @@
 
 pub mod anthropic;
 pub mod api;
+pub mod cost;
 pub mod events;
 pub mod gemini;
 pub mod openai;

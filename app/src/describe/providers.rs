@@ -55,6 +55,12 @@ pub struct ProviderChoice {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ProviderInfo {
     pub providers: Vec<ProviderChoice>,
+    /// List prices per model, for the estimate before a run and the cost after.
+    #[serde(default)]
+    pub prices: Vec<super::cost::Price>,
+    /// When the built-in prices were taken from the providers' price pages.
+    #[serde(default)]
+    pub prices_checked: String,
 }
 
 impl ProviderInfo {
@@ -132,7 +138,7 @@ mod tests {
             default_model: "m".into(),
             resize: ProviderKind::Openai.resize_rule(),
         };
-        let info = ProviderInfo { providers: vec![choice("openai"), choice("anthropic")] };
+        let info = ProviderInfo { providers: vec![choice("openai"), choice("anthropic")], ..ProviderInfo::default() };
         assert_eq!(info.choose("anthropic").map(|p| p.id.as_str()), Some("anthropic"));
         assert_eq!(info.choose("gone").map(|p| p.id.as_str()), Some("openai"));
         assert_eq!(ProviderInfo::default().choose("openai"), None);

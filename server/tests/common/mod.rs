@@ -136,6 +136,7 @@ pub fn describer(providers: Vec<ProviderEntry>) -> Describer {
             max_delay: Duration::from_millis(40),
             max_retry_after: Duration::from_secs(2),
         },
+        prices: app::describe::cost::default_prices(),
     }
 }
 

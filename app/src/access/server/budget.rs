@@ -7,6 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use rusqlite::{params, Connection};
 
+pub use crate::describe::cost::thousands;
 use crate::error::ApiError;
 
 /// What a user (or everyone) has spent today and this month, in provider tokens.
@@ -139,18 +140,6 @@ pub fn left(daily: Option<u64>, monthly: Option<u64>, spent: Spent) -> Option<St
         (Some(day), Some(month)) => Some(format!("{day}, {month}")),
         (day, month) => day.or(month),
     }
-}
-
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// The UTC date, `YYYY-MM-DD` (days to civil date, after Howard Hinnant's algorithm).

@@ -4,6 +4,7 @@
 
 use serde::Deserialize;
 
+use crate::describe::cost::{default_prices, Price};
 use crate::describe::{ProviderKind, FIRST_PROVIDER};
 
 /// One provider as configured, before any client is built.
@@ -135,6 +136,30 @@ struct File {
     /// Who may use the server: read by `access::server::config`, checked there.
     #[serde(default, rename = "user")]
     _users: Vec<toml::Table>,
+    /// Prices per model (dollars per million tokens), over the built-in list.
+    #[serde(default, rename = "price")]
+    prices: Vec<Price>,
+}
+
+/// The price table: the built-in list prices, with `[[price]]` tables from the file
+/// replacing an entry for the same model or adding one.
+pub fn load_prices(file: Option<(&str, &str)>) -> Result<Vec<Price>, ConfigError> {
+    let mut prices = default_prices();
+    let Some((path, text)) = file else { return Ok(prices) };
+    let invalid = |reason: String| ConfigError::Invalid { path: path.into(), reason };
+    let parsed: File = toml::from_str(text).map_err(|err| invalid(err.message().to_string()))?;
+    for price in parsed.prices {
+        let usable = |n: f64| n.is_finite() && n >= 0.0;
+        if price.model.trim().is_empty() || !usable(price.input) || !usable(price.output) {
+            return Err(invalid(format!(
+                "the price for “{}” needs a model name and input and output prices of 0 or more",
+                price.model
+            )));
+        }
+        prices.retain(|p| !p.model.eq_ignore_ascii_case(&price.model));
+        prices.push(price);
+    }
+    Ok(prices)
 }
 
 /// Every configured provider, the default first: those in the file at `PICSCRIBE_CONFIG`
@@ -369,6 +394,27 @@ mod tests {
                 Err(ConfigError::Invalid { reason, .. }) => assert!(reason.contains(says), "{text}: {reason}"),
                 other => panic!("{text}: {other:?}"),
             }
+        }
+    }
+
+    #[test]
+    fn prices_come_built_in_and_the_file_replaces_or_adds() {
+        let built_in = load_prices(None).expect("built in");
+        assert!(built_in.iter().any(|p| p.model == "gpt-4o-mini"));
+        let file = "[[price]]\nmodel = \"gpt-4o-mini\"\ninput = 0.10\noutput = 0.40\n\n\
+                    [[price]]\nmodel = \"llava\"\ninput = 0\noutput = 0\n";
+        let prices = load_prices(Some(("picscribe.toml", file))).expect("valid");
+        let mini: Vec<_> = prices.iter().filter(|p| p.model == "gpt-4o-mini").collect();
+        assert_eq!(mini.len(), 1);
+        assert_eq!((mini[0].input, mini[0].output), (0.10, 0.40));
+        assert!(prices.iter().any(|p| p.model == "llava" && p.input == 0.0));
+        for bad in [
+            "[[price]]\nmodel = \"m\"\ninput = -1\noutput = 0\n",
+            "[[price]]\nmodel = \"\"\ninput = 1\noutput = 1\n",
+            "[[price]]\nmodel = \"m\"\ninput = 1\n",
+            "[[price]]\nmodel = \"m\"\ninput = 1\noutput = 1\ncurrency = \"EUR\"\n",
+        ] {
+            assert!(load_prices(Some(("picscribe.toml", bad))).is_err(), "{bad}");
         }
     }
 }

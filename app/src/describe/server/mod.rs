@@ -23,6 +23,7 @@ use self::gemini::Gemini;
 use self::openai_compat::OpenAiCompatible;
 pub use self::provider::{Naming, ProviderError, VisionProvider, VisionRequest};
 use self::retry::RetryPolicy;
+use crate::describe::cost::{Price, PRICES_CHECKED};
 use crate::describe::events::StreamEvent;
 use crate::describe::providers::describing_models;
 use crate::describe::reply::{filtered_message, looks_like_refusal, refusal_message, ChunkEvent};
@@ -185,6 +186,8 @@ pub struct Describer {
     pub providers: Vec<ProviderEntry>,
     pub timeouts: Timeouts,
     pub retry: RetryPolicy,
+    /// Dollars per million tokens by model, for the page's estimates.
+    pub prices: Vec<Price>,
 }
 
 impl Describer {
@@ -208,7 +211,9 @@ impl Describer {
             }
             None => None,
         };
-        let settings = config::load(&var, file.as_ref().map(|(path, text)| (path.as_str(), text.as_str())))?;
+        let file = file.as_ref().map(|(path, text)| (path.as_str(), text.as_str()));
+        let settings = config::load(&var, file)?;
+        let prices = config::load_prices(file)?;
         let mut providers = Vec::new();
         for settings in &settings {
             match ProviderEntry::build(settings, timeouts) {
@@ -219,7 +224,7 @@ impl Describer {
                 Err(err) => tracing::error!(provider = %settings.id, error = %err, "could not set up the HTTP client"),
             }
         }
-        Ok(Describer { providers, timeouts, retry: RetryPolicy::default() })
+        Ok(Describer { providers, timeouts, retry: RetryPolicy::default(), prices })
     }
 
     /// The provider with this id; an empty id means the default.
@@ -234,7 +239,7 @@ impl Describer {
     /// What the page may know: names, models and resize rules, never keys or addresses.
     pub async fn info(&self) -> ProviderInfo {
         let choices = futures::future::join_all(self.providers.iter().map(ProviderEntry::choice)).await;
-        ProviderInfo { providers: choices }
+        ProviderInfo { providers: choices, prices: self.prices.clone(), prices_checked: PRICES_CHECKED.into() }
     }
 
     /// Runs one description in its own task and streams what happens. When the page goes
@@ -437,8 +442,12 @@ mod tests {
         let flaky = Arc::new(Flaky { calls: AtomicU32::new(0) });
         let naming = Naming { label: "X".into(), key_setting: "K".into(), url_setting: "U".into() };
         let entry = ProviderEntry::new("x", ProviderKind::Openai, naming, "default", flaky.clone());
-        let describer =
-            Describer { providers: vec![entry], timeouts: Timeouts::default(), retry: RetryPolicy::default() };
+        let describer = Describer {
+            providers: vec![entry],
+            timeouts: Timeouts::default(),
+            retry: RetryPolicy::default(),
+            prices: Vec::new(),
+        };
         let models = |info: ProviderInfo| info.providers[0].models.clone();
         let calls = || flaky.calls.load(Ordering::SeqCst);
 

@@ -1,0 +1,200 @@
+//! What a batch will cost before it is sent: each provider's published rule for image
+//! tokens, a rough count for the prompt and the answer, and a price table per model.
+//! Pure, so every rule is a table test; the page shows "About 212,000 tokens, about $0.07".
+
+use serde::{Deserialize, Serialize};
+
+use super::ProviderKind;
+use crate::sizing::Detail;
+
+/// List prices in US dollars per million tokens, for models whose id starts with `model`
+/// (the longest match wins, so `gpt-4o-mini` beats `gpt-4o`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Price {
+    pub model: String,
+    /// Dollars per million input tokens (the image and the prompt).
+    pub input: f64,
+    /// Dollars per million output tokens (the answer; thinking included).
+    pub output: f64,
+}
+
+/// When the default prices below were taken from the providers' price pages.
+pub const PRICES_CHECKED: &str = "2025-11";
+
+/// The providers' list prices as of [`PRICES_CHECKED`]; `[[price]]` tables in
+/// `picscribe.toml` replace or add to them.
+pub fn default_prices() -> Vec<Price> {
+    let price = |model: &str, input, output| Price { model: model.into(), input, output };
+    vec![
+        price("gpt-4o-mini", 0.15, 0.60),
+        price("gpt-4o", 2.50, 10.00),
+        price("gpt-4.1-nano", 0.10, 0.40),
+        price("gpt-4.1-mini", 0.40, 1.60),
+        price("gpt-4.1", 2.00, 8.00),
+        price("gpt-5-nano", 0.05, 0.40),
+        price("gpt-5-mini", 0.25, 2.00),
+        price("gpt-5", 1.25, 10.00),
+        price("o4-mini", 1.10, 4.40),
+        price("o3", 2.00, 8.00),
+        price("claude-haiku-4", 1.00, 5.00),
+        price("claude-3-5-haiku", 0.80, 4.00),
+        price("claude-sonnet-4", 3.00, 15.00),
+        price("claude-opus-4", 15.00, 75.00),
+        price("gemini-2.5-flash-lite", 0.10, 0.40),
+        price("gemini-2.5-flash", 0.30, 2.50),
+        price("gemini-2.5-pro", 1.25, 10.00),
+        price("gemini-2.0-flash", 0.10, 0.40),
+    ]
+}
+
+/// The price for a model: the entry whose name is the longest prefix of it.
+pub fn price_for<'a>(prices: &'a [Price], model: &str) -> Option<&'a Price> {
+    let model = model.trim().to_lowercase();
+    let model = model.rsplit('/').next().unwrap_or(&model).to_string();
+    prices.iter().filter(|p| model.starts_with(&p.model.to_lowercase())).max_by_key(|p| p.model.len())
+}
+
+/// How one model counts an image (already cut to the size it is sent at).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ImageRule {
+    /// OpenAI's 512 px tiles: `base + tile × tiles`, or `base` alone at detail low.
+    Tiles { base: u32, tile: u32 },
+    /// OpenAI's 32 px patches, at most 1536, times the model's factor.
+    Patches { factor: f64 },
+    /// Anthropic: width × height / 750.
+    Area,
+    /// Gemini: 258 per 768 px tile; 258 in all when both sides are at most 384.
+    GeminiTiles,
+}
+
+/// The rule for a provider kind and model, from the providers' vision pages.
+pub fn image_rule(kind: ProviderKind, model: &str) -> ImageRule {
+    let model = model.trim().to_lowercase();
+    match kind {
+        ProviderKind::Anthropic => ImageRule::Area,
+        ProviderKind::Gemini => ImageRule::GeminiTiles,
+        ProviderKind::Openai | ProviderKind::Azure => {
+            let starts = |prefix: &str| model.starts_with(prefix);
+            if starts("gpt-4.1-mini") || starts("gpt-5-mini") {
+                ImageRule::Patches { factor: 1.62 }
+            } else if starts("gpt-4.1-nano") || starts("gpt-5-nano") {
+                ImageRule::Patches { factor: 2.46 }
+            } else if starts("o4-mini") {
+                ImageRule::Patches { factor: 1.72 }
+            } else if starts("gpt-4o-mini") {
+                ImageRule::Tiles { base: 2833, tile: 5667 }
+            } else if starts("gpt-5") {
+                ImageRule::Tiles { base: 70, tile: 140 }
+            } else if starts("o1") || starts("o3") {
+                ImageRule::Tiles { base: 75, tile: 150 }
+            } else {
+                // gpt-4o, gpt-4.1, and what local servers copy.
+                ImageRule::Tiles { base: 85, tile: 170 }
+            }
+        }
+    }
+}
+
+/// Tokens for one image of `width` × `height` as sent.
+pub fn image_tokens(rule: ImageRule, width: u32, height: u32, detail: Detail) -> u32 {
+    let (w, h) = (f64::from(width.max(1)), f64::from(height.max(1)));
+    let cover = |side: f64, cell: f64| (side / cell).ceil();
+    match rule {
+        ImageRule::Tiles { base, .. } if detail == Detail::Low => base,
+        ImageRule::Tiles { base, tile } => base + tile * (cover(w, 512.0) * cover(h, 512.0)) as u32,
+        ImageRule::Patches { factor } => {
+            let mut patches = cover(w, 32.0) * cover(h, 32.0);
+            if patches > 1536.0 {
+                // Shrunk until at most 1536 patches cover it, as OpenAI does.
+                let shrink = (1536.0 * 32.0 * 32.0 / (w * h)).sqrt();
+                let (sw, sh) = (w * shrink, h * shrink);
+                let fit = (sw / 32.0).floor() / (sw / 32.0);
+                patches = ((sw * fit) / 32.0 - 1e-9).ceil() * ((sh * fit) / 32.0 - 1e-9).ceil();
+            }
+            (patches.min(1536.0) * factor).round() as u32
+        }
+        ImageRule::Area => (w * h / 750.0).ceil() as u32,
+        ImageRule::GeminiTiles if width <= 384 && height <= 384 => 258,
+        ImageRule::GeminiTiles => 258 * (cover(w, 768.0) * cover(h, 768.0)) as u32,
+    }
+}
+
+/// The answer's likely length: a sentence or two of free text, or each field's worth.
+pub fn answer_tokens(fields: usize, cap: u32) -> u32 {
+    let typical = if fields == 0 { 100 } else { 40 + 60 * fields as u32 };
+    typical.min(cap)
+}
+
+/// Text tokens, roughly: four characters each.
+pub fn text_tokens(text: &str) -> u32 {
+    (text.chars().count() as u32).div_ceil(4)
+}
+
+/// A batch's expected use.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Estimate {
+    pub images: u32,
+    pub input: u64,
+    pub output: u64,
+}
+
+impl Estimate {
+    pub fn add(&mut self, input: u32, output: u32) {
+        self.images += 1;
+        self.input += u64::from(input);
+        self.output += u64::from(output);
+    }
+
+    pub fn tokens(&self) -> u64 {
+        self.input + self.output
+    }
+
+    pub fn dollars(&self, price: &Price) -> f64 {
+        dollars(self.input, self.output, price)
+    }
+}
+
+pub fn dollars(input: u64, output: u64, price: &Price) -> f64 {
+    (input as f64 * price.input + output as f64 * price.output) / 1_000_000.0
+}
+
+/// "12,400" — thousands separated, as people read counts.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// "$12.50", "$0.07", "$0.0012": cents from ten cents up, else two significant digits.
+pub fn money(dollars: f64) -> String {
+    if dollars >= 0.1 || dollars <= 0.0 {
+        return format!("${dollars:.2}");
+    }
+    let places = (-dollars.log10()).ceil() as usize + 1;
+    let text = format!("{dollars:.places$}");
+    format!("${}", text.trim_end_matches('0'))
+}
+
+/// What the toolbar says before "Describe all".
+pub fn estimate_sentence(estimate: &Estimate, price: Option<&Price>, model: &str) -> String {
+    if estimate.images == 0 {
+        return "Nothing to describe with these settings.".into();
+    }
+    let images = if estimate.images == 1 { "1 image".to_string() } else { format!("{} images", estimate.images) };
+    let tokens = thousands(estimate.tokens());
+    match price {
+        Some(price) => format!("{images}: about {tokens} tokens, about {}.", money(estimate.dollars(price))),
+        None => format!("{images}: about {tokens} tokens (no price known for “{model}”)."),
+    }
+}
+
+#[cfg(test)]
+#[path = "cost_tests.rs"]
+mod tests;
