@@ -33,12 +33,14 @@ test("the estimate before Describe all, and what was spent after", async ({ page
   await app.model.blur();
 
   await app.describeAll.click();
-  await expect(page.getByText(/^2 of 2 done · [\d,]+ tokens, \$0\.\d+$/)).toBeVisible();
+  await expect(page.getByText("2 of 2 done", { exact: true })).toBeVisible();
+  const spent = page.locator(".progress .spent");
+  await expect(spent).toHaveText(/^[\d,]+ tokens used, \$0\.\d+$/);
   // The progress counts what the provider reported for each row.
   const rowTokens = await page.locator("tbody .facts").allTextContents();
   const reported = rowTokens.filter((t) => t.endsWith(" tokens")).map((t) => Number(t.replace(/\D/g, "")));
   expect(reported).toHaveLength(2);
-  const progress = (await page.getByText(/^2 of 2 done · /).textContent())!;
-  expect(Number(progress.match(/· ([\d,]+) tokens/)![1].replace(/,/g, ""))).toBe(reported[0] + reported[1]);
+  const used = (await spent.textContent())!;
+  expect(Number(used.match(/^([\d,]+) tokens/)![1].replace(/,/g, ""))).toBe(reported[0] + reported[1]);
   await expect(estimate).toHaveText("Nothing to describe with these settings.");
 });

@@ -76,19 +76,25 @@ pub struct Run {
 
 impl Run {
     pub fn progress_label(&self) -> String {
-        let done = match self.failed {
+        match self.failed {
             0 => format!("{} of {} done", self.finished, self.total),
             failed => format!("{} of {} done, {failed} failed", self.finished, self.total),
-        };
-        let tokens = self.input + self.output;
-        match (tokens, self.price) {
-            (0, _) => done,
-            (_, None) => format!("{done} · {} tokens", thousands(tokens)),
-            (_, Some((input, output))) => {
-                let price = Price { model: String::new(), input, output };
-                format!("{done} · {} tokens, {}", thousands(tokens), money(dollars(self.input, self.output, &price)))
-            }
         }
+    }
+
+    /// What the provider reported using so far, in tokens and, with a price, dollars.
+    pub fn spent_label(&self) -> Option<String> {
+        let tokens = self.input + self.output;
+        if tokens == 0 {
+            return None;
+        }
+        Some(match self.price {
+            None => format!("{} tokens used", thousands(tokens)),
+            Some((input, output)) => {
+                let price = Price { model: String::new(), input, output };
+                format!("{} tokens used, {}", thousands(tokens), money(dollars(self.input, self.output, &price)))
+            }
+        })
     }
 }
 

@@ -62,6 +62,7 @@ pub fn Toolbar() -> impl IntoView {
                         aria-valuetext=progress_label
                     ></progress>
                     <span>{progress_label}</span>
+                    <span class="spent">{move || batch.run.get().and_then(|run| run.spent_label())}</span>
                 </div>
             </Show>
             <span class="spacer"></span>
