@@ -1,38 +1,14 @@
 // The ways out for a curator or a script: JSON with everything, Hugging Face's
 // metadata.jsonl, and a zip of one caption .txt per image, edits included.
-import { readFile } from "node:fs/promises";
-import { expect, test, type Page } from "@playwright/test";
-import { PicscribePage, stub } from "./fixtures/picscribe";
+import { expect, test } from "@playwright/test";
+import { download, PicscribePage, stub, zipEntries } from "./fixtures/picscribe";
 
 test.beforeEach(async () => {
   await stub.reset();
 });
 
-async function download(page: Page, label: string): Promise<{ name: string; bytes: Buffer }> {
-  const [file] = await Promise.all([
-    page.waitForEvent("download"),
-    page.getByRole("button", { name: label, exact: true }).click(),
-  ]);
-  return { name: file.suggestedFilename(), bytes: await readFile(await file.path()) };
-}
-
-/// The entries of a zip written with stored (uncompressed) files, read from its local headers.
-function storedZipEntries(zip: Buffer): Record<string, string> {
-  const entries: Record<string, string> = {};
-  let at = 0;
-  while (zip.readUInt32LE(at) === 0x04034b50) {
-    const method = zip.readUInt16LE(at + 8);
-    const size = zip.readUInt32LE(at + 18);
-    const nameLength = zip.readUInt16LE(at + 26);
-    const extraLength = zip.readUInt16LE(at + 28);
-    expect(method).toBe(0);
-    const name = zip.subarray(at + 30, at + 30 + nameLength).toString("utf8");
-    const start = at + 30 + nameLength + extraLength;
-    entries[name] = zip.subarray(start, start + size).toString("utf8");
-    at = start + size;
-  }
-  return entries;
-}
+const textEntries = (zip: Buffer) =>
+  Object.fromEntries(Object.entries(zipEntries(zip)).map(([name, bytes]) => [name, bytes.toString("utf8")]));
 
 test("JSON, JSONL and caption files carry every description, edits included", async ({ page }) => {
   const app = new PicscribePage(page);
@@ -73,7 +49,7 @@ test("JSON, JSONL and caption files carry every description, edits included", as
 
   const captions = await download(page, "Download captions (.txt)");
   expect(captions.name).toBe("picscribe-captions.zip");
-  expect(storedZipEntries(captions.bytes)).toEqual({
+  expect(textEntries(captions.bytes)).toEqual({
     "mug.txt": 'A blue mug,\non a "wooden" table.',
     "mug.png.txt": rows[1].description,
   });

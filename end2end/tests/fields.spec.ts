@@ -1,38 +1,12 @@
 // Beyond one text column: a shop's product fields, a curator's tags, a content editor's alt
 // text written into the images, text brought in from elsewhere, and human words protected.
-import { readFile } from "node:fs/promises";
 import exifr from "exifr";
 import { expect, test, type Page } from "@playwright/test";
-import { PicscribePage, stub, type FilePayload } from "./fixtures/picscribe";
+import { download, PicscribePage, stub, type FilePayload, zipEntries } from "./fixtures/picscribe";
 
 test.beforeEach(async () => {
   await stub.reset();
 });
-
-async function download(page: Page, label: string): Promise<{ name: string; bytes: Buffer }> {
-  const [file] = await Promise.all([
-    page.waitForEvent("download"),
-    page.getByRole("button", { name: label, exact: true }).click(),
-  ]);
-  return { name: file.suggestedFilename(), bytes: await readFile(await file.path()) };
-}
-
-/// The entries of a zip written with stored (uncompressed) files, read from its local headers.
-function zipEntries(zip: Buffer): Record<string, Buffer> {
-  const entries: Record<string, Buffer> = {};
-  let at = 0;
-  while (zip.readUInt32LE(at) === 0x04034b50) {
-    expect(zip.readUInt16LE(at + 8)).toBe(0);
-    const size = zip.readUInt32LE(at + 18);
-    const nameLength = zip.readUInt16LE(at + 26);
-    const extraLength = zip.readUInt16LE(at + 28);
-    const name = zip.subarray(at + 30, at + 30 + nameLength).toString("utf8");
-    const start = at + 30 + nameLength + extraLength;
-    entries[name] = zip.subarray(start, start + size);
-    at = start + size;
-  }
-  return entries;
-}
 
 const field = (page: Page, label: string) => page.getByLabel(label, { exact: true });
 

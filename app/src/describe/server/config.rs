@@ -41,6 +41,9 @@ pub struct ProviderSettings {
     /// Whether to ask the provider for its model list.
     #[serde(default = "yes")]
     pub list_models: bool,
+    /// The most requests a minute to start, for everyone on this server together.
+    #[serde(default)]
+    pub rpm: Option<u32>,
     /// Where the key and address come from, for error sentences; filled in by the loader.
     #[serde(skip)]
     pub key_setting: String,
@@ -79,6 +82,7 @@ impl ProviderSettings {
             api_version: None,
             stream: true,
             list_models: true,
+            rpm: None,
             key_setting: String::new(),
             url_setting: String::new(),
         }
@@ -358,6 +362,7 @@ mod tests {
             base_url = "http://gpu-box:11434/v1"
             models = ["llava:13b", "qwen2.5vl"]
             stream = false
+            rpm = 40
 
             [[provider]]
             name = "claude"
@@ -373,6 +378,7 @@ mod tests {
         assert_eq!(providers[0].api_key.as_deref(), Some("sk-ant-team"));
         assert_eq!(providers[0].key_setting, "TEAM_ANTHROPIC_KEY");
         assert_eq!((providers[1].default_model(), providers[1].stream), ("llava:13b".to_string(), false));
+        assert_eq!((providers[1].rpm, providers[0].rpm), (Some(40), None));
         assert!(!format!("{providers:?}").contains("sk-ant-team"), "Debug hides keys");
         Ok(())
     }

@@ -6,6 +6,7 @@ pub mod config;
 pub mod gemini;
 pub mod http;
 pub mod openai_compat;
+pub mod pace;
 pub mod provider;
 pub mod retry;
 
@@ -21,6 +22,7 @@ use self::anthropic::Anthropic;
 use self::config::{ConfigError, ProviderSettings};
 use self::gemini::Gemini;
 use self::openai_compat::OpenAiCompatible;
+use self::pace::Pace;
 pub use self::provider::{Naming, ProviderError, VisionProvider, VisionRequest};
 use self::retry::RetryPolicy;
 use crate::describe::cost::{Price, PRICES_CHECKED};
@@ -76,6 +78,8 @@ pub struct ProviderEntry {
     pub default_model: String,
     pub list_models: bool,
     pub provider: Arc<dyn VisionProvider>,
+    /// The gate every call to this provider goes through.
+    pub pace: Arc<Pace>,
     listed: ModelCache,
 }
 
@@ -95,6 +99,7 @@ impl ProviderEntry {
             default_model: default_model.into(),
             list_models: true,
             provider,
+            pace: Arc::new(Pace::new(None)),
             listed: Arc::default(),
         }
     }
@@ -129,6 +134,7 @@ impl ProviderEntry {
         let mut entry = ProviderEntry::new(&settings.id, settings.kind, naming, &settings.default_model(), provider);
         entry.models = settings.models.clone();
         entry.list_models = settings.list_models;
+        entry.pace = Arc::new(Pace::new(settings.rpm));
         Ok(entry)
     }
 
@@ -251,10 +257,11 @@ impl Describer {
         let timeouts = self.timeouts;
         let retry = self.retry;
         let provider = Arc::clone(&entry.provider);
+        let pace = Arc::clone(&entry.pace);
         let naming = entry.naming.clone();
         tokio::spawn(async move {
             let watch = tx.clone();
-            let run = tokio::time::timeout(timeouts.total, run(provider, request, timeouts, retry, &naming, tx));
+            let run = tokio::time::timeout(timeouts.total, run(provider, &pace, request, timeouts, retry, &naming, tx));
             tokio::select! {
                 finished = run => {
                     if finished.is_err() {
@@ -285,6 +292,7 @@ fn error_event(error: &ProviderError, attempts: u32, naming: &Naming) -> StreamE
 
 async fn run(
     provider: Arc<dyn VisionProvider>,
+    pace: &Pace,
     request: VisionRequest,
     timeouts: Timeouts,
     retry: RetryPolicy,
@@ -294,6 +302,10 @@ async fn run(
     let mut request = request;
     let mut attempt = 1;
     let chunks = loop {
+        let waited = pace.turn().await;
+        if waited > Duration::from_millis(100) {
+            tracing::debug!(waited_ms = waited.as_millis() as u64, "waited for the provider's pace");
+        }
         let started = tokio::time::timeout(timeouts.first_byte, provider.start(&request))
             .await
             .unwrap_or(Err(ProviderError::Timeout));
@@ -306,6 +318,10 @@ async fn run(
                 request.native_schema = false;
             }
             Err(error) if error.is_retryable() && attempt <= retry.max_retries => {
+                if let ProviderError::RateLimited { retry_after: Some(wait) } = &error {
+                    // Everyone else waits it out too, instead of finding the limit again.
+                    pace.pause((*wait).min(retry.max_retry_after));
+                }
                 let wait = retry.wait(attempt, error.retry_after(), rand::random::<f64>());
                 tracing::info!(%error, attempt, wait_ms = wait.as_millis() as u64, "retrying provider call");
                 let note = StreamEvent::Retrying {
