@@ -18,7 +18,7 @@ use server::stub::Fault;
 async fn calls_from_several_pages_share_the_providers_pace() {
     let (stub, url) = stub().await;
     let mut entry = Family::OpenAi.entry(&url, KEY, true);
-    entry.pace = Arc::new(Pace::new(Some(240))); // one every 250 ms
+    entry.pace = Arc::new(Pace::new(Some(240))); // one every 256 ms (97.5 % of 250)
     let app = router(describer(vec![entry]));
     let started = Instant::now();
     let replies = futures::future::join_all(
@@ -52,4 +52,50 @@ async fn a_429_holds_every_caller_until_its_wait_is_over() {
     let (first, second) = (first.await.unwrap(), second.await.unwrap());
     assert_eq!((first.last(), second.last()), (StreamEvent::Done, StreamEvent::Done));
     assert_eq!(stub.requests().len(), 3, "one 429, then one call each: no second 429");
+}
+
+/// Not a test: the pace benchmark `scripts/bench.sh` runs. A stub that allows 10 requests a
+/// second (600 a minute) and 200 images from two pages at once, 4 calls each (the 8 a person may have): images per
+/// minute as a share of that ceiling, and the share of requests answered 429, with the
+/// server's pace set to the limit and without one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a benchmark: cargo test -p server --features stub --release --test pace -- --ignored --nocapture"]
+async fn pace_benchmark() {
+    for rpm in [None, Some(600)] {
+        let mut stub = server::stub::Stub::new(Some(KEY.to_string()));
+        stub.piece_delay = Duration::from_millis(5);
+        stub.rate_limit = Some((10, Duration::from_secs(1)));
+        let url = stub.clone().spawn().await.unwrap();
+        let mut entry = Family::OpenAi.entry(&url, KEY, true);
+        entry.pace = Arc::new(Pace::new(rpm));
+        let mut describer = describer(vec![entry]);
+        describer.retry.max_retries = 5;
+        describer.retry.base_delay = Duration::from_millis(200);
+        let app = router(describer);
+        let started = Instant::now();
+        let page = |app: axum::Router| async move {
+            let semaphore = Arc::new(tokio::sync::Semaphore::new(4));
+            let calls = (0..100).map(|_| {
+                let (app, semaphore) = (app.clone(), semaphore.clone());
+                async move {
+                    let _slot = semaphore.acquire().await.unwrap();
+                    describe_with(app, "openai", Family::OpenAi.model(), "Describe").await.last()
+                }
+            });
+            futures::future::join_all(calls).await
+        };
+        let (a, b) = tokio::join!(page(app.clone()), page(app));
+        let elapsed = started.elapsed().as_secs_f64();
+        let done = a.iter().chain(&b).filter(|e| **e == StreamEvent::Done).count();
+        let limited = stub.rate_limited();
+        let sent = stub.requests().len() + limited;
+        let per_minute = done as f64 / elapsed * 60.0;
+        println!(
+            "pace {}: {done} of 200 described in {elapsed:.1} s — {per_minute:.0} images/min, {:.0} % of the 600/min ceiling; \
+             {limited} of {sent} requests answered 429 ({:.1} %)",
+            rpm.map_or("off".to_string(), |n| format!("{n}/min")),
+            per_minute / 600.0 * 100.0,
+            limited as f64 / sent as f64 * 100.0
+        );
+    }
 }

@@ -97,6 +97,10 @@ pub struct Recorded {
 struct Inner {
     faults: VecDeque<Fault>,
     requests: Vec<Recorded>,
+    /// When each request the rate limit let through arrived, oldest first.
+    admitted: VecDeque<std::time::Instant>,
+    /// Requests answered 429 by the rate limit.
+    limited: usize,
 }
 
 #[derive(Clone)]
@@ -107,13 +111,22 @@ pub struct Stub {
     open: Arc<AtomicUsize>,
     /// Pause between streamed pieces, so streaming is visible.
     pub piece_delay: Duration,
+    /// A rate limit like a provider's: at most this many requests per window, the rest
+    /// answered 429 with the wait until a place frees up.
+    pub rate_limit: Option<(usize, Duration)>,
 }
 
 type Params = Query<HashMap<String, String>>;
 
 impl Stub {
     pub fn new(key: Option<String>) -> Stub {
-        Stub { inner: Arc::default(), key, open: Arc::default(), piece_delay: Duration::from_millis(20) }
+        Stub {
+            inner: Arc::default(),
+            key,
+            open: Arc::default(),
+            piece_delay: Duration::from_millis(20),
+            rate_limit: None,
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -126,6 +139,28 @@ impl Stub {
 
     pub fn requests(&self) -> Vec<Recorded> {
         self.lock().requests.clone()
+    }
+
+    /// How many requests the rate limit turned away.
+    pub fn rate_limited(&self) -> usize {
+        self.lock().limited
+    }
+
+    /// Whether the rate limit lets a request in now; if not, how long until it would.
+    fn admit(&self) -> Result<(), Duration> {
+        let Some((limit, window)) = self.rate_limit else { return Ok(()) };
+        let now = std::time::Instant::now();
+        let mut inner = self.lock();
+        while inner.admitted.front().is_some_and(|at| now.duration_since(*at) >= window) {
+            inner.admitted.pop_front();
+        }
+        if inner.admitted.len() < limit {
+            inner.admitted.push_back(now);
+            return Ok(());
+        }
+        inner.limited += 1;
+        let oldest = inner.admitted.front().copied().unwrap_or(now);
+        Err(window.saturating_sub(now.duration_since(oldest)))
     }
 
     /// How many streamed or stalled replies are still open: a reply closes when it ends or
@@ -212,6 +247,10 @@ impl Stub {
         let Some(mut recorded) = read.and_then(|seen| seen.into_recorded(dialect, path, query, body.len())) else {
             return dialect.error(StatusCode::BAD_REQUEST, "Expected one user turn with a text part and an image.");
         };
+        if let Err(wait) = self.admit() {
+            let seconds = format!("{:.3}", wait.as_secs_f64().max(0.001));
+            return dialect.rate_limited(Some(&seconds));
+        }
         let fault = {
             let mut inner = self.lock();
             let fault = inner.faults.pop_front();

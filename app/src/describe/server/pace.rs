@@ -8,6 +8,11 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+/// The share of the configured rate the gate keeps to. Measured with the pace benchmark
+/// (10 requests a second, 200 images from two pages): at 100 % 8 % of requests were
+/// answered 429; at 97.5 % none were, at 98 % of the limit's pace.
+pub const MARGIN: f64 = 0.975;
+
 pub struct Pace {
     /// Between two request starts; none means as fast as callers come.
     interval: Option<Duration>,
@@ -37,9 +42,11 @@ impl Gate {
 }
 
 impl Pace {
-    /// A gate for `rpm` requests a minute; none or 0 is unpaced.
+    /// A gate for `rpm` requests a minute; none or 0 is unpaced. It keeps to
+    /// [`MARGIN`] of the limit: requests started exactly at the limit bunch up on the way
+    /// (connection set-up, scheduling) and a few land over it.
     pub fn new(rpm: Option<u32>) -> Pace {
-        let interval = rpm.filter(|n| *n > 0).map(|n| Duration::from_secs(60) / n);
+        let interval = rpm.filter(|n| *n > 0).map(|n| Duration::from_secs(60).div_f64(f64::from(n) * MARGIN));
         Pace { interval, gate: Mutex::new(Gate { next: Instant::now(), paused_until: None }) }
     }
 
@@ -79,10 +86,13 @@ mod tests {
             async move { pace.turn().await }
         }))
         .await;
-        let mut waits: Vec<u128> = waits.iter().map(Duration::as_millis).collect();
+        let mut waits = waits;
         waits.sort_unstable();
-        assert_eq!(waits, [0, 500, 1000, 1500], "120 a minute: one every 500 ms");
-        assert_eq!(start.elapsed(), Duration::from_millis(1500));
+        // 120 a minute kept to 97.5 %: one every 513 ms.
+        let every = Duration::from_secs(60).div_f64(120.0 * MARGIN);
+        assert_eq!(waits, [Duration::ZERO, every, every * 2, every * 3]);
+        // The timer wakes on whole milliseconds.
+        assert!(start.elapsed().abs_diff(every * 3) <= Duration::from_millis(1), "{:?}", start.elapsed());
         // After a quiet spell the next one goes at once.
         tokio::time::sleep(Duration::from_secs(5)).await;
         assert_eq!(pace.turn().await, Duration::ZERO);
