@@ -119,7 +119,7 @@ mod tests {
         for (stored, key) in cases {
             let record = migrate(serde_json::from_str(stored)?);
             assert_eq!(record.version, TEXT_VERSION);
-            let made = record.described.clone().expect("kept");
+            let Some(made) = record.described.clone() else { panic!("the description was dropped") };
             assert_eq!((made.key.as_str(), made.provider.as_str(), made.tokens), (key.as_str(), "openai", Some(90)));
             assert_eq!((record.description.as_str(), record.values(), record.hand), ("A mug.", None, None));
             assert_eq!(migrate(record.clone()), record, "migrating twice changes nothing");

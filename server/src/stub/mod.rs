@@ -5,6 +5,7 @@
 //! It records what it was sent and plays back faults queued through its control routes,
 //! each in the dialect of the request it spoils.
 
+mod answer;
 mod request;
 mod wire;
 
@@ -25,6 +26,7 @@ use futures::{SinkExt, StreamExt};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use self::answer::{answer_for, schema_in_prompt};
 pub use self::wire::Dialect;
 
 /// One misbehaviour, used up by the next describe request.
@@ -386,70 +388,4 @@ fn models_route(dialect: Dialect) -> MethodRouter<Stub> {
     get(move |State(stub): State<Stub>, headers: HeaderMap, Query(q): Params| async move {
         stub.models(dialect, &headers, &q)
     })
-}
-
-/// Width and height from a JPEG's frame header, a PNG's IHDR or a WebP's first chunk
-/// (lossy, lossless or extended); enough for a stub.
-/// The schema picscribe puts after "JSON Schema: " in the prompt for servers that cannot
-/// take it as structured output.
-fn schema_in_prompt(prompt: &str) -> Option<Value> {
-    let (_, rest) = prompt.split_once("JSON Schema: ")?;
-    serde_json::Deserializer::from_str(rest).into_iter::<Value>().next()?.ok()
-}
-
-/// An answer that fits `schema`: each property filled after its type, the first text
-/// naming the image so tests can tell rows apart.
-fn answer_for(schema: &Value, recorded: &Recorded) -> Value {
-    let mut answer = serde_json::Map::new();
-    let properties = schema["properties"].as_object().cloned().unwrap_or_default();
-    for (i, (name, property)) in properties.iter().enumerate() {
-        let value = match (&property["type"], property["enum"].as_array()) {
-            (_, Some(choices)) => choices.first().cloned().unwrap_or(Value::Null),
-            (kind, _) if kind == "array" => serde_json::json!([format!("{name} one"), format!("{name} two")]),
-            (kind, _) if kind == "number" => serde_json::json!(42),
-            (kind, _) if kind == "boolean" => Value::Bool(true),
-            _ if i == 0 => Value::from(format!("Stub {name} of a {}×{} image", recorded.width, recorded.height)),
-            _ => Value::from(format!("Stub {name}")),
-        };
-        answer.insert(name.clone(), value);
-    }
-    Value::Object(answer)
-}
-
-pub fn image_dims(bytes: &[u8]) -> Option<(u32, u32)> {
-    if bytes.len() >= 30 && bytes.starts_with(b"RIFF") && &bytes[8..12] == b"WEBP" {
-        let le16 = |at: usize| u32::from(u16::from_le_bytes([bytes[at], bytes[at + 1]]));
-        let le24 = |at: usize| u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], 0]);
-        return match &bytes[12..16] {
-            b"VP8X" => Some((le24(24) + 1, le24(27) + 1)),
-            b"VP8 " => Some((le16(26) & 0x3FFF, le16(28) & 0x3FFF)),
-            b"VP8L" => {
-                let bits = u32::from_le_bytes([bytes[21], bytes[22], bytes[23], bytes[24]]);
-                Some(((bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1))
-            }
-            _ => None,
-        };
-    }
-    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        let be = |at: usize| Some(u32::from_be_bytes(bytes.get(at..at + 4)?.try_into().ok()?));
-        return Some((be(16)?, be(20)?));
-    }
-    if !bytes.starts_with(&[0xFF, 0xD8]) {
-        return None;
-    }
-    let mut at = 2;
-    while at + 9 < bytes.len() {
-        if bytes[at] != 0xFF {
-            return None;
-        }
-        let marker = bytes[at + 1];
-        let len = usize::from(u16::from_be_bytes([bytes[at + 2], bytes[at + 3]]));
-        if matches!(marker, 0xC0..=0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF) {
-            let height = u16::from_be_bytes([bytes[at + 5], bytes[at + 6]]);
-            let width = u16::from_be_bytes([bytes[at + 7], bytes[at + 8]]);
-            return Some((u32::from(width), u32::from(height)));
-        }
-        at += 2 + len;
-    }
-    None
 }

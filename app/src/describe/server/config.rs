@@ -404,12 +404,12 @@ mod tests {
     }
 
     #[test]
-    fn prices_come_built_in_and_the_file_replaces_or_adds() {
-        let built_in = load_prices(None).expect("built in");
+    fn prices_come_built_in_and_the_file_replaces_or_adds() -> Result<(), ConfigError> {
+        let built_in = load_prices(None)?;
         assert!(built_in.iter().any(|p| p.model == "gpt-4o-mini"));
         let file = "[[price]]\nmodel = \"gpt-4o-mini\"\ninput = 0.10\noutput = 0.40\n\n\
                     [[price]]\nmodel = \"llava\"\ninput = 0\noutput = 0\n";
-        let prices = load_prices(Some(("picscribe.toml", file))).expect("valid");
+        let prices = load_prices(Some(("picscribe.toml", file)))?;
         let mini: Vec<_> = prices.iter().filter(|p| p.model == "gpt-4o-mini").collect();
         assert_eq!(mini.len(), 1);
         assert_eq!((mini[0].input, mini[0].output), (0.10, 0.40));
@@ -422,5 +422,6 @@ mod tests {
         ] {
             assert!(load_prices(Some(("picscribe.toml", bad))).is_err(), "{bad}");
         }
+        Ok(())
     }
 }

@@ -2,6 +2,7 @@
 //! pipeline that turns one provider call into a stream of [`StreamEvent`]s.
 
 pub mod anthropic;
+mod call;
 pub mod config;
 pub mod gemini;
 pub mod http;
@@ -13,12 +14,13 @@ pub mod retry;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use futures::{Stream, StreamExt};
+use futures::Stream;
 use tokio::sync::mpsc;
 // Tokio's clock, so tests can move it.
 use tokio::time::Instant;
 
 use self::anthropic::Anthropic;
+use self::call::{error_event, run};
 use self::config::{ConfigError, ProviderSettings};
 use self::gemini::Gemini;
 use self::openai_compat::OpenAiCompatible;
@@ -28,9 +30,7 @@ use self::retry::RetryPolicy;
 use crate::describe::cost::{Price, PRICES_CHECKED};
 use crate::describe::events::StreamEvent;
 use crate::describe::providers::describing_models;
-use crate::describe::reply::{filtered_message, looks_like_refusal, refusal_message, ChunkEvent};
 use crate::describe::{ProviderChoice, ProviderInfo, ProviderKind};
-use crate::fields::{self, Field};
 
 pub const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
 
@@ -284,143 +284,6 @@ fn secs_var(name: &str) -> Option<Duration> {
         .ok()
         .filter(|s| *s > 0.0)
         .and_then(|s| Duration::try_from_secs_f64(s).ok())
-}
-
-fn error_event(error: &ProviderError, attempts: u32, naming: &Naming) -> StreamEvent {
-    StreamEvent::Error { message: error.user_message(attempts, naming), stop_batch: error.stops_batch() }
-}
-
-async fn run(
-    provider: Arc<dyn VisionProvider>,
-    pace: &Pace,
-    request: VisionRequest,
-    timeouts: Timeouts,
-    retry: RetryPolicy,
-    naming: &Naming,
-    tx: mpsc::Sender<StreamEvent>,
-) {
-    let mut request = request;
-    let mut attempt = 1;
-    let chunks = loop {
-        let waited = pace.turn().await;
-        if waited > Duration::from_millis(100) {
-            tracing::debug!(waited_ms = waited.as_millis() as u64, "waited for the provider's pace");
-        }
-        let started = tokio::time::timeout(timeouts.first_byte, provider.start(&request))
-            .await
-            .unwrap_or(Err(ProviderError::Timeout));
-        match started {
-            Ok(chunks) => break chunks,
-            // An older server that does not know structured output: the prompt already
-            // says what the answer must look like, so ask again without the schema.
-            Err(ProviderError::Rejected { status: 400 | 422 }) if request.schema().is_some() => {
-                tracing::info!("the provider refused the answer schema; asking with the prompt alone");
-                request.native_schema = false;
-            }
-            Err(error) if error.is_retryable() && attempt <= retry.max_retries => {
-                if let ProviderError::RateLimited { retry_after: Some(wait) } = &error {
-                    // Everyone else waits it out too, instead of finding the limit again.
-                    pace.pause((*wait).min(retry.max_retry_after));
-                }
-                let wait = retry.wait(attempt, error.retry_after(), rand::random::<f64>());
-                tracing::info!(%error, attempt, wait_ms = wait.as_millis() as u64, "retrying provider call");
-                let note = StreamEvent::Retrying {
-                    attempt,
-                    wait_ms: wait.as_millis() as u64,
-                    reason: error.reason().to_string(),
-                };
-                if tx.send(note).await.is_err() {
-                    return;
-                }
-                tokio::time::sleep(wait).await;
-                attempt += 1;
-            }
-            Err(error) => {
-                tracing::warn!(%error, attempt, "description failed");
-                let _ = tx.send(error_event(&error, attempt, naming)).await;
-                return;
-            }
-        }
-    };
-    relay(chunks, timeouts.idle, &request.fields, naming, &tx).await;
-}
-
-/// Forwards a started reply until it finishes, breaks, goes quiet for too long, or turns
-/// out to be a refusal (flagged as such, never saved as a description).
-async fn relay(
-    mut chunks: provider::ChunkStream,
-    idle: Duration,
-    fields: &[Field],
-    naming: &Naming,
-    tx: &mpsc::Sender<StreamEvent>,
-) {
-    let mut finished = false;
-    let mut text = String::new();
-    let mut refusal: Option<String> = None;
-    let mut filtered: Option<String> = None;
-    let failure = loop {
-        let event = match tokio::time::timeout(idle, chunks.next()).await {
-            Err(_) => break Some(ProviderError::Stalled),
-            Ok(None) if finished || refusal.is_some() || filtered.is_some() => break None,
-            Ok(None) => break Some(ProviderError::Cut),
-            Ok(Some(Err(error))) => break Some(error),
-            Ok(Some(Ok(ChunkEvent::Finished))) => {
-                finished = true;
-                continue;
-            }
-            Ok(Some(Ok(ChunkEvent::Refusal(said)))) => {
-                refusal.get_or_insert_with(String::new).push_str(&said);
-                continue;
-            }
-            Ok(Some(Ok(ChunkEvent::Filtered(reason)))) => {
-                filtered = Some(reason);
-                continue;
-            }
-            Ok(Some(Ok(ChunkEvent::Delta(more)))) => {
-                text.push_str(&more);
-                StreamEvent::Delta { text: more }
-            }
-            Ok(Some(Ok(ChunkEvent::Usage(usage)))) => {
-                StreamEvent::Usage { prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens }
-            }
-        };
-        if tx.send(event).await.is_err() {
-            return;
-        }
-    };
-    let last = match (failure, filtered, refusal) {
-        (Some(error), _, _) => {
-            tracing::warn!(%error, "provider reply failed mid-stream");
-            error_event(&error, 1, naming)
-        }
-        (None, Some(reason), _) => {
-            tracing::info!(%reason, "the provider's filter stopped a description");
-            StreamEvent::Refused { message: filtered_message(&reason) }
-        }
-        (None, None, Some(said)) => {
-            tracing::info!("the model declined to describe an image");
-            StreamEvent::Refused { message: refusal_message(&said) }
-        }
-        (None, None, None) if looks_like_refusal(&text) => {
-            tracing::info!("the reply is only an apology; flagged as a refusal");
-            StreamEvent::Refused { message: refusal_message(&text) }
-        }
-        (None, None, None) if fields.is_empty() => StreamEvent::Done,
-        (None, None, None) => match fields::parse_answer(fields, &text) {
-            Ok(_) => StreamEvent::Done,
-            Err(misfit) => {
-                tracing::warn!(%misfit, "the answer did not fit the fields");
-                StreamEvent::Error {
-                    message: format!(
-                        "{} answered, but {misfit}, so nothing was filled in. Retry to ask again.",
-                        naming.label
-                    ),
-                    stop_batch: false,
-                }
-            }
-        },
-    };
-    let _ = tx.send(last).await;
 }
 
 #[cfg(test)]
