@@ -106,6 +106,21 @@ pub fn upload_size(width: u32, height: u32, rule: ResizeRule, detail: Detail) ->
     (side(w), side(h))
 }
 
+/// The shorter side of a table preview, in pixels: twice the table's 96 CSS px, so it is
+/// sharp on high-density screens.
+pub const PREVIEW_EDGE: u32 = 192;
+
+/// The size of an image's table preview: the shorter side [`PREVIEW_EDGE`] (the preview
+/// is cropped to a square), never enlarged.
+pub fn preview_size(width: u32, height: u32) -> (u32, u32) {
+    let short = width.min(height);
+    if short <= PREVIEW_EDGE {
+        return (width.max(1), height.max(1));
+    }
+    let scale = |side: u32| ((u64::from(side) * u64::from(PREVIEW_EDGE)).div_ceil(u64::from(short)) as u32).max(1);
+    (scale(width), scale(height))
+}
+
 /// One way to encode an upload.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Encoding {
@@ -178,6 +193,21 @@ mod tests {
             }
             let alpha_until = steps.iter().position(|e| e.mime == "image/jpeg").unwrap_or(steps.len());
             assert!(steps[alpha_until..].iter().all(|e| e.mime == "image/jpeg"), "nothing after JPEG keeps alpha");
+        }
+    }
+
+    #[test]
+    fn previews_keep_the_shorter_side_at_192_and_never_grow() {
+        for (size, preview) in [
+            ((1600, 1200), (256, 192)),
+            ((1200, 1600), (192, 256)),
+            ((4000, 3000), (256, 192)),
+            ((1000, 333), (577, 192)),
+            ((192, 192), (192, 192)),
+            ((100, 40), (100, 40)),
+            ((0, 0), (1, 1)),
+        ] {
+            assert_eq!(preview_size(size.0, size.1), preview, "{size:?}");
         }
     }
 

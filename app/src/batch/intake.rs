@@ -1,7 +1,8 @@
-//! Files into rows: add them (previews first, then read, hashed and checked one at a
-//! time), record what the preview learned, remove, clear, and rebuild the table from
-//! IndexedDB after a reload. Runs in the browser only.
+//! Files into rows: add them (rows first, in slices; then read, hashed, checked and
+//! decoded for a small preview, a few at a time), remove, clear, and rebuild the table
+//! from IndexedDB after a reload. Runs in the browser only.
 
+use futures::{stream, StreamExt};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -13,24 +14,45 @@ fn now() -> f64 {
     js_sys::Date::now()
 }
 
-/// Adds files as rows at once, previews first; reading, hashing and checking follow one
-/// file at a time so fifty large photos do not sit in memory together.
+/// Rows are added in slices, each in its own task, so choosing thousands of files never
+/// freezes the page; the first slice is small, so the first row shows at once.
+const FIRST_SLICE: usize = 20;
+const SLICE: usize = 250;
+
+/// Files read, hashed and decoded at a time. The work itself is the browser's, off the
+/// main thread; a few at once keep both cores busy without holding many photos decoded.
+const AT_ONCE: usize = 3;
+
+/// Adds files as rows at once; reading, hashing, checking and decoding each follow, a few
+/// at a time, so thousands of large photos never sit in memory together.
 pub fn add_files(batch: Batch, files: Vec<web_sys::File>) {
     if files.is_empty() {
         return;
     }
-    let mut added = Vec::new();
-    for file in files {
-        let id = batch.next_id();
-        let url = browser::hold(id, file.clone().into());
-        let row = Row::new(id, &file.name(), file.size() as u64, &url, now());
-        added.push((row, file));
-    }
-    batch.rows.update(|rows| rows.extend(added.iter().map(|(row, _)| row.clone())));
     spawn_local(async move {
-        for (row, file) in added {
-            inspect(batch, row, file).await;
+        let mut files = files.into_iter();
+        let mut added = Vec::new();
+        let mut slice = FIRST_SLICE;
+        loop {
+            let rows: Vec<(Row, web_sys::File)> = files
+                .by_ref()
+                .take(slice)
+                .map(|file| {
+                    let id = batch.next_id();
+                    browser::hold(id, file.clone().into());
+                    (Row::new(id, &file.name(), file.size() as u64, now()), file)
+                })
+                .collect();
+            if rows.is_empty() {
+                break;
+            }
+            batch.rows.update(|all| all.extend(rows.iter().map(|(row, _)| row.clone())));
+            added.extend(rows);
+            slice = SLICE;
+            // Lets the page draw the slice before the next.
+            browser::sleep(0).await;
         }
+        stream::iter(added).for_each_concurrent(AT_ONCE, |(row, file)| inspect(batch, row, file)).await;
     });
 }
 
@@ -38,13 +60,12 @@ async fn inspect(batch: Batch, row: Row, file: web_sys::File) {
     let inspection = match browser::files::inspect(&file).await {
         Ok(found) => found,
         Err(why) => {
-            // Reading the bytes is the final word, over what the preview found.
             row.phase.set(Phase::Unusable { why });
             return;
         }
     };
     let duplicate = batch.rows.with_untracked(|rows| {
-        rows.iter().any(|r| r.id != row.id && r.hash.get_untracked().as_deref() == Some(&inspection.hash))
+        rows.iter().any(|r| r.id != row.id && r.hash.with_untracked(|h| h.as_deref() == Some(&inspection.hash)))
     });
     if duplicate {
         remove_row(batch, &row, false);
@@ -56,48 +77,41 @@ async fn inspect(batch: Batch, row: Row, file: web_sys::File) {
         row.phase.set(Phase::Unusable { why });
         return;
     }
-    // The preview may have found the file undecodable meanwhile; that stays.
+    // Ready to describe now; the preview (which may still find the file undecodable)
+    // follows, and the record is saved with the size it learns.
     if row.phase.get_untracked() == Phase::Reading {
         row.phase.set(Phase::Ready);
+    }
+    if !show_preview(&row).await {
+        return;
     }
     let record = store::ImageRecord {
         hash: inspection.hash,
         name: row.name.to_string(),
         size: row.size as f64,
         added: row.added,
-        width: None,
-        height: None,
+        width: row.dims.get_untracked().map(|d| d.0),
+        height: row.dims.get_untracked().map(|d| d.1),
     };
     save(batch, async move { store::save_image(&record, &file).await });
 }
 
-/// Records the pixel size once the preview has decoded, or the decoder's refusal.
-pub fn preview_loaded(batch: Batch, row: &Row, size: Option<(u32, u32)>) {
-    match size {
-        Some(dims) => {
-            if row.dims.get_untracked() == Some(dims) {
-                return;
-            }
+/// Decodes the row's file for its size and small preview; false (and the row marked
+/// unusable) when this browser cannot decode it, or when the row has gone meanwhile.
+async fn show_preview(row: &Row) -> bool {
+    match browser::make_preview(row.id).await {
+        Some((dims, url)) => {
             row.dims.set(Some(dims));
-            let (Some(hash), Some(blob)) = (row.hash.get_untracked(), browser::blob_of(row.id)) else { return };
-            if row.is_unusable() {
-                return;
-            }
-            let record = store::ImageRecord {
-                hash,
-                name: row.name.to_string(),
-                size: row.size as f64,
-                added: row.added,
-                width: Some(dims.0),
-                height: Some(dims.1),
-            };
-            save(batch, async move { store::save_image(&record, &blob).await });
+            row.preview.set(Some(url));
+            true
         }
+        None if browser::blob_of(row.id).is_none() => false,
         None => {
             row.unusable(format!(
                 "{} could not be decoded by this browser (damaged, or a format it does not support).",
                 row.name
             ));
+            false
         }
     }
 }
@@ -133,11 +147,11 @@ pub fn restore(batch: Batch) {
                 return;
             }
         };
-        let mut rows = Vec::new();
+        let mut rows = Vec::with_capacity(saved.len());
         for (image, blob, text) in saved {
             let id = batch.next_id();
-            let url = browser::hold(id, blob);
-            let row = Row::new(id, &image.name, image.size as u64, &url, image.added);
+            browser::hold(id, blob);
+            let row = Row::new(id, &image.name, image.size as u64, image.added);
             row.hash.set(Some(image.hash));
             row.dims.set(image.width.zip(image.height));
             if let Some(text) = text {
@@ -154,11 +168,20 @@ pub fn restore(batch: Batch) {
         if !rows.is_empty() {
             batch.announce(format!("Restored {} images from this browser.", rows.len()));
         }
-        // Anything added before storage answered stays after the restored rows.
-        batch.rows.update(|current| {
-            let added = std::mem::take(current);
-            *current = rows;
-            current.extend(added);
-        });
+        // In slices, as when adding; anything added before storage answered stays after
+        // the restored rows.
+        let mut at = 0;
+        for slice in rows.chunks(SLICE) {
+            batch.rows.update(|current| {
+                current.splice(at..at, slice.iter().cloned());
+            });
+            at += slice.len();
+            browser::sleep(0).await;
+        }
+        stream::iter(rows)
+            .for_each_concurrent(AT_ONCE, |row| async move {
+                show_preview(&row).await;
+            })
+            .await;
     });
 }

@@ -120,9 +120,11 @@ pub struct Row {
     pub id: u64,
     pub name: Arc<str>,
     pub size: u64,
-    /// Object URL of the original file, revoked when the row goes.
-    pub url: Arc<str>,
     pub added: f64,
+    /// Object URL of the small preview, once the file has been decoded.
+    pub preview: RwSignal<Option<String>>,
+    /// Whether the row is on or near the screen; only then are its controls built.
+    pub near: RwSignal<bool>,
     pub hash: RwSignal<Option<String>>,
     pub dims: RwSignal<Option<(u32, u32)>>,
     pub phase: RwSignal<Phase>,
@@ -144,13 +146,14 @@ pub struct Row {
 }
 
 impl Row {
-    pub fn new(id: u64, name: &str, size: u64, url: &str, added: f64) -> Row {
+    pub fn new(id: u64, name: &str, size: u64, added: f64) -> Row {
         Row {
             id,
             name: name.into(),
             size,
-            url: url.into(),
             added,
+            preview: RwSignal::new(None),
+            near: RwSignal::new(false),
             hash: RwSignal::new(None),
             dims: RwSignal::new(None),
             phase: RwSignal::new(Phase::Reading),

@@ -92,6 +92,30 @@ pub fn estimate(batch: Batch) -> Option<String> {
     })
 }
 
+/// Subscribes to everything [`estimate`] reads, without working it out: cheap enough to
+/// run on every change to any row.
+pub fn track_estimate(batch: Batch) {
+    batch.prompt.track();
+    batch.provider.track();
+    batch.model.track();
+    batch.detail.track();
+    batch.max_tokens.track();
+    batch.fields.track();
+    batch.language.track();
+    batch.include_edited.track();
+    batch.max_output_tokens.track();
+    batch.providers.track();
+    batch.rows.with(|rows| {
+        for row in rows {
+            row.phase.track();
+            row.described.track();
+            row.hand.track();
+            row.prompt.track();
+            row.dims.track();
+        }
+    });
+}
+
 /// Sends every row that needs a description, a few at a time.
 pub fn describe_all(batch: Batch) {
     if batch.run.with_untracked(|run| run.is_some_and(|r| r.active)) {

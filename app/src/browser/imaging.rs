@@ -9,19 +9,66 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 use crate::describe::{Detail, ResizeRule, MAX_IMAGE_URL_CHARS};
-use crate::images::{encodings, human_size, sniff, upload_size};
+use crate::images::{encodings, human_size, preview_size, sniff, upload_size};
+
+/// Decodes an image off the main thread, EXIF orientation applied.
+async fn decode(window: &web_sys::Window, blob: &web_sys::Blob) -> Result<web_sys::ImageBitmap, JsValue> {
+    let options = web_sys::ImageBitmapOptions::new();
+    options.set_image_orientation(web_sys::ImageOrientation::FromImage);
+    let bitmap = JsFuture::from(window.create_image_bitmap_with_blob_and_image_bitmap_options(blob, &options)?).await?;
+    Ok(bitmap.unchecked_into())
+}
+
+/// Resizes a decoded image with the browser's resampler, onto a canvas of that size.
+async fn resized_canvas(
+    window: &web_sys::Window,
+    full: &web_sys::ImageBitmap,
+    (width, height): (u32, u32),
+) -> Result<(web_sys::OffscreenCanvas, web_sys::OffscreenCanvasRenderingContext2d), JsValue> {
+    let options = web_sys::ImageBitmapOptions::new();
+    options.set_resize_width(width);
+    options.set_resize_height(height);
+    options.set_resize_quality(web_sys::ResizeQuality::High);
+    let resized: web_sys::ImageBitmap =
+        JsFuture::from(window.create_image_bitmap_with_image_bitmap_and_image_bitmap_options(full, &options)?)
+            .await?
+            .unchecked_into();
+    let canvas = web_sys::OffscreenCanvas::new(width, height)?;
+    let context: web_sys::OffscreenCanvasRenderingContext2d =
+        canvas.get_context("2d")?.ok_or(JsValue::NULL)?.unchecked_into();
+    context.draw_image_with_image_bitmap(&resized, 0.0, 0.0)?;
+    resized.close();
+    Ok((canvas, context))
+}
+
+/// What decoding a file for the table found: its size as shown (orientation applied) and
+/// a small preview, so thousands of rows never hold thousands of full-size images.
+pub struct Preview {
+    pub width: u32,
+    pub height: u32,
+    pub thumb: web_sys::Blob,
+}
+
+/// Decodes the image once and makes its preview (WebP, which keeps transparency; PNG where
+/// the browser cannot write WebP). An error means the browser cannot decode it.
+pub async fn preview(blob: &web_sys::Blob) -> Result<Preview, JsValue> {
+    let window = web_sys::window().ok_or(JsValue::NULL)?;
+    let full = decode(&window, blob).await?;
+    let (width, height) = (full.width(), full.height());
+    let made = resized_canvas(&window, &full, preview_size(width, height)).await;
+    full.close();
+    let (canvas, _) = made?;
+    let options = web_sys::ImageEncodeOptions::new();
+    options.set_type("image/webp");
+    options.set_quality(0.8);
+    let thumb = JsFuture::from(canvas.convert_to_blob_with_options(&options)?).await?.unchecked_into();
+    Ok(Preview { width, height, thumb })
+}
 
 pub async fn prepare_upload(blob: &web_sys::Blob, rule: ResizeRule, detail: Detail) -> Result<String, String> {
     let undecodable = |_| "The browser cannot decode this image, so it was not sent.".to_string();
     let window = web_sys::window().ok_or("No window.")?;
-    let options = web_sys::ImageBitmapOptions::new();
-    options.set_image_orientation(web_sys::ImageOrientation::FromImage);
-    let bitmap: web_sys::ImageBitmap = JsFuture::from(
-        window.create_image_bitmap_with_blob_and_image_bitmap_options(blob, &options).map_err(undecodable)?,
-    )
-    .await
-    .map_err(undecodable)?
-    .unchecked_into();
+    let bitmap = decode(&window, blob).await.map_err(undecodable)?;
     let result = encode(&window, &bitmap, blob, rule, detail).await;
     bitmap.close();
     match result {
@@ -42,19 +89,7 @@ async fn encode(
     detail: Detail,
 ) -> Result<Option<String>, JsValue> {
     let (width, height) = upload_size(full.width(), full.height(), rule, detail);
-    let options = web_sys::ImageBitmapOptions::new();
-    options.set_resize_width(width);
-    options.set_resize_height(height);
-    options.set_resize_quality(web_sys::ResizeQuality::High);
-    let resized: web_sys::ImageBitmap =
-        JsFuture::from(window.create_image_bitmap_with_image_bitmap_and_image_bitmap_options(full, &options)?)
-            .await?
-            .unchecked_into();
-    let canvas = web_sys::OffscreenCanvas::new(width, height)?;
-    let context: web_sys::OffscreenCanvasRenderingContext2d =
-        canvas.get_context("2d")?.ok_or(JsValue::NULL)?.unchecked_into();
-    context.draw_image_with_image_bitmap(&resized, 0.0, 0.0)?;
-    resized.close();
+    let (canvas, context) = resized_canvas(window, full, (width, height)).await?;
 
     let keeps_alpha = may_have_alpha(original).await && uses_alpha(&context, width, height)?;
     let mut flattened = false;

@@ -3,6 +3,7 @@
 
 pub mod files;
 pub mod imaging;
+pub mod in_view;
 pub mod prefs;
 pub mod records;
 pub mod store;
@@ -12,10 +13,12 @@ use std::collections::HashMap;
 
 use crate::describe::{Detail, ResizeRule};
 
-/// The original file behind a row and its preview URL, which is revoked when dropped.
+/// The original file behind a row and the object URL of its small preview, which is
+/// revoked when dropped. The file itself never gets a URL: thousands of full-size images
+/// in `<img>`s would each be decoded and kept.
 struct Held {
     blob: web_sys::Blob,
-    _url: gloo_file::ObjectUrl,
+    preview: Option<gloo_file::ObjectUrl>,
 }
 
 thread_local! {
@@ -25,12 +28,21 @@ thread_local! {
     static UPLOADS: RefCell<HashMap<(u64, ResizeRule, Detail), String>> = RefCell::new(HashMap::new());
 }
 
-/// Keeps a row's file and returns an object URL for its preview, made without reading it.
-pub fn hold(id: u64, blob: web_sys::Blob) -> String {
-    let url = gloo_file::ObjectUrl::from(gloo_file::Blob::from(blob.clone()));
+/// Keeps a row's file.
+pub fn hold(id: u64, blob: web_sys::Blob) {
+    HELD.with(|h| h.borrow_mut().insert(id, Held { blob, preview: None }));
+}
+
+/// Decodes a row's file and keeps its small preview; returns the image's size and the
+/// preview's URL, or `None` when the browser cannot decode it.
+pub async fn make_preview(id: u64) -> Option<((u32, u32), String)> {
+    let blob = blob_of(id)?;
+    let made = imaging::preview(&blob).await.ok()?;
+    let url = gloo_file::ObjectUrl::from(gloo_file::Blob::from(made.thumb));
     let text = url.to_string();
-    HELD.with(|h| h.borrow_mut().insert(id, Held { blob, _url: url }));
-    text
+    // The row may have gone while decoding; then the URL is revoked here, when dropped.
+    HELD.with(|h| h.borrow_mut().get_mut(&id).map(|held| held.preview = Some(url)))?;
+    Some(((made.width, made.height), text))
 }
 
 pub fn blob_of(id: u64) -> Option<web_sys::Blob> {

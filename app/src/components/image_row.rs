@@ -1,7 +1,6 @@
 //! One image: preview, facts, status, the editable description and its actions.
 
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
 
 use crate::batch::{actions, use_batch, Phase, Row};
 use crate::browser;
@@ -18,7 +17,9 @@ pub fn ImageRow(row: Row) -> impl IntoView {
             row.described.with(|d| d.as_ref().is_some_and(|d| d.key != key))
         })
     };
-    let status = move || row.phase.with(|p| p.label(stale.get()));
+    // A row off the screen does not work out whether it is stale: with thousands of rows,
+    // every keystroke in the prompt would. It says so once it comes near.
+    let status = move || row.phase.with(|p| p.label(row.near.get() && stale.get()));
     let busy = move || !row.phase.with(Phase::can_describe);
     let usable = move || !row.phase.with(|p| matches!(p, Phase::Unusable { .. }));
     let writing = move || row.phase.with(|p| p.draft().is_some());
@@ -27,18 +28,15 @@ pub fn ImageRow(row: Row) -> impl IntoView {
     let dims = move || row.dims.get().map(|(w, h)| format!("{w} × {h} px"));
     let tokens = move || row.described.get().and_then(|d| d.tokens).map(|t| format!("{t} tokens"));
     let message = move || row.phase.with(|p| p.sentence().map(str::to_string)).or_else(|| row.note.get());
-    let on_load = {
-        let row = row.clone();
-        move |ev: leptos::ev::Event| {
-            if let Some(img) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlImageElement>().ok()) {
-                actions::preview_loaded(batch, &row, Some((img.natural_width(), img.natural_height())));
-            }
+    let node = NodeRef::<leptos::html::Tr>::new();
+    let id = row.id;
+    let near = row.near;
+    Effect::new(move |_| {
+        if let Some(tr) = node.get() {
+            browser::in_view::watch(id, tr.into(), near);
         }
-    };
-    let on_error = {
-        let row = row.clone();
-        move |_| actions::preview_loaded(batch, &row, None)
-    };
+    });
+    on_cleanup(move || browser::in_view::unwatch(id));
     let on_input = {
         let row = row.clone();
         move |ev| actions::edit_description(batch, &row, event_target_value(&ev))
@@ -90,27 +88,91 @@ pub fn ImageRow(row: Row) -> impl IntoView {
         }
     };
     let name = row.name.clone();
-    let free_text = view! {
+    // Built again whenever the row leaves its fields for one text.
+    let free_text = move || {
+        view! {
         <label for=text_id.clone() class="row-label">{label.clone()}</label>
         <textarea
-            id=text_id
+            id=text_id.clone()
             rows="3"
             readonly=writing
             aria-busy=move || writing().to_string()
             prop:value=move || {
                 row.phase.with(|p| p.draft().map(str::to_string)).unwrap_or_else(|| row.description.get())
             }
-            on:input=on_input
+            on:input=on_input.clone()
         ></textarea>
+        }
+    };
+
+    let preview_alt = format!("Preview of {}", row.name);
+    let preview = move || {
+        row.preview.get().map(|url| view! { <img src=url alt=preview_alt.clone() loading="lazy" decoding="async" /> })
+    };
+    // The controls, built only while the row is near the screen.
+    let description = move || {
+        let (fields, prompt_id, prompt_label, on_prompt) =
+            (fields.clone(), prompt_id.clone(), prompt_label.clone(), on_prompt.clone());
+        view! {
+            <Show when=in_fields fallback=free_text.clone()>
+                {fields.clone()}
+            </Show>
+            <p class="row-message" role="status">{message}</p>
+            <Show when=usable>
+                <details class="row-prompt">
+                    <summary>"Own prompt"</summary>
+                    <label for=prompt_id.clone() class="row-label">{prompt_label.clone()}</label>
+                    <textarea
+                        id=prompt_id.clone()
+                        rows="2"
+                        placeholder="Empty: the prompt above"
+                        prop:value=move || row.prompt.get()
+                        on:input=on_prompt.clone()
+                    ></textarea>
+                </details>
+            </Show>
+        }
+    };
+
+    let read_label = format!("Read description of {}", row.name);
+    let remove_label = format!("Remove {}", row.name);
+    let actions = move || {
+        let (name, regenerate) = (name.clone(), regenerate.clone());
+        view! {
+            <Show when=usable>
+                <button
+                    type="button"
+                    disabled=busy
+                    aria-label={
+                        let name = name.clone();
+                        move || format!("{} {}", action_label(), name)
+                    }
+                    on:click=regenerate.clone()
+                >
+                    {action_label}
+                </button>
+            </Show>
+            <button type="button" aria-label=read_label.clone() disabled=nothing_to_read.clone() on:click=read_aloud.clone()>
+                "Read description"
+            </button>
+            <button type="button" aria-label=remove_label.clone() on:click=remove.clone()>
+                "Remove"
+            </button>
+        }
     };
 
     view! {
-        <tr class="image-row" data-status=status>
-            <td class="thumb">
-                <img src=row.url.to_string() alt=format!("Preview of {}", row.name) on:load=on_load on:error=on_error />
-            </td>
+        <tr
+            class="image-row"
+            class:far=move || !near.get()
+            data-status=status
+            data-row=id
+            node_ref=node
+            on:focusout=move |_| browser::in_view::recheck(id)
+        >
+            <td class="thumb">{preview}</td>
             <td class="file">
-                <span class="name">{name.to_string()}</span>
+                <span class="name">{row.name.to_string()}</span>
                 <span class="facts">{human_size(row.size)}</span>
                 <span class="facts">{dims}</span>
                 <span class="facts">{tokens}</span>
@@ -120,49 +182,10 @@ pub fn ImageRow(row: Row) -> impl IntoView {
                 {move || row.hand.get().map(|hand| view! { <span class="hand-mark">{hand.label()}</span> })}
             </td>
             <td class="description">
-                <Show when=in_fields fallback=move || free_text.clone()>
-                    {fields.clone()}
-                </Show>
-                <p class="row-message" role="status">{message}</p>
-                <Show when=usable>
-                    <details class="row-prompt">
-                        <summary>"Own prompt"</summary>
-                        <label for=prompt_id.clone() class="row-label">{prompt_label.clone()}</label>
-                        <textarea
-                            id=prompt_id.clone()
-                            rows="2"
-                            placeholder="Empty: the prompt above"
-                            prop:value=move || row.prompt.get()
-                            on:input=on_prompt.clone()
-                        ></textarea>
-                    </details>
-                </Show>
+                <Show when=move || near.get()>{description.clone()}</Show>
             </td>
             <td class="actions">
-                <Show when=usable>
-                    <button
-                        type="button"
-                        disabled=busy
-                        aria-label={
-                            let name = name.clone();
-                            move || format!("{} {}", action_label(), name)
-                        }
-                        on:click=regenerate.clone()
-                    >
-                        {action_label}
-                    </button>
-                </Show>
-                <button
-                    type="button"
-                    aria-label=format!("Read description of {}", row.name)
-                    disabled=nothing_to_read
-                    on:click=read_aloud
-                >
-                    "Read description"
-                </button>
-                <button type="button" aria-label=format!("Remove {}", row.name) on:click=remove>
-                    "Remove"
-                </button>
+                <Show when=move || near.get()>{actions.clone()}</Show>
             </td>
         </tr>
     }

@@ -280,6 +280,7 @@ pub fn SettingsPanel() -> impl IntoView {
                         id="parallel"
                         type="number"
                         min="1"
+                        aria-describedby="parallel-hint"
                         max=move || batch.max_parallel.get().clamp(1, 8)
                         prop:value=move || batch.parallel.get().to_string()
                         on:change=move |ev| {
@@ -288,6 +289,9 @@ pub fn SettingsPanel() -> impl IntoView {
                             }
                         }
                     />
+                    <span id="parallel-hint" class="hint">
+                        "At most, from this page; the server keeps to the provider's limits for everyone."
+                    </span>
                 </div>
                 <div class="field">
                     <label for="max-tokens">"Max tokens"</label>

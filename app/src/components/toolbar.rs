@@ -1,9 +1,10 @@
 //! The batch's controls: add, describe all, cancel, progress, export, clear.
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 
 use crate::batch::{actions, use_batch};
-use crate::browser::files;
+use crate::browser::{self, files};
 use crate::describe::ProviderInfo;
 use crate::export::Format;
 
@@ -14,6 +15,24 @@ pub fn Toolbar() -> impl IntoView {
     let configured = move || batch.providers.with(ProviderInfo::configured);
     let empty = move || batch.rows.read().is_empty();
     let progress_label = move || batch.run.get().map(|run| run.progress_label()).unwrap_or_default();
+    // Worked out at most every 200 ms: with thousands of rows, each row that finishes
+    // reading would otherwise count them all again.
+    let estimate = RwSignal::new(None::<String>);
+    let due = StoredValue::new(false);
+    Effect::new(move |_| {
+        actions::track_estimate(batch);
+        let _ = (configured(), empty(), batch.running());
+        if due.get_value() {
+            return;
+        }
+        due.set_value(true);
+        spawn_local(async move {
+            browser::sleep(200).await;
+            due.set_value(false);
+            let shown = untrack(|| (configured() && !empty() && !batch.running()).then(|| actions::estimate(batch)));
+            estimate.set(shown.flatten());
+        });
+    });
     let saved_label = move || match (batch.storage_error.get(), batch.saving.get()) {
         (Some(error), _) => error,
         (None, 0) => "All changes saved in this browser".to_string(),
@@ -41,7 +60,7 @@ pub fn Toolbar() -> impl IntoView {
                 "Describe all"
             </button>
             <span id="estimate" class="estimate">
-                {move || (configured() && !empty() && !batch.running()).then(|| actions::estimate(batch)).flatten()}
+                {move || estimate.get()}
             </span>
             <label class="checkbox">
                 <input type="checkbox" bind:checked=batch.include_edited />

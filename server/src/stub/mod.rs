@@ -99,10 +99,12 @@ pub struct Recorded {
 struct Inner {
     faults: VecDeque<Fault>,
     requests: Vec<Recorded>,
-    /// When each request the rate limit let through arrived, oldest first.
-    admitted: VecDeque<std::time::Instant>,
+    /// When each request the rate limit let through arrived and its tokens, oldest first.
+    admitted: VecDeque<(std::time::Instant, u64)>,
     /// Requests answered 429 by the rate limit.
     limited: usize,
+    /// Tokens of every request the rate limit let in.
+    tokens: u64,
 }
 
 #[derive(Clone)]
@@ -116,9 +118,31 @@ pub struct Stub {
     /// A rate limit like a provider's: at most this many requests per window, the rest
     /// answered 429 with the wait until a place frees up.
     pub rate_limit: Option<(usize, Duration)>,
+    /// A token limit in the same window, counting each request's reported usage when it
+    /// is let in, as OpenAI counts a request's tokens against its per-minute limit.
+    pub token_limit: Option<u64>,
+    /// Pause before a reply starts, as a model takes time to answer.
+    pub think: Duration,
+}
+
+/// The limits after letting a request in, or the wait before one would be: what the
+/// `x-ratelimit-*` headers say.
+struct Admission {
+    admitted: bool,
+    wait: Duration,
+    headers: Vec<(&'static str, String)>,
 }
 
 type Params = Query<HashMap<String, String>>;
+
+fn with_headers(mut response: Response, headers: &[(&'static str, String)]) -> Response {
+    for (name, value) in headers {
+        if let Ok(value) = header::HeaderValue::from_str(value) {
+            response.headers_mut().insert(*name, value);
+        }
+    }
+    response
+}
 
 impl Stub {
     pub fn new(key: Option<String>) -> Stub {
@@ -128,6 +152,8 @@ impl Stub {
             open: Arc::default(),
             piece_delay: Duration::from_millis(20),
             rate_limit: None,
+            token_limit: None,
+            think: Duration::ZERO,
         }
     }
 
@@ -148,21 +174,69 @@ impl Stub {
         self.lock().limited
     }
 
-    /// Whether the rate limit lets a request in now; if not, how long until it would.
-    fn admit(&self) -> Result<(), Duration> {
-        let Some((limit, window)) = self.rate_limit else { return Ok(()) };
+    /// The tokens the rate limit counted, over every request it let in.
+    pub fn tokens_counted(&self) -> u64 {
+        self.lock().tokens
+    }
+
+    /// Whether the rate limits let a request of `tokens` in now (if not, how long until
+    /// they would), and the `x-ratelimit-*` headers OpenAI sends with either answer: the
+    /// limits per minute, what remains, and when the oldest use leaves the window.
+    fn admit(&self, tokens: u64) -> Admission {
+        let Some((limit, window)) = self.rate_limit else {
+            return Admission { admitted: true, wait: Duration::ZERO, headers: Vec::new() };
+        };
         let now = std::time::Instant::now();
         let mut inner = self.lock();
-        while inner.admitted.front().is_some_and(|at| now.duration_since(*at) >= window) {
+        while inner.admitted.front().is_some_and(|(at, _)| now.duration_since(*at) >= window) {
             inner.admitted.pop_front();
         }
-        if inner.admitted.len() < limit {
-            inner.admitted.push_back(now);
-            return Ok(());
+        let used: u64 = inner.admitted.iter().map(|(_, t)| t).sum();
+        let tokens_fit = self.token_limit.is_none_or(|max| used + tokens <= max);
+        let admitted = inner.admitted.len() < limit && tokens_fit;
+        // Until enough of the oldest uses leave the window.
+        let wait = if admitted {
+            Duration::ZERO
+        } else {
+            let mut freed = (inner.admitted.len() + 1).saturating_sub(limit);
+            if let Some(max) = self.token_limit {
+                let mut over = (used + tokens).saturating_sub(max);
+                let mut count = 0;
+                for (_, t) in &inner.admitted {
+                    if over == 0 {
+                        break;
+                    }
+                    over = over.saturating_sub(*t);
+                    count += 1;
+                }
+                freed = freed.max(count);
+            }
+            let until = inner.admitted.get(freed.saturating_sub(1)).map_or(now, |(at, _)| *at);
+            window.saturating_sub(now.duration_since(until))
+        };
+        if admitted {
+            inner.admitted.push_back((now, tokens));
+            inner.tokens += tokens;
+        } else {
+            inner.limited += 1;
         }
-        inner.limited += 1;
-        let oldest = inner.admitted.front().copied().unwrap_or(now);
-        Err(window.saturating_sub(now.duration_since(oldest)))
+        let per_minute = |n: u64| (n as f64 * 60.0 / window.as_secs_f64()).round() as u64;
+        let reset =
+            inner.admitted.front().map_or(Duration::ZERO, |(at, _)| window.saturating_sub(now.duration_since(*at)));
+        let reset = format!("{}ms", reset.as_millis().max(1));
+        let count = inner.admitted.len();
+        let used: u64 = inner.admitted.iter().map(|(_, t)| t).sum();
+        let mut headers = vec![
+            ("x-ratelimit-limit-requests", per_minute(limit as u64).to_string()),
+            ("x-ratelimit-remaining-requests", limit.saturating_sub(count).to_string()),
+            ("x-ratelimit-reset-requests", reset.clone()),
+        ];
+        if let Some(max) = self.token_limit {
+            headers.push(("x-ratelimit-limit-tokens", per_minute(max).to_string()));
+            headers.push(("x-ratelimit-remaining-tokens", max.saturating_sub(used).to_string()));
+            headers.push(("x-ratelimit-reset-tokens", reset));
+        }
+        Admission { admitted, wait, headers }
     }
 
     /// How many streamed or stalled replies are still open: a reply closes when it ends or
@@ -249,24 +323,12 @@ impl Stub {
         let Some(mut recorded) = read.and_then(|seen| seen.into_recorded(dialect, path, query, body.len())) else {
             return dialect.error(StatusCode::BAD_REQUEST, "Expected one user turn with a text part and an image.");
         };
-        if let Err(wait) = self.admit() {
-            let seconds = format!("{:.3}", wait.as_secs_f64().max(0.001));
-            return dialect.rate_limited(Some(&seconds));
-        }
-        let fault = {
-            let mut inner = self.lock();
-            let fault = inner.faults.pop_front();
-            recorded.fault = fault.clone();
-            inner.requests.push(recorded.clone());
-            fault
-        };
+        // What the reply will say is known before it is let in: its usage is what the
+        // token limit counts. The fault it meets is taken only once it is let in.
+        let fault = self.lock().faults.front().cloned();
         // Asked for fields, in the schema or only in the prompt: answer in JSON.
         let schema = recorded.schema.clone().or_else(|| schema_in_prompt(&recorded.prompt));
         let text = match (&fault, schema) {
-            (Some(Fault::RejectSchema), _) if recorded.schema.is_some() => {
-                return dialect
-                    .error(StatusCode::BAD_REQUEST, "Unsupported parameter: structured output (json_schema).");
-            }
             (Some(Fault::Misfit), _) => r#"{"unexpected": "no fields here"}"#.to_string(),
             (Some(Fault::Apology), _) => "I'm sorry, but I can't help with identifying people in images.".to_string(),
             (_, Some(schema)) => answer_for(&schema, &recorded).to_string(),
@@ -282,6 +344,21 @@ impl Stub {
             prompt: 85 + recorded.prompt.split_whitespace().count() as u32,
             completion: text.split_whitespace().count() as u32,
         };
+        let admission = self.admit(u64::from(usage.prompt + usage.completion));
+        if !admission.admitted {
+            let seconds = format!("{:.3}", admission.wait.as_secs_f64().max(0.001));
+            return with_headers(dialect.rate_limited(Some(&seconds)), &admission.headers);
+        }
+        {
+            let mut inner = self.lock();
+            inner.faults.pop_front();
+            recorded.fault = fault.clone();
+            inner.requests.push(recorded.clone());
+        }
+        if fault == Some(Fault::RejectSchema) && recorded.schema.is_some() {
+            return dialect.error(StatusCode::BAD_REQUEST, "Unsupported parameter: structured output (json_schema).");
+        }
+        tokio::time::sleep(self.think).await;
         let reply = wire::Reply {
             text: &text,
             usage,
@@ -289,6 +366,17 @@ impl Stub {
             no_usage: fault == Some(Fault::NoUsage),
             recorded: &recorded,
         };
+        let response = self.respond(dialect, fault, &recorded, &reply).await;
+        with_headers(response, &admission.headers)
+    }
+
+    async fn respond(
+        &self,
+        dialect: Dialect,
+        fault: Option<Fault>,
+        recorded: &Recorded,
+        reply: &wire::Reply<'_>,
+    ) -> Response {
         match fault {
             Some(Fault::RateLimited { retry_after }) => dialect.rate_limited(retry_after.as_deref()),
             Some(Fault::InsufficientQuota) => dialect.out_of_quota(),
@@ -303,18 +391,18 @@ impl Stub {
                 StatusCode::GATEWAY_TIMEOUT.into_response()
             }
             Some(fault @ (Fault::Stall | Fault::Cut)) if recorded.stream => {
-                let mut frames = dialect.frames(&reply);
+                let mut frames = dialect.frames(reply);
                 frames.truncate(dialect.frames_before_text() + 1);
                 self.play(frames, fault == Fault::Stall)
             }
             // A whole reply that stops halfway: half the JSON, then silence or a hang-up.
             Some(fault @ (Fault::Stall | Fault::Cut)) => {
-                let whole = dialect.whole(&reply).to_string();
+                let whole = dialect.whole(reply).to_string();
                 let half = whole[..whole.len() / 2].to_string();
                 self.play_body(vec![half], "application/json", fault == Fault::Stall, true)
             }
-            _ if recorded.stream => self.play(dialect.frames(&reply), false),
-            _ => Json(dialect.whole(&reply)).into_response(),
+            _ if recorded.stream => self.play(dialect.frames(reply), false),
+            _ => Json(dialect.whole(reply)).into_response(),
         }
     }
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 
 use super::http::{self, malformed, KeyedApi};
-use super::provider::{ChunkStream, ProviderError, VisionProvider, VisionRequest};
+use super::provider::{ProviderError, Reply, VisionProvider, VisionRequest};
 use crate::describe::anthropic::{
     is_out_of_credit, json_schema_output, messages_request, parse_message, StreamReader, API_VERSION,
 };
@@ -39,7 +39,7 @@ impl Anthropic {
         self
     }
 
-    async fn send(&self, request: &VisionRequest) -> Result<ChunkStream, ProviderError> {
+    async fn send(&self, request: &VisionRequest) -> Result<Reply, ProviderError> {
         let (media_type, data) = request.image_parts();
         let prompt = request.text();
         let mut body = messages_request(&request.model, &prompt, media_type, data, self.api.stream, request.max_tokens);
@@ -66,7 +66,7 @@ impl Anthropic {
 }
 
 impl VisionProvider for Anthropic {
-    fn start<'a>(&'a self, request: &'a VisionRequest) -> BoxFuture<'a, Result<ChunkStream, ProviderError>> {
+    fn start<'a>(&'a self, request: &'a VisionRequest) -> BoxFuture<'a, Result<Reply, ProviderError>> {
         Box::pin(self.send(request))
     }
 

@@ -20,9 +20,11 @@ pub(super) fn error_event(error: &ProviderError, attempts: u32, naming: &Naming)
     StreamEvent::Error { message: error.user_message(attempts, naming), stop_batch: error.stops_batch() }
 }
 
+#[allow(clippy::too_many_arguments)]
 pub(super) async fn run(
     provider: Arc<dyn VisionProvider>,
     pace: &Pace,
+    tokens: u32,
     request: VisionRequest,
     timeouts: Timeouts,
     retry: RetryPolicy,
@@ -32,15 +34,18 @@ pub(super) async fn run(
     let mut request = request;
     let mut attempt = 1;
     let chunks = loop {
-        let waited = pace.turn().await;
-        if waited > Duration::from_millis(100) {
-            tracing::debug!(waited_ms = waited.as_millis() as u64, "waited for the provider's pace");
+        let turn = pace.turn(tokens).await;
+        if turn.waited > Duration::from_millis(100) {
+            tracing::debug!(waited_ms = turn.waited.as_millis() as u64, "waited for the provider's pace");
         }
         let started = tokio::time::timeout(timeouts.first_byte, provider.start(&request))
             .await
             .unwrap_or(Err(ProviderError::Timeout));
         match started {
-            Ok(chunks) => break chunks,
+            Ok(reply) => {
+                pace.announced(&reply.announced);
+                break reply.chunks;
+            }
             // An older server that does not know structured output: the prompt already
             // says what the answer must look like, so ask again without the schema.
             Err(ProviderError::Rejected { status: 400 | 422 }) if request.schema().is_some() => {
@@ -72,18 +77,23 @@ pub(super) async fn run(
             }
         }
     };
-    relay(chunks, timeouts.idle, &request.fields, naming, &tx).await;
+    let used = relay(chunks, timeouts.idle, &request.fields, naming, &tx).await;
+    if let Some(used) = used {
+        pace.reported(tokens, used);
+    }
 }
 
 /// Forwards a started reply until it finishes, breaks, goes quiet for too long, or turns
-/// out to be a refusal (flagged as such, never saved as a description).
+/// out to be a refusal (flagged as such, never saved as a description). Returns the
+/// tokens the provider reported using, if it did.
 async fn relay(
     mut chunks: provider::ChunkStream,
     idle: Duration,
     fields: &[Field],
     naming: &Naming,
     tx: &mpsc::Sender<StreamEvent>,
-) {
+) -> Option<u32> {
+    let mut used = None;
     let mut finished = false;
     let mut text = String::new();
     let mut refusal: Option<String> = None;
@@ -111,11 +121,12 @@ async fn relay(
                 StreamEvent::Delta { text: more }
             }
             Ok(Some(Ok(ChunkEvent::Usage(usage)))) => {
+                used = Some(usage.prompt_tokens + usage.completion_tokens);
                 StreamEvent::Usage { prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens }
             }
         };
         if tx.send(event).await.is_err() {
-            return;
+            return used;
         }
     };
     let last = match (failure, filtered, refusal) {
@@ -151,4 +162,5 @@ async fn relay(
         },
     };
     let _ = tx.send(last).await;
+    used
 }

@@ -44,6 +44,9 @@ pub struct ProviderSettings {
     /// The most requests a minute to start, for everyone on this server together.
     #[serde(default)]
     pub rpm: Option<u32>,
+    /// The most tokens a minute (images by the model's rule, prompt, answer), likewise.
+    #[serde(default)]
+    pub tpm: Option<u32>,
     /// Where the key and address come from, for error sentences; filled in by the loader.
     #[serde(skip)]
     pub key_setting: String,
@@ -83,6 +86,7 @@ impl ProviderSettings {
             stream: true,
             list_models: true,
             rpm: None,
+            tpm: None,
             key_setting: String::new(),
             url_setting: String::new(),
         }
@@ -363,6 +367,7 @@ mod tests {
             models = ["llava:13b", "qwen2.5vl"]
             stream = false
             rpm = 40
+            tpm = 200000
 
             [[provider]]
             name = "claude"
@@ -379,6 +384,7 @@ mod tests {
         assert_eq!(providers[0].key_setting, "TEAM_ANTHROPIC_KEY");
         assert_eq!((providers[1].default_model(), providers[1].stream), ("llava:13b".to_string(), false));
         assert_eq!((providers[1].rpm, providers[0].rpm), (Some(40), None));
+        assert_eq!((providers[1].tpm, providers[0].tpm), (Some(200_000), None));
         assert!(!format!("{providers:?}").contains("sk-ant-team"), "Debug hides keys");
         Ok(())
     }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 
 use super::http::{self, malformed, KeyedApi};
-use super::provider::{ChunkStream, ProviderError, VisionProvider, VisionRequest};
+use super::provider::{ProviderError, Reply, VisionProvider, VisionRequest};
 use crate::describe::gemini::{error_facts, generate_request, method_path, parse_model_list, parse_response};
 
 pub const DEFAULT_BASE_URL: &str = "https://generativelanguage.googleapis.com";
@@ -40,7 +40,7 @@ impl Gemini {
         Ok(url)
     }
 
-    async fn send(&self, request: &VisionRequest) -> Result<ChunkStream, ProviderError> {
+    async fn send(&self, request: &VisionRequest) -> Result<Reply, ProviderError> {
         let (mime_type, data) = request.image_parts();
         let prompt = request.text();
         let mut body = generate_request(&prompt, mime_type, data, request.max_tokens);
@@ -59,7 +59,7 @@ impl Gemini {
 }
 
 impl VisionProvider for Gemini {
-    fn start<'a>(&'a self, request: &'a VisionRequest) -> BoxFuture<'a, Result<ChunkStream, ProviderError>> {
+    fn start<'a>(&'a self, request: &'a VisionRequest) -> BoxFuture<'a, Result<Reply, ProviderError>> {
         Box::pin(self.send(request))
     }
 

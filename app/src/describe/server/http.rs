@@ -8,7 +8,8 @@ use eventsource_stream::Eventsource;
 use futures::{stream, StreamExt};
 use reqwest::header::CONTENT_TYPE;
 
-use super::provider::{ChunkStream, ProviderError};
+use super::limits::announced;
+use super::provider::{ProviderError, Reply};
 use super::retry::retry_after;
 use crate::describe::reply::ChunkEvent;
 
@@ -138,7 +139,8 @@ pub async fn read_reply(
     response: reqwest::Response,
     mut on_event: impl FnMut(&str, &str) -> Parsed + Send + 'static,
     on_whole: impl FnOnce(&str) -> Parsed,
-) -> Result<ChunkStream, ProviderError> {
+) -> Result<Reply, ProviderError> {
+    let announced = announced(response.headers(), SystemTime::now());
     let streamed = response
         .headers()
         .get(CONTENT_TYPE)
@@ -152,7 +154,7 @@ pub async fn read_reply(
         let events = on_whole(&body).inspect_err(|_| {
             tracing::warn!(body = %truncate(&body, 300), "provider sent a reply in an unknown shape");
         })?;
-        return Ok(stream::iter(events.into_iter().map(Ok)).boxed());
+        return Ok(Reply { chunks: stream::iter(events.into_iter().map(Ok)).boxed(), announced });
     }
     let chunks = response.bytes_stream().eventsource().flat_map(move |event| {
         let items: Vec<Result<ChunkEvent, ProviderError>> = match event {
@@ -167,7 +169,7 @@ pub async fn read_reply(
         };
         stream::iter(items)
     });
-    Ok(chunks.boxed())
+    Ok(Reply { chunks: chunks.boxed(), announced })
 }
 
 /// A JSON parse failure inside a reply, logged once and told to the user as "not understood".

@@ -6,6 +6,7 @@ mod call;
 pub mod config;
 pub mod gemini;
 pub mod http;
+pub mod limits;
 pub mod openai_compat;
 pub mod pace;
 pub mod provider;
@@ -24,7 +25,7 @@ use self::call::{error_event, run};
 use self::config::{ConfigError, ProviderSettings};
 use self::gemini::Gemini;
 use self::openai_compat::OpenAiCompatible;
-use self::pace::Pace;
+use self::pace::{Limits, Pace};
 pub use self::provider::{Naming, ProviderError, VisionProvider, VisionRequest};
 use self::retry::RetryPolicy;
 use crate::describe::cost::{Price, PRICES_CHECKED};
@@ -99,7 +100,7 @@ impl ProviderEntry {
             default_model: default_model.into(),
             list_models: true,
             provider,
-            pace: Arc::new(Pace::new(None)),
+            pace: Arc::new(Pace::open()),
             listed: Arc::default(),
         }
     }
@@ -134,7 +135,7 @@ impl ProviderEntry {
         let mut entry = ProviderEntry::new(&settings.id, settings.kind, naming, &settings.default_model(), provider);
         entry.models = settings.models.clone();
         entry.list_models = settings.list_models;
-        entry.pace = Arc::new(Pace::new(settings.rpm));
+        entry.pace = Arc::new(Pace::new(Limits { rpm: settings.rpm, tpm: settings.tpm }));
         Ok(entry)
     }
 
@@ -259,9 +260,13 @@ impl Describer {
         let provider = Arc::clone(&entry.provider);
         let pace = Arc::clone(&entry.pace);
         let naming = entry.naming.clone();
+        let tokens = limits::request_tokens(entry.kind, &request);
         tokio::spawn(async move {
             let watch = tx.clone();
-            let run = tokio::time::timeout(timeouts.total, run(provider, &pace, request, timeouts, retry, &naming, tx));
+            let run = tokio::time::timeout(
+                timeouts.total,
+                run(provider, &pace, tokens, request, timeouts, retry, &naming, tx),
+            );
             tokio::select! {
                 finished = run => {
                     if finished.is_err() {
@@ -300,7 +305,7 @@ mod tests {
     }
 
     impl VisionProvider for Flaky {
-        fn start<'a>(&'a self, _: &'a VisionRequest) -> BoxFuture<'a, Result<provider::ChunkStream, ProviderError>> {
+        fn start<'a>(&'a self, _: &'a VisionRequest) -> BoxFuture<'a, Result<provider::Reply, ProviderError>> {
             Box::pin(async { Err(ProviderError::Connect) })
         }
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 
 use super::http::{self, malformed};
-use super::provider::{ChunkStream, ProviderError, VisionProvider, VisionRequest};
+use super::provider::{ProviderError, Reply, VisionProvider, VisionRequest};
 use crate::describe::openai::{
     chat_request, is_insufficient_quota, json_schema_format, parse_chunk, parse_completion, parse_model_list, OutputCap,
 };
@@ -132,7 +132,7 @@ impl OpenAiCompatible {
         })
     }
 
-    async fn send(&self, request: &VisionRequest) -> Result<ChunkStream, ProviderError> {
+    async fn send(&self, request: &VisionRequest) -> Result<Reply, ProviderError> {
         let cap = if self.legacy_cap {
             OutputCap::Legacy(request.max_tokens)
         } else {
@@ -163,7 +163,7 @@ impl OpenAiCompatible {
 }
 
 impl VisionProvider for OpenAiCompatible {
-    fn start<'a>(&'a self, request: &'a VisionRequest) -> BoxFuture<'a, Result<ChunkStream, ProviderError>> {
+    fn start<'a>(&'a self, request: &'a VisionRequest) -> BoxFuture<'a, Result<Reply, ProviderError>> {
         Box::pin(self.send(request))
     }
 

@@ -6,6 +6,7 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 
+use super::limits::Announced;
 use crate::describe::reply::ChunkEvent;
 use crate::describe::Detail;
 use crate::fields::{self, Field};
@@ -50,11 +51,24 @@ impl VisionRequest {
 
 pub type ChunkStream = BoxStream<'static, Result<ChunkEvent, ProviderError>>;
 
+/// A reply that has started: its pieces as they come, and the rate limits its headers
+/// announced.
+pub struct Reply {
+    pub chunks: ChunkStream,
+    pub announced: Announced,
+}
+
+impl From<ChunkStream> for Reply {
+    fn from(chunks: ChunkStream) -> Reply {
+        Reply { chunks, announced: Announced::default() }
+    }
+}
+
 pub trait VisionProvider: Send + Sync {
     /// Sends the request and returns the reply as it streams (a reply that did not stream
     /// arrives as one piece). An error before the reply starts may be retried; an error
     /// inside it ends the description.
-    fn start<'a>(&'a self, request: &'a VisionRequest) -> BoxFuture<'a, Result<ChunkStream, ProviderError>>;
+    fn start<'a>(&'a self, request: &'a VisionRequest) -> BoxFuture<'a, Result<Reply, ProviderError>>;
 
     /// The provider's own list of models, where it has one.
     fn list_models(&self) -> BoxFuture<'_, Result<Vec<String>, ProviderError>> {

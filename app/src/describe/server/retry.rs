@@ -70,7 +70,7 @@ fn seconds(value: f64) -> Duration {
 }
 
 /// Parses the `1m30s`, `250ms`, `2.5s` durations OpenAI's rate-limit headers use.
-fn parse_go_duration(value: &str) -> Option<Duration> {
+pub(super) fn parse_go_duration(value: &str) -> Option<Duration> {
     let mut total = 0.0;
     let mut rest = value;
     while !rest.is_empty() {

@@ -1,0 +1,73 @@
+// A curator's table of hundreds of photos: every row is there at once with its name and
+// status, only the rows near the screen have their controls built, previews are small
+// images made in the browser (never the full-size file), an edit survives scrolling away
+// and back, and the whole table survives a reload.
+import { expect, test } from "@playwright/test";
+import { PicscribePage, stub } from "./fixtures/picscribe";
+
+const COUNT = 300;
+
+test("hundreds of photos: rows at once, controls near the screen, small previews, kept after a reload", async ({ page }) => {
+  test.setTimeout(180_000);
+  await stub.reset();
+  const app = new PicscribePage(page);
+  await app.open();
+  // Photos made in the page and chosen through the real file input.
+  await page.evaluate(async (count) => {
+    const canvas = new OffscreenCanvas(1200, 900);
+    const ctx = canvas.getContext("2d")!;
+    ctx.fillStyle = "#3a7bd5";
+    ctx.fillRect(0, 0, 1200, 900);
+    ctx.fillStyle = "#f7b733";
+    ctx.fillRect(300, 200, 600, 500);
+    const base = new Uint8Array(await (await canvas.convertToBlob({ type: "image/jpeg", quality: 0.8 })).arrayBuffer());
+    const transfer = new DataTransfer();
+    for (let i = 0; i < count; i++) {
+      const note = new TextEncoder().encode(`photo ${i}`);
+      const comment = new Uint8Array([0xff, 0xfe, 0, note.length + 2, ...note]);
+      const name = `photo-${String(i).padStart(3, "0")}.jpg`;
+      transfer.items.add(new File([base.subarray(0, 2), comment, base.subarray(2)], name, { type: "image/jpeg" }));
+    }
+    const input = document.getElementById("add-images") as HTMLInputElement;
+    input.files = transfer.files;
+    input.dispatchEvent(new Event("change", { bubbles: true }));
+  }, COUNT);
+
+  await expect(app.rows).toHaveCount(COUNT);
+  await expect(page.locator(".badge.ready")).toHaveCount(COUNT, { timeout: 120_000 });
+  // Far rows have no controls yet; the first rows do.
+  const built = await page.locator("textarea[id^=description-]").count();
+  expect(built).toBeGreaterThan(0);
+  expect(built).toBeLessThan(COUNT / 2);
+  await expect(app.description("photo-000.jpg")).toBeVisible();
+  await expect(app.description("photo-299.jpg")).toHaveCount(0);
+
+  // The preview is a small image of the photo, not the file itself.
+  const preview = page.getByRole("img", { name: "Preview of photo-000.jpg", exact: true });
+  await expect(preview).toBeVisible();
+  const natural = await preview.evaluate((img: HTMLImageElement) => [img.naturalWidth, img.naturalHeight]);
+  expect(natural).toEqual([256, 192]);
+  await expect(app.row("photo-000.jpg")).toContainText("1200 × 900 px");
+
+  // Scroll to the last row: its controls are built; an edit there survives going away.
+  await app.row("photo-299.jpg").scrollIntoViewIfNeeded();
+  await app.description("photo-299.jpg").fill("The last photo, edited by hand.");
+  // The row holding the focus stays built; once the focus leaves, so can the row.
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await expect(app.description("photo-299.jpg")).toHaveCount(1);
+  await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+  await expect(app.description("photo-299.jpg")).toHaveCount(0);
+  await app.row("photo-299.jpg").scrollIntoViewIfNeeded();
+  await expect(app.description("photo-299.jpg")).toHaveValue("The last photo, edited by hand.");
+
+  // Kept after a reload: every row, the edit, and previews made again.
+  await app.expectSaved();
+  await page.reload();
+  await expect(page.locator('main[data-hydrated="true"]')).toBeVisible();
+  await expect(app.rows).toHaveCount(COUNT, { timeout: 60_000 });
+  await expect(page.getByRole("img", { name: "Preview of photo-000.jpg", exact: true })).toBeVisible({ timeout: 60_000 });
+  await app.row("photo-299.jpg").scrollIntoViewIfNeeded();
+  await expect(app.description("photo-299.jpg")).toHaveValue("The last photo, edited by hand.");
+  expect(await stub.requests()).toHaveLength(0);
+  await app.clearAll.click();
+});
