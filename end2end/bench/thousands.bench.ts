@@ -9,7 +9,7 @@ type Marks = Record<string, number>;
 
 for (const count of [50, 500, 5000]) {
   test(`${count} photos`, async ({ page }) => {
-    test.setTimeout(900_000);
+    test.setTimeout(1_800_000);
     await stub.reset();
     const app = new PicscribePage(page);
     await app.open();
@@ -77,7 +77,7 @@ for (const count of [50, 500, 5000]) {
     }, count);
     await expect.poll(() => page.evaluate(() => (window as any).__marks.allRows ?? 0), { timeout: 120_000 }).toBeGreaterThan(0);
     // Every row read, hashed and checked: no badge says "reading" any more.
-    await expect(page.locator(".badge.ready")).toHaveCount(count, { timeout: 600_000 });
+    await expect(page.locator(".badge.ready")).toHaveCount(count, { timeout: 1_200_000 });
     const added: Marks = await page.evaluate(() => ({ ...(window as any).__marks, hashed: performance.now() }));
 
     // Scroll the whole table, a screen at a time, as someone looking through it would.

@@ -17,7 +17,7 @@ fn now() -> f64 {
 /// Rows are added in slices, each in its own task, so choosing thousands of files never
 /// freezes the page; the first slice is small, so the first row shows at once.
 const FIRST_SLICE: usize = 20;
-const SLICE: usize = 250;
+const SLICE: usize = 150;
 
 /// Files read, hashed and decoded at a time. The work itself is the browser's, off the
 /// main thread; a few at once keep both cores busy without holding many photos decoded.

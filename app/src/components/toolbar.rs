@@ -15,22 +15,27 @@ pub fn Toolbar() -> impl IntoView {
     let configured = move || batch.providers.with(ProviderInfo::configured);
     let empty = move || batch.rows.read().is_empty();
     let progress_label = move || batch.run.get().map(|run| run.progress_label()).unwrap_or_default();
-    // Worked out at most every 200 ms: with thousands of rows, each row that finishes
-    // reading would otherwise count them all again.
+    // Worked out at most every 200 ms, and between two workings-out the page listens to
+    // nothing of it: with thousands of rows, each row that finishes reading would
+    // otherwise have every row counted (and listened to) again.
     let estimate = RwSignal::new(None::<String>);
-    let due = StoredValue::new(false);
+    let worked_out = RwSignal::new(0u64);
+    let listening = StoredValue::new(false);
     Effect::new(move |_| {
-        actions::track_estimate(batch);
-        let _ = (configured(), empty(), batch.running());
-        if due.get_value() {
+        worked_out.track();
+        if listening.get_value() {
+            listening.set_value(false);
+            actions::track_estimate(batch);
+            let _ = (configured(), empty(), batch.running());
             return;
         }
-        due.set_value(true);
+        // Something it reads changed (or this is the first time): work it out soon.
         spawn_local(async move {
             browser::sleep(200).await;
-            due.set_value(false);
             let shown = untrack(|| (configured() && !empty() && !batch.running()).then(|| actions::estimate(batch)));
             estimate.set(shown.flatten());
+            listening.set_value(true);
+            worked_out.update(|n| *n += 1);
         });
     });
     let saved_label = move || match (batch.storage_error.get(), batch.saving.get()) {
