@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use app::describe::events::StreamEvent;
 use app::describe::server::pace::{Limits, Pace};
+use app::describe::server::Timeouts;
 use common::{describe_with, describer, router, stub, Family, KEY};
 use server::stub::Fault;
 
@@ -104,6 +105,12 @@ async fn pace_benchmark() {
             entry.pace = Arc::new(Pace::ignoring_headers());
         }
         let mut describer = describer(vec![entry]);
+        describer.timeouts = Timeouts {
+            connect: Duration::from_secs(2),
+            first_byte: Duration::from_secs(10),
+            idle: Duration::from_secs(10),
+            total: Duration::from_secs(600),
+        };
         describer.retry.max_retries = 8;
         describer.retry.max_retry_after = Duration::from_secs(60);
         let app = router(describer);

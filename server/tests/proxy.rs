@@ -10,7 +10,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use app::describe::server::Timeouts;
-use common::{describe_input, describer, jpeg_data_url, router, Family, KEY};
+use common::{access, describe_input, describer, jpeg_data_url, router_with, Family, KEY};
 use server::stub::Stub;
 
 async fn stub_with(think: Duration) -> String {
@@ -19,6 +19,9 @@ async fn stub_with(think: Duration) -> String {
     stub.think = think;
     stub.spawn().await.unwrap()
 }
+
+/// The one person the benchmark calls as, allowed 64 descriptions at once.
+const TOKEN: &str = "bench-token-0123456789abcdef";
 
 /// Serves picscribe, pointed at `stub`, on a loopback port; returns its root URL.
 async fn picscribe(stub: &str) -> String {
@@ -31,7 +34,14 @@ async fn picscribe(stub: &str) -> String {
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(server::serve(listener, router(describer), Duration::from_secs(30), std::future::pending()));
+    let people = "[[user]]\nname = \"bench\"\ntoken_env = \"BENCH_TOKEN\"\nmax_parallel = 64\n";
+    let access = access(&[("BENCH_TOKEN", TOKEN)], Some(people), None);
+    tokio::spawn(server::serve(
+        listener,
+        router_with(describer, access),
+        Duration::from_secs(30),
+        std::future::pending(),
+    ));
     format!("http://{addr}")
 }
 
@@ -81,7 +91,7 @@ async fn proxy_benchmark() {
     });
     let proxied_body = describe_input("openai", Family::OpenAi.model(), "Describe");
     let direct = || client.post(format!("{stub}/v1/chat/completions")).bearer_auth(KEY).json(&direct_body);
-    let proxied = || client.post(format!("{app}/api/describe")).json(&proxied_body);
+    let proxied = || client.post(format!("{app}/api/describe")).bearer_auth(TOKEN).json(&proxied_body);
     // Warm both paths (connections, the model list), then alternate rounds of 64.
     at_once(8, direct).await;
     at_once(8, proxied).await;
@@ -108,7 +118,7 @@ async fn proxy_benchmark() {
     // Memory: 32 descriptions held open by a stub that takes 3 s to answer.
     let slow = stub_with(Duration::from_secs(3)).await;
     let slow_app = picscribe(&slow).await;
-    let slow_call = || client.post(format!("{slow_app}/api/describe")).json(&proxied_body);
+    let slow_call = || client.post(format!("{slow_app}/api/describe")).bearer_auth(TOKEN).json(&proxied_body);
     at_once(2, slow_call).await;
     let before = rss_kib();
     let sampler = tokio::spawn(async move {
