@@ -58,24 +58,21 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 
 /// What "Describe all" would cost now: the rows it would send, each image at the size it
 /// leaves at, counted by the provider's own rule, the prompt, and a typical answer; in
-/// dollars when the model has a price. Tracks everything it reads, for the toolbar.
+/// dollars when the model has a price. Reads without listening: with thousands of rows the
+/// toolbar listens through [`track_estimate`] and works this out at most every 200 ms.
 pub fn estimate(batch: Batch) -> Option<String> {
-    let settings = batch.tracked_settings();
-    let include_edited = batch.include_edited.get();
-    let ceiling = batch.max_output_tokens.get();
-    batch.providers.with(|info| {
+    let settings = batch.settings();
+    let include_edited = batch.include_edited.get_untracked();
+    let ceiling = batch.max_output_tokens.get_untracked();
+    batch.providers.with_untracked(|info| {
         let provider = info.choose(&settings.provider)?;
         let rule = image_rule(provider.kind, &settings.model);
         let answer = answer_tokens(settings.fields.len(), settings.max_tokens.unwrap_or(ceiling));
         let shape = if settings.fields.is_empty() { 0 } else { text_tokens(&fields::instructions(&settings.fields)) };
         let mut estimate = Estimate::default();
-        batch.rows.with(|rows| {
+        batch.rows.with_untracked(|rows| {
             for row in rows {
-                row.phase.track();
-                row.described.track();
-                row.hand.track();
-                row.prompt.track();
-                let Some((width, height)) = row.dims.get() else { continue };
+                let Some((width, height)) = row.dims.get_untracked() else { continue };
                 if skip(row, &settings, include_edited).is_some() {
                     continue;
                 }
