@@ -58,9 +58,11 @@ async fn a_429_holds_every_caller_until_its_wait_is_over() {
 
 #[tokio::test]
 async fn the_limits_a_provider_announces_pace_every_page() {
-    // 5 requests a second (300 a minute, as the headers say); nothing in picscribe.toml.
+    // 5 requests and 100,000 tokens a second (300 and 6,000,000 a minute, as the headers
+    // say); nothing in picscribe.toml.
     let mut stub = server::stub::Stub::new(Some(KEY.to_string()));
     stub.rate_limit = Some((5, Duration::from_secs(1)));
+    stub.token_limit = Some(100_000);
     let url = stub.clone().spawn().await.unwrap();
     let entry = Family::OpenAi.entry(&url, KEY, true);
     let pace = Arc::clone(&entry.pace);
@@ -69,7 +71,7 @@ async fn the_limits_a_provider_announces_pace_every_page() {
         describe_with(app.clone(), "openai", Family::OpenAi.model(), "Describe").await.last(),
         StreamEvent::Done
     );
-    assert_eq!(pace.limits(), Limits { rpm: Some(300), tpm: None }, "learned from x-ratelimit-limit-requests");
+    assert_eq!(pace.limits(), Limits { rpm: Some(300), tpm: Some(6_000_000) }, "learned from x-ratelimit-limit-*");
     tokio::time::sleep(Duration::from_secs(1)).await;
     let started = Instant::now();
     let replies = futures::future::join_all(

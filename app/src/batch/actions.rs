@@ -12,7 +12,7 @@ use crate::fields::{from_text, Field};
 use crate::import;
 
 pub use super::intake::{add_files, clear_all, remove_row, restore};
-pub use super::run::{cancel, describe_all, describe_one, estimate, track_estimate};
+pub use super::run::{cancel, describe_all, describe_one, watch_estimate};
 
 /// Runs a storage write, counting it so the page can say when everything is saved.
 pub(super) fn save(batch: Batch, write: impl std::future::Future<Output = Result<(), String>> + 'static) {

@@ -1,10 +1,9 @@
 //! The batch's controls: add, describe all, cancel, progress, export, clear.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use crate::batch::{actions, use_batch};
-use crate::browser::{self, files};
+use crate::browser::files;
 use crate::describe::ProviderInfo;
 use crate::export::Format;
 
@@ -15,29 +14,7 @@ pub fn Toolbar() -> impl IntoView {
     let configured = move || batch.providers.with(ProviderInfo::configured);
     let empty = move || batch.rows.read().is_empty();
     let progress_label = move || batch.run.get().map(|run| run.progress_label()).unwrap_or_default();
-    // Worked out at most every 200 ms, and between two workings-out the page listens to
-    // nothing of it: with thousands of rows, each row that finishes reading would
-    // otherwise have every row counted (and listened to) again.
-    let estimate = RwSignal::new(None::<String>);
-    let worked_out = RwSignal::new(0u64);
-    let listening = StoredValue::new(false);
-    Effect::new(move |_| {
-        worked_out.track();
-        if listening.get_value() {
-            listening.set_value(false);
-            actions::track_estimate(batch);
-            let _ = (configured(), empty(), batch.running());
-            return;
-        }
-        // Something it reads changed (or this is the first time): work it out soon.
-        spawn_local(async move {
-            browser::sleep(200).await;
-            let shown = untrack(|| (configured() && !empty() && !batch.running()).then(|| actions::estimate(batch)));
-            estimate.set(shown.flatten());
-            listening.set_value(true);
-            worked_out.update(|n| *n += 1);
-        });
-    });
+    let estimate = actions::watch_estimate(batch, move || configured() && !empty() && !batch.running());
     let saved_label = move || match (batch.storage_error.get(), batch.saving.get()) {
         (Some(error), _) => error,
         (None, 0) => "All changes saved in this browser".to_string(),

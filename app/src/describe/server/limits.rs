@@ -70,10 +70,17 @@ pub fn request_tokens(kind: ProviderKind, request: &VisionRequest) -> u32 {
     image + text_tokens(&request.text()) + answer_tokens(request.fields.len(), request.max_tokens)
 }
 
-/// The pixel size of the image in the request, read from its header.
+/// Enough of an image's start to find its size: the browser re-encodes every upload, so
+/// the header comes first, with no camera metadata before it.
+const HEAD_CHARS: usize = 64 * 1024;
+
+/// The pixel size of the image in the request, read from its header alone: on every
+/// request's path, so the whole image is never decoded for it.
 fn sent_size(request: &VisionRequest) -> Option<(u32, u32)> {
     let (_, data) = request.image_parts();
-    let bytes = base64::engine::general_purpose::STANDARD.decode(data).ok()?;
+    // Whole base64 groups of four characters, so the prefix decodes on its own.
+    let head = data.get(..data.len().min(HEAD_CHARS) / 4 * 4)?;
+    let bytes = base64::engine::general_purpose::STANDARD.decode(head).ok()?;
     let size = imagesize::blob_size(&bytes).ok()?;
     Some((u32::try_from(size.width).ok()?, u32::try_from(size.height).ok()?))
 }
@@ -177,6 +184,13 @@ mod tests {
             ),
             1024 * 768 / 750 + 1 + 5 + 100
         );
+        // Far past the prefix read, the size still comes from the header.
+        png.extend(std::iter::repeat_n(0u8, 200_000));
+        let big = VisionRequest {
+            image_url: format!("data:image/png;base64,{}", base64::engine::general_purpose::STANDARD.encode(&png)),
+            ..request.clone()
+        };
+        assert_eq!(request_tokens(ProviderKind::Openai, &big), 765 + 5 + 100);
         let low = VisionRequest { detail: Detail::Low, ..request.clone() };
         assert_eq!(request_tokens(ProviderKind::Openai, &low), 85 + 5 + 100);
     }
