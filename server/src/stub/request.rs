@@ -34,7 +34,8 @@ impl Seen {
         body_bytes: usize,
     ) -> Option<Recorded> {
         let bytes = base64::engine::general_purpose::STANDARD.decode(&self.base64).ok()?;
-        let (width, height) = image_dims(&bytes)?;
+        let size = imagesize::blob_size(&bytes).ok()?;
+        let (width, height) = (u32::try_from(size.width).ok()?, u32::try_from(size.height).ok()?);
         let mut query: Vec<String> = query.iter().map(|(k, v)| format!("{k}={v}")).collect();
         query.sort();
         let path = if query.is_empty() { path.to_string() } else { format!("{path}?{}", query.join("&")) };
@@ -165,44 +166,4 @@ fn strict_schema(format: &Value) -> Option<Option<Value>> {
         && schema["additionalProperties"] == false
         && schema["required"].as_array()?.len() == schema["properties"].as_object()?.len();
     strict_shape.then(|| Some(schema.clone()))
-}
-
-/// Width and height from a JPEG's frame header, a PNG's IHDR or a WebP's first chunk
-/// (lossy, lossless or extended); enough for a stub.
-pub fn image_dims(bytes: &[u8]) -> Option<(u32, u32)> {
-    if bytes.len() >= 30 && bytes.starts_with(b"RIFF") && &bytes[8..12] == b"WEBP" {
-        let le16 = |at: usize| u32::from(u16::from_le_bytes([bytes[at], bytes[at + 1]]));
-        let le24 = |at: usize| u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], 0]);
-        return match &bytes[12..16] {
-            b"VP8X" => Some((le24(24) + 1, le24(27) + 1)),
-            b"VP8 " => Some((le16(26) & 0x3FFF, le16(28) & 0x3FFF)),
-            b"VP8L" => {
-                let bits = u32::from_le_bytes([bytes[21], bytes[22], bytes[23], bytes[24]]);
-                Some(((bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1))
-            }
-            _ => None,
-        };
-    }
-    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        let be = |at: usize| Some(u32::from_be_bytes(bytes.get(at..at + 4)?.try_into().ok()?));
-        return Some((be(16)?, be(20)?));
-    }
-    if !bytes.starts_with(&[0xFF, 0xD8]) {
-        return None;
-    }
-    let mut at = 2;
-    while at + 9 < bytes.len() {
-        if bytes[at] != 0xFF {
-            return None;
-        }
-        let marker = bytes[at + 1];
-        let len = usize::from(u16::from_be_bytes([bytes[at + 2], bytes[at + 3]]));
-        if matches!(marker, 0xC0..=0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF) {
-            let height = u16::from_be_bytes([bytes[at + 5], bytes[at + 6]]);
-            let width = u16::from_be_bytes([bytes[at + 7], bytes[at + 8]]);
-            return Some((u32::from(width), u32::from(height)));
-        }
-        at += 2 + len;
-    }
-    None
 }
