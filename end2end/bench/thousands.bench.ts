@@ -55,16 +55,24 @@ for (const count of [50, 500, 5000]) {
       (window as any).__marks = marks;
       new PerformanceObserver((list) => {
         for (const entry of list.getEntries()) {
+          // Handing the files to the input (the benchmark's own work) is not counted.
+          if (!marks.change || entry.startTime < marks.change) continue;
           marks.longest = Math.max(marks.longest, entry.duration);
           marks.longTasks += 1;
         }
       }).observe({ type: "longtask", buffered: false });
+      // How long the page takes to answer a keystroke (input to the next frame).
+      marks.slowestKey = 0;
+      new PerformanceObserver((list) => {
+        for (const entry of list.getEntries()) marks.slowestKey = Math.max(marks.slowestKey, entry.duration);
+      }).observe({ type: "event", durationThreshold: 16, buffered: false } as PerformanceObserverInit);
       const input = document.getElementById("add-images")!;
       input.addEventListener("change", () => (marks.change = performance.now()), { capture: true });
       const sample = () => {
         const now = performance.now();
-        const rows = document.querySelectorAll("tbody tr").length;
-        if (rows >= 1 && !marks.firstRow) marks.firstRow = now;
+        // Rows are counted by the table (far blocks are spacers); the first is in the document.
+        const rows = Number(document.querySelector("table.images")?.getAttribute("aria-rowcount") ?? 1) - 1;
+        if (document.querySelector("tbody tr.image-row") && !marks.firstRow) marks.firstRow = now;
         if (rows === count && !marks.allRows) marks.allRows = now;
         if (!marks.allRows) requestAnimationFrame(sample);
       };
@@ -76,12 +84,15 @@ for (const count of [50, 500, 5000]) {
       input.dispatchEvent(new Event("change", { bubbles: true }));
     }, count);
     await expect.poll(() => page.evaluate(() => (window as any).__marks.allRows ?? 0), { timeout: 120_000 }).toBeGreaterThan(0);
+    // Someone types a prompt while the photos are still being read.
+    await app.prompt.pressSequentially(" Be brief.", { delay: 150 });
     // Every row read, hashed, checked and previewed — or as many as five minutes allow.
     let ready = 0;
     const waitUntil = Date.now() + 300_000;
     while (ready < count && Date.now() < waitUntil) {
       await page.waitForTimeout(500);
-      ready = await page.locator(".badge.ready").count();
+      const tally = (await app.tally.textContent()) ?? "";
+      ready = Number(/([\d,]+) ready/.exec(tally)?.[1].replace(/,/g, "") ?? 0);
     }
     const added: Marks = await page.evaluate(() => ({ ...(window as any).__marks, hashed: performance.now() }));
 
@@ -90,9 +101,14 @@ for (const count of [50, 500, 5000]) {
       const marks: Marks = (window as any).__marks;
       marks.longest = 0;
       const step = window.innerHeight * 0.9;
-      while (window.scrollY + window.innerHeight < document.body.scrollHeight - 2) {
+      // Two frames a screen; bounded, so a page that stops drawing ends the run, not hangs it.
+      const frame = () => new Promise((r) => { requestAnimationFrame(r); setTimeout(r, 1000); });
+      const until = performance.now() + 600_000;
+      while (window.scrollY + window.innerHeight < document.body.scrollHeight - 2 && performance.now() < until) {
         window.scrollBy(0, step);
-        await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+        await frame();
+        await frame();
+
       }
       return marks.longest;
     });
@@ -101,7 +117,7 @@ for (const count of [50, 500, 5000]) {
     if (count <= 500 && ready === count) {
       await page.evaluate(() => ((window as any).__marks.longest = 0));
       await app.describeAll.click();
-      await expect(page.locator(".badge.done")).toHaveCount(count, { timeout: 600_000 });
+      await expect(app.tally).toHaveText(`${count} images: ${count} done`, { timeout: 600_000 });
       const longest: number = await page.evaluate(() => (window as any).__marks.longest);
       described = `${Math.round(longest)} ms`;
     }
@@ -116,7 +132,8 @@ for (const count of [50, 500, 5000]) {
         for (const entry of list.getEntries()) marks.longest = Math.max(marks.longest, entry.duration);
       }).observe({ type: "longtask", buffered: true });
       const sample = () => {
-        if (document.querySelectorAll("tbody tr").length === count) marks.allRows = performance.now();
+        const rows = Number(document.querySelector("table.images")?.getAttribute("aria-rowcount") ?? 1) - 1;
+        if (rows === count) marks.allRows = performance.now();
         else requestAnimationFrame(sample);
       };
       requestAnimationFrame(sample);
@@ -131,6 +148,7 @@ for (const count of [50, 500, 5000]) {
         `all rows ${since(added.allRows)} ms, ` +
         (ready === count ? `all read and hashed ${since(added.hashed)} ms; ` : `only ${ready} read and hashed after 5 minutes; `) +
         `longest task adding ${Math.round(added.longest)} ms (${added.longTasks} over 50 ms), ` +
+        `slowest keystroke while reading ${Math.round(added.slowestKey)} ms, ` +
         `scrolling ${Math.round(scrolled)} ms, describing ${described}; JS heap after ${(heap / 1e6).toFixed(0)} MB; ` +
         `after a reload all rows at ${Math.round(reload.allRows)} ms (longest task ${Math.round(reload.longest)} ms); ` +
         `provider calls ${(await stub.requests()).length}`,

@@ -1,13 +1,13 @@
-// A curator's table of hundreds of photos: every row is there at once with its name and
-// status, only the rows near the screen have their controls built, previews are small
-// images made in the browser (never the full-size file), an edit survives scrolling away
-// and back, and the whole table survives a reload.
+// A curator's table of hundreds of photos: the table counts every row at once, only the
+// rows near the screen are in the document (the rest stand in as spacers of their height),
+// previews are small images made in the browser (never the full-size file), an edit
+// survives scrolling away and back, and the whole table survives a reload.
 import { expect, test } from "@playwright/test";
 import { PicscribePage, stub } from "./fixtures/picscribe";
 
 const COUNT = 300;
 
-test("hundreds of photos: rows at once, controls near the screen, small previews, kept after a reload", async ({ page }) => {
+test("hundreds of photos: counted at once, rows near the screen built, small previews, kept after a reload", async ({ page }) => {
   test.setTimeout(180_000);
   await stub.reset();
   const app = new PicscribePage(page);
@@ -33,14 +33,18 @@ test("hundreds of photos: rows at once, controls near the screen, small previews
     input.dispatchEvent(new Event("change", { bubbles: true }));
   }, COUNT);
 
-  await expect(app.rows).toHaveCount(COUNT);
-  await expect(page.locator(".badge.ready")).toHaveCount(COUNT, { timeout: 120_000 });
-  // Far rows have no controls yet; the first rows do.
-  const built = await page.locator("textarea[id^=description-]").count();
+  const table = page.getByRole("table", { name: "Images and their descriptions" });
+  await expect(table).toHaveAttribute("aria-rowcount", String(COUNT + 1));
+  await expect(app.tally).toHaveText(`${COUNT} images: ${COUNT} ready`, { timeout: 120_000 });
+  // Only the first rows are in the document, each knowing its place in the whole table.
+  const built = await app.rows.count();
   expect(built).toBeGreaterThan(0);
-  expect(built).toBeLessThan(COUNT / 2);
+  expect(built).toBeLessThan(COUNT / 4);
+  await expect(app.row("photo-000.jpg")).toHaveAttribute("aria-rowindex", "2");
   await expect(app.description("photo-000.jpg")).toBeVisible();
-  await expect(app.description("photo-299.jpg")).toHaveCount(0);
+  await expect(app.row("photo-299.jpg")).toHaveCount(0);
+  // The spacers keep the table as tall as its rows: the last row is a long scroll away.
+  expect(await page.evaluate(() => document.body.scrollHeight)).toBeGreaterThan(COUNT * 100);
 
   // The preview is a small image of the photo, not the file itself.
   const preview = page.getByRole("img", { name: "Preview of photo-000.jpg", exact: true });
@@ -49,25 +53,32 @@ test("hundreds of photos: rows at once, controls near the screen, small previews
   expect(natural).toEqual([256, 192]);
   await expect(app.row("photo-000.jpg")).toContainText("1200 × 900 px");
 
-  // Scroll to the last row: its controls are built; an edit there survives going away.
-  await app.row("photo-299.jpg").scrollIntoViewIfNeeded();
+  // Scroll to the end: the last row is built; an edit there survives going away.
+  const toEnd = () => page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+  await toEnd();
+  await expect(app.row("photo-299.jpg")).toHaveAttribute("aria-rowindex", String(COUNT + 1));
   await app.description("photo-299.jpg").fill("The last photo, edited by hand.");
-  // The row holding the focus stays built; once the focus leaves, so can the row.
+  // The block holding the focus stays built; once the focus leaves, it can go.
   await page.evaluate(() => window.scrollTo(0, 0));
+  await expect(app.description("photo-000.jpg")).toBeVisible();
   await expect(app.description("photo-299.jpg")).toHaveCount(1);
   await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
-  await expect(app.description("photo-299.jpg")).toHaveCount(0);
-  await app.row("photo-299.jpg").scrollIntoViewIfNeeded();
+  await expect(app.row("photo-299.jpg")).toHaveCount(0);
+  await toEnd();
   await expect(app.description("photo-299.jpg")).toHaveValue("The last photo, edited by hand.");
+  await expect(app.tally).toHaveText(`${COUNT} images: ${COUNT - 1} ready, 1 done`);
 
   // Kept after a reload: every row, the edit, and previews made again.
   await app.expectSaved();
   await page.reload();
   await expect(page.locator('main[data-hydrated="true"]')).toBeVisible();
-  await expect(app.rows).toHaveCount(COUNT, { timeout: 60_000 });
+  await expect(app.tally).toHaveText(`${COUNT} images: ${COUNT - 1} ready, 1 done`, { timeout: 60_000 });
+  await expect(table).toHaveAttribute("aria-rowcount", String(COUNT + 1));
+  // Previews are made again as rows are shown.
   await expect(page.getByRole("img", { name: "Preview of photo-000.jpg", exact: true })).toBeVisible({ timeout: 60_000 });
-  await app.row("photo-299.jpg").scrollIntoViewIfNeeded();
+  await toEnd();
   await expect(app.description("photo-299.jpg")).toHaveValue("The last photo, edited by hand.");
+  await expect(page.getByRole("img", { name: "Preview of photo-299.jpg", exact: true })).toBeVisible();
   expect(await stub.requests()).toHaveLength(0);
   await app.clearAll.click();
 });

@@ -11,8 +11,9 @@ use crate::export::{self, metadata, Format};
 use crate::fields::{from_text, Field};
 use crate::import;
 
-pub use super::intake::{add_files, clear_all, remove_row, restore};
-pub use super::run::{cancel, describe_all, describe_one, watch_estimate};
+pub use super::intake::{add_files, clear_all, preview_when_shown, remove_row, restore};
+pub use super::run::{cancel, describe_all, describe_one};
+pub use super::watch::{watch_estimate, watch_tally};
 
 /// Runs a storage write, counting it so the page can say when everything is saved.
 pub(super) fn save(batch: Batch, write: impl std::future::Future<Output = Result<(), String>> + 'static) {

@@ -2,6 +2,9 @@
 //! decoded for a small preview, a few at a time), remove, clear, and rebuild the table
 //! from IndexedDB after a reload. Runs in the browser only.
 
+use std::cell::RefCell;
+use std::collections::{HashSet, VecDeque};
+
 use futures::{stream, StreamExt};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -82,6 +85,7 @@ async fn inspect(batch: Batch, row: Row, file: web_sys::File) {
     if row.phase.get_untracked() == Phase::Reading {
         row.phase.set(Phase::Ready);
     }
+    PREVIEWS.with(|p| p.borrow_mut().made.insert(row.id));
     if !show_preview(&row).await {
         return;
     }
@@ -178,10 +182,49 @@ pub fn restore(batch: Batch) {
             at += slice.len();
             browser::sleep(0).await;
         }
-        stream::iter(rows)
-            .for_each_concurrent(AT_ONCE, |row| async move {
-                show_preview(&row).await;
-            })
-            .await;
     });
+}
+
+/// Previews asked for by rows shown on the screen, made a few at a time in the order asked.
+#[derive(Default)]
+struct Previews {
+    /// Rows whose preview is made, being made or waiting its turn.
+    made: HashSet<u64>,
+    waiting: VecDeque<Row>,
+    making: usize,
+}
+
+thread_local! {
+    static PREVIEWS: RefCell<Previews> = RefCell::new(Previews::default());
+}
+
+/// A row restored after a reload has its size but no preview: it is made when the row is
+/// first shown, so restoring thousands decodes only the photos someone looks at.
+pub fn preview_when_shown(row: Row) {
+    if row.preview.with_untracked(Option::is_some) || row.hash.with_untracked(Option::is_none) || row.is_unusable() {
+        return;
+    }
+    let queued = PREVIEWS.with(|p| {
+        let mut previews = p.borrow_mut();
+        previews.made.insert(row.id) && {
+            previews.waiting.push_back(row);
+            true
+        }
+    });
+    if queued {
+        make_previews();
+    }
+}
+
+fn make_previews() {
+    while let Some(row) = PREVIEWS.with(|p| {
+        let mut previews = p.borrow_mut();
+        (previews.making < AT_ONCE).then(|| previews.waiting.pop_front()).flatten().inspect(|_| previews.making += 1)
+    }) {
+        spawn_local(async move {
+            show_preview(&row).await;
+            PREVIEWS.with(|p| p.borrow_mut().making -= 1);
+            make_previews();
+        });
+    }
 }

@@ -7,6 +7,7 @@ mod context;
 mod intake;
 mod row;
 mod run;
+mod watch;
 
 pub use context::{provide_batch_context, use_batch, Batch, Run, Settings};
 pub use row::{Described, Hand, Phase, Row};

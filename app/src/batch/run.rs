@@ -58,7 +58,8 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 
 /// What "Describe all" would cost now: the rows it would send, each image at the size it
 /// leaves at, counted by the provider's own rule, the prompt, and a typical answer; in
-/// dollars when the model has a price. Reads without listening; see [`watch_estimate`].
+/// dollars when the model has a price. Reads without listening; see
+/// [`super::watch::watch_estimate`].
 pub fn estimate(batch: Batch) -> Option<String> {
     let settings = batch.settings();
     let include_edited = batch.include_edited.get_untracked();
@@ -86,59 +87,6 @@ pub fn estimate(batch: Batch) -> Option<String> {
         });
         Some(estimate_sentence(&estimate, price_for(&info.prices, &settings.model), &settings.model))
     })
-}
-
-/// The estimate to show while `shown` holds, worked out at most every 200 ms; between two
-/// workings-out nothing of it is listened to. With thousands of rows, each row that
-/// finishes reading would otherwise have every row counted (and listened to) again.
-pub fn watch_estimate(
-    batch: Batch,
-    shown: impl Fn() -> bool + Copy + Send + Sync + 'static,
-) -> RwSignal<Option<String>> {
-    let estimate = RwSignal::new(None::<String>);
-    let worked_out = RwSignal::new(0u64);
-    let listening = StoredValue::new(false);
-    Effect::new(move |_| {
-        worked_out.track();
-        if listening.get_value() {
-            listening.set_value(false);
-            track_estimate(batch);
-            let _ = shown();
-            return;
-        }
-        // Something it reads changed (or this is the first time): work it out soon.
-        spawn_local(async move {
-            browser::sleep(200).await;
-            estimate.set(untrack(|| shown().then(|| self::estimate(batch)).flatten()));
-            listening.set_value(true);
-            worked_out.update(|n| *n += 1);
-        });
-    });
-    estimate
-}
-
-/// Subscribes to everything [`estimate`] reads, without working it out: cheap enough to
-/// run on every change to any row.
-fn track_estimate(batch: Batch) {
-    batch.prompt.track();
-    batch.provider.track();
-    batch.model.track();
-    batch.detail.track();
-    batch.max_tokens.track();
-    batch.fields.track();
-    batch.language.track();
-    batch.include_edited.track();
-    batch.max_output_tokens.track();
-    batch.providers.track();
-    batch.rows.with(|rows| {
-        for row in rows {
-            row.phase.track();
-            row.described.track();
-            row.hand.track();
-            row.prompt.track();
-            row.dims.track();
-        }
-    });
 }
 
 /// Sends every row that needs a description, a few at a time.

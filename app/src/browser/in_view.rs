@@ -1,34 +1,45 @@
-//! Which rows are on or near the screen, from one `IntersectionObserver` for the page:
-//! a table of thousands builds the controls of the few dozen rows someone can reach.
+//! Which parts of the page are on or near the screen, from one `IntersectionObserver` for
+//! the page: a table of thousands keeps in the document only the blocks of rows someone can
+//! reach, and a spacer of their height for the rest.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 
-use leptos::prelude::*;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 
-/// How far beyond the screen a row counts as near: a couple of screens, so rows are built
+/// How far beyond the screen a part counts as near: a couple of screens, so rows are built
 /// before they are scrolled or tabbed to.
 const MARGIN: &str = "1500px 0px";
 
-thread_local! {
-    static OBSERVER: RefCell<Option<web_sys::IntersectionObserver>> = const { RefCell::new(None) };
-    static WATCHED: RefCell<HashMap<u64, (web_sys::Element, RwSignal<bool>)>> = RefCell::new(HashMap::new());
+/// Told `Near` when the part comes near the screen, `Far(height)` with its height in CSS
+/// pixels just before it goes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Seen {
+    Near,
+    Far(f64),
 }
 
-/// Sets `near` whenever the element (carrying `data-row="id"`) comes near the screen or
-/// leaves it. Without the browser API every row counts as near.
-pub fn watch(id: u64, element: web_sys::Element, near: RwSignal<bool>) {
+type Listener = Rc<dyn Fn(Seen)>;
+
+thread_local! {
+    static OBSERVER: RefCell<Option<web_sys::IntersectionObserver>> = const { RefCell::new(None) };
+    static WATCHED: RefCell<HashMap<u64, (web_sys::Element, Listener)>> = RefCell::new(HashMap::new());
+}
+
+/// Tells `listener` whenever the element (carrying `data-part="id"`) comes near the screen
+/// or leaves it. Without the browser API everything counts as near.
+pub fn watch(id: u64, element: web_sys::Element, listener: impl Fn(Seen) + 'static) {
     let Some(observer) = observer() else {
-        near.set(true);
+        listener(Seen::Near);
         return;
     };
     observer.observe(&element);
-    WATCHED.with(|w| w.borrow_mut().insert(id, (element, near)));
+    WATCHED.with(|w| w.borrow_mut().insert(id, (element, Rc::new(listener))));
 }
 
-/// Asks again whether the row is near, e.g. once the focus that kept it built has left.
+/// Asks again whether the part is near, e.g. once the focus that kept it built has left.
 pub fn recheck(id: u64) {
     let Some(element) = WATCHED.with(|w| w.borrow().get(&id).map(|(element, _)| element.clone())) else { return };
     OBSERVER.with(|o| {
@@ -68,9 +79,9 @@ fn observer() -> Option<web_sys::IntersectionObserver> {
 
 fn seen(entry: &web_sys::IntersectionObserverEntry) {
     let target = entry.target();
-    let Some(id) = target.get_attribute("data-row").and_then(|v| v.parse::<u64>().ok()) else { return };
+    let Some(id) = target.get_attribute("data-part").and_then(|v| v.parse::<u64>().ok()) else { return };
     let near = entry.is_intersecting();
-    // A row holding the focus stays built, or the focus would be lost with its controls.
+    // A part holding the focus stays built, or the focus would be lost with its controls.
     let focused = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.active_element())
@@ -78,9 +89,6 @@ fn seen(entry: &web_sys::IntersectionObserverEntry) {
     if !near && focused {
         return;
     }
-    if let Some(signal) = WATCHED.with(|w| w.borrow().get(&id).map(|(_, signal)| *signal)) {
-        if signal.get_untracked() != near {
-            signal.set(near);
-        }
-    }
+    let Some(listener) = WATCHED.with(|w| w.borrow().get(&id).map(|(_, listener)| listener.clone())) else { return };
+    listener(if near { Seen::Near } else { Seen::Far(entry.bounding_client_rect().height()) });
 }

@@ -7,8 +7,9 @@ use crate::browser;
 use crate::components::field_input::FieldInput;
 use crate::images::human_size;
 
+/// `index` is the row's place in the whole table, the header being 1.
 #[component]
-pub fn ImageRow(row: Row) -> impl IntoView {
+pub fn ImageRow(row: Row, #[prop(into)] index: Signal<usize>) -> impl IntoView {
     let batch = use_batch();
     let stale = {
         let row = row.clone();
@@ -17,9 +18,7 @@ pub fn ImageRow(row: Row) -> impl IntoView {
             row.described.with(|d| d.as_ref().is_some_and(|d| d.key != key))
         })
     };
-    // A row off the screen does not work out whether it is stale: with thousands of rows,
-    // every keystroke in the prompt would. It says so once it comes near.
-    let status = move || row.phase.with(|p| p.label(row.near.get() && stale.get()));
+    let status = move || row.phase.with(|p| p.label(stale.get()));
     let busy = move || !row.phase.with(Phase::can_describe);
     let usable = move || !row.phase.with(|p| matches!(p, Phase::Unusable { .. }));
     let writing = move || row.phase.with(|p| p.draft().is_some());
@@ -28,15 +27,8 @@ pub fn ImageRow(row: Row) -> impl IntoView {
     let dims = move || row.dims.get().map(|(w, h)| format!("{w} × {h} px"));
     let tokens = move || row.described.get().and_then(|d| d.tokens).map(|t| format!("{t} tokens"));
     let message = move || row.phase.with(|p| p.sentence().map(str::to_string)).or_else(|| row.note.get());
-    let node = NodeRef::<leptos::html::Tr>::new();
-    let id = row.id;
-    let near = row.near;
-    Effect::new(move |_| {
-        if let Some(tr) = node.get() {
-            browser::in_view::watch(id, tr.into(), near);
-        }
-    });
-    on_cleanup(move || browser::in_view::unwatch(id));
+    // A row restored after a reload makes its small preview when it is first shown.
+    actions::preview_when_shown(row.clone());
     let on_input = {
         let row = row.clone();
         move |ev| actions::edit_description(batch, &row, event_target_value(&ev))
@@ -109,7 +101,6 @@ pub fn ImageRow(row: Row) -> impl IntoView {
     let preview = move || {
         row.preview.get().map(|url| view! { <img src=url alt=preview_alt.clone() loading="lazy" decoding="async" /> })
     };
-    // The controls, built only while the row is near the screen.
     let description = move || {
         let (fields, prompt_id, prompt_label, on_prompt) =
             (fields.clone(), prompt_id.clone(), prompt_label.clone(), on_prompt.clone());
@@ -162,14 +153,7 @@ pub fn ImageRow(row: Row) -> impl IntoView {
     };
 
     view! {
-        <tr
-            class="image-row"
-            class:far=move || !near.get()
-            data-status=status
-            data-row=id
-            node_ref=node
-            on:focusout=move |_| browser::in_view::recheck(id)
-        >
+        <tr class="image-row" data-status=status aria-rowindex=move || index.get()>
             <td class="thumb">{preview}</td>
             <td class="file">
                 <span class="name">{row.name.to_string()}</span>
@@ -181,12 +165,8 @@ pub fn ImageRow(row: Row) -> impl IntoView {
                 <span class=move || format!("badge {}", status())>{status}</span>
                 {move || row.hand.get().map(|hand| view! { <span class="hand-mark">{hand.label()}</span> })}
             </td>
-            <td class="description">
-                <Show when=move || near.get()>{description.clone()}</Show>
-            </td>
-            <td class="actions">
-                <Show when=move || near.get()>{actions.clone()}</Show>
-            </td>
+            <td class="description">{description()}</td>
+            <td class="actions">{actions()}</td>
         </tr>
     }
 }
