@@ -11,6 +11,7 @@ use leptos::task::spawn_local;
 
 use super::actions::save;
 use super::{Batch, Phase, Row};
+use crate::browser::records::TextRecord;
 use crate::browser::{self, store};
 
 fn now() -> f64 {
@@ -151,38 +152,45 @@ pub fn restore(batch: Batch) {
                 return;
             }
         };
-        let mut rows = Vec::with_capacity(saved.len());
-        for (image, blob, text) in saved {
-            let id = batch.next_id();
-            browser::hold(id, blob);
-            let row = Row::new(id, &image.name, image.size as u64, image.added);
-            row.hash.set(Some(image.hash));
-            row.dims.set(image.width.zip(image.height));
-            if let Some(text) = text {
-                row.values.set(text.values());
-                row.description.set(text.description);
-                row.described.set(text.described.map(Into::into));
-                row.fields.set(text.fields);
-                row.hand.set(text.hand);
-                row.prompt.set(text.prompt);
-            }
-            row.settle();
-            rows.push(row);
+        if !saved.is_empty() {
+            batch.announce(format!("Restored {} images from this browser.", saved.len()));
         }
-        if !rows.is_empty() {
-            batch.announce(format!("Restored {} images from this browser.", rows.len()));
-        }
-        // In slices, as when adding; anything added before storage answered stays after
-        // the restored rows.
+        // Made and added in slices, as when adding; anything added before storage answered
+        // stays after the restored rows.
+        let mut saved = saved.into_iter();
         let mut at = 0;
-        for slice in rows.chunks(SLICE) {
+        loop {
+            let slice: Vec<Row> =
+                saved.by_ref().take(SLICE).map(|(image, blob, text)| restored(batch, image, blob, text)).collect();
+            if slice.is_empty() {
+                break;
+            }
+            let len = slice.len();
             batch.rows.update(|current| {
-                current.splice(at..at, slice.iter().cloned());
+                current.splice(at..at, slice);
             });
-            at += slice.len();
+            at += len;
             browser::sleep(0).await;
         }
     });
+}
+
+fn restored(batch: Batch, image: store::ImageRecord, blob: web_sys::Blob, text: Option<TextRecord>) -> Row {
+    let id = batch.next_id();
+    browser::hold(id, blob);
+    let row = Row::new(id, &image.name, image.size as u64, image.added);
+    row.hash.set(Some(image.hash));
+    row.dims.set(image.width.zip(image.height));
+    if let Some(text) = text {
+        row.values.set(text.values());
+        row.description.set(text.description);
+        row.described.set(text.described.map(Into::into));
+        row.fields.set(text.fields);
+        row.hand.set(text.hand);
+        row.prompt.set(text.prompt);
+    }
+    row.settle();
+    row
 }
 
 /// Previews asked for by rows shown on the screen, made a few at a time in the order asked.
