@@ -101,56 +101,9 @@ pub fn ImageRow(row: Row, #[prop(into)] index: Signal<usize>) -> impl IntoView {
     let preview = move || {
         row.preview.get().map(|url| view! { <img src=url alt=preview_alt.clone() loading="lazy" decoding="async" /> })
     };
-    let description = move || {
-        let (fields, prompt_id, prompt_label, on_prompt) =
-            (fields.clone(), prompt_id.clone(), prompt_label.clone(), on_prompt.clone());
-        view! {
-            <Show when=in_fields fallback=free_text.clone()>
-                {fields.clone()}
-            </Show>
-            <p class="row-message" role="status">{message}</p>
-            <Show when=usable>
-                <details class="row-prompt">
-                    <summary>"Own prompt"</summary>
-                    <label for=prompt_id.clone() class="row-label">{prompt_label.clone()}</label>
-                    <textarea
-                        id=prompt_id.clone()
-                        rows="2"
-                        placeholder="Empty: the prompt above"
-                        prop:value=move || row.prompt.get()
-                        on:input=on_prompt.clone()
-                    ></textarea>
-                </details>
-            </Show>
-        }
-    };
-
     let read_label = format!("Read description of {}", row.name);
     let remove_label = format!("Remove {}", row.name);
-    let actions = move || {
-        let (name, regenerate) = (name.clone(), regenerate.clone());
-        view! {
-            <Show when=usable>
-                <button
-                    type="button"
-                    disabled=busy
-                    aria-label={
-                        let name = name.clone();
-                        move || format!("{} {}", action_label(), name)
-                    }
-                    on:click=regenerate.clone()
-                >
-                    {action_label}
-                </button>
-            </Show>
-            <button type="button" aria-label=read_label.clone() disabled=nothing_to_read.clone() on:click=read_aloud.clone()>
-                "Read description"
-            </button>
-            <button type="button" aria-label=remove_label.clone() on:click=remove.clone()>
-                "Remove"
-            </button>
-        }
-    };
+    let regenerate_label = move || format!("{} {}", action_label(), name);
 
     view! {
         <tr class="image-row" data-status=status aria-rowindex=move || index.get()>
@@ -165,8 +118,38 @@ pub fn ImageRow(row: Row, #[prop(into)] index: Signal<usize>) -> impl IntoView {
                 <span class=move || format!("badge {}", status())>{status}</span>
                 {move || row.hand.get().map(|hand| view! { <span class="hand-mark">{hand.label()}</span> })}
             </td>
-            <td class="description">{description()}</td>
-            <td class="actions">{actions()}</td>
+            <td class="description">
+                <Show when=in_fields fallback=free_text>
+                    {fields.clone()}
+                </Show>
+                <p class="row-message" role="status">{message}</p>
+                <Show when=usable>
+                    <details class="row-prompt">
+                        <summary>"Own prompt"</summary>
+                        <label for=prompt_id.clone() class="row-label">{prompt_label.clone()}</label>
+                        <textarea
+                            id=prompt_id.clone()
+                            rows="2"
+                            placeholder="Empty: the prompt above"
+                            prop:value=move || row.prompt.get()
+                            on:input=on_prompt.clone()
+                        ></textarea>
+                    </details>
+                </Show>
+            </td>
+            <td class="actions">
+                <Show when=usable>
+                    <button type="button" disabled=busy aria-label=regenerate_label.clone() on:click=regenerate.clone()>
+                        {action_label}
+                    </button>
+                </Show>
+                <button type="button" aria-label=read_label disabled=nothing_to_read on:click=read_aloud>
+                    "Read description"
+                </button>
+                <button type="button" aria-label=remove_label on:click=remove>
+                    "Remove"
+                </button>
+            </td>
         </tr>
     }
 }
