@@ -86,7 +86,8 @@ async fn inspect(batch: Batch, row: Row, file: web_sys::File) {
     if row.phase.get_untracked() == Phase::Reading {
         row.phase.set(Phase::Ready);
     }
-    PREVIEWS.with(|p| p.borrow_mut().made.insert(row.id));
+    // Made here, so the row being shown meanwhile does not ask for it again.
+    PREVIEWS.with(|p| p.borrow_mut().asked.insert(row.id));
     if !show_preview(&row).await {
         return;
     }
@@ -197,7 +198,7 @@ fn restored(batch: Batch, image: store::ImageRecord, blob: web_sys::Blob, text: 
 #[derive(Default)]
 struct Previews {
     /// Rows whose preview is made, being made or waiting its turn.
-    made: HashSet<u64>,
+    asked: HashSet<u64>,
     waiting: VecDeque<Row>,
     making: usize,
 }
@@ -214,7 +215,7 @@ pub fn preview_when_shown(row: Row) {
     }
     let queued = PREVIEWS.with(|p| {
         let mut previews = p.borrow_mut();
-        previews.made.insert(row.id) && {
+        previews.asked.insert(row.id) && {
             previews.waiting.push_back(row);
             true
         }
