@@ -84,6 +84,24 @@ async fn the_limits_a_provider_announces_pace_every_page() {
     assert!(started.elapsed() >= Duration::from_millis(1400), "{:?}", started.elapsed());
 }
 
+#[tokio::test]
+async fn waiting_for_a_turn_does_not_count_toward_the_request_timeout() {
+    let (stub, url) = stub().await;
+    let mut entry = Family::OpenAi.entry(&url, KEY, true);
+    entry.pace = Arc::new(Pace::new(Limits { rpm: Some(60), tpm: None })); // one every ~1 s
+    let mut describer = describer(vec![entry]);
+    // Each reply takes milliseconds; the third call waits about 2 s for its turn.
+    describer.timeouts.total = Duration::from_millis(1500);
+    let app = router(describer);
+    let replies = futures::future::join_all(
+        (0..3).map(|_| describe_with(app.clone(), "openai", Family::OpenAi.model(), "Describe")),
+    )
+    .await;
+    let ends: Vec<_> = replies.iter().map(|r| r.last()).collect();
+    assert_eq!(ends, vec![StreamEvent::Done; 3], "a call queued behind the pace is not timed out");
+    assert_eq!(stub.requests().len(), 3);
+}
+
 /// Not a test: the pace benchmark `scripts/bench.sh` runs. A stub limited like OpenAI —
 /// 120 requests and 11,000 tokens a minute, 429 with `Retry-After` and `x-ratelimit-*`
 /// headers on every reply, 1.5 s to answer — and 200 images from two pages at once, 4

@@ -20,24 +20,34 @@ pub(super) fn error_event(error: &ProviderError, attempts: u32, naming: &Naming)
     StreamEvent::Error { message: error.user_message(attempts, naming), stop_batch: error.stops_batch() }
 }
 
-#[allow(clippy::too_many_arguments)]
-pub(super) async fn run(
-    provider: Arc<dyn VisionProvider>,
-    pace: &Pace,
-    tokens: u32,
-    request: VisionRequest,
-    timeouts: Timeouts,
-    retry: RetryPolicy,
-    naming: &Naming,
-    tx: mpsc::Sender<StreamEvent>,
-) {
-    let mut request = request;
-    let mut attempt = 1;
-    let chunks = loop {
-        let turn = pace.turn(tokens).await;
+/// Everything one description is sent with, besides the request itself.
+pub(super) struct Call {
+    pub provider: Arc<dyn VisionProvider>,
+    pub pace: Arc<Pace>,
+    /// What the request is expected to cost, for the pace.
+    pub tokens: u32,
+    pub timeouts: Timeouts,
+    pub retry: RetryPolicy,
+    pub naming: Naming,
+}
+
+impl Call {
+    /// Waits until the provider's pace lets one more request start.
+    pub async fn turn(&self) {
+        let turn = self.pace.turn(self.tokens).await;
         if turn.waited > Duration::from_millis(100) {
             tracing::debug!(waited_ms = turn.waited.as_millis() as u64, "waited for the provider's pace");
         }
+    }
+}
+
+/// Sends the request once its turn has come ([`Call::turn`]), retrying in turn as needed,
+/// and relays the reply.
+pub(super) async fn run(call: &Call, request: VisionRequest, tx: mpsc::Sender<StreamEvent>) {
+    let Call { provider, pace, tokens, timeouts, retry, naming } = call;
+    let mut request = request;
+    let mut attempt = 1;
+    let chunks = loop {
         let started = tokio::time::timeout(timeouts.first_byte, provider.start(&request))
             .await
             .unwrap_or(Err(ProviderError::Timeout));
@@ -51,6 +61,7 @@ pub(super) async fn run(
             Err(ProviderError::Rejected { status: 400 | 422 }) if request.schema().is_some() => {
                 tracing::info!("the provider refused the answer schema; asking with the prompt alone");
                 request.native_schema = false;
+                call.turn().await;
             }
             Err(error) if error.is_retryable() && attempt <= retry.max_retries => {
                 if let ProviderError::RateLimited { retry_after: Some(wait) } = &error {
@@ -68,6 +79,7 @@ pub(super) async fn run(
                     return;
                 }
                 tokio::time::sleep(wait).await;
+                call.turn().await;
                 attempt += 1;
             }
             Err(error) => {
@@ -79,7 +91,7 @@ pub(super) async fn run(
     };
     let used = relay(chunks, timeouts.idle, &request.fields, naming, &tx).await;
     if let Some(used) = used {
-        pace.reported(tokens, used);
+        pace.reported(*tokens, used);
     }
 }
 

@@ -21,7 +21,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use self::anthropic::Anthropic;
-use self::call::{error_event, run};
+use self::call::{error_event, run, Call};
 use self::config::{ConfigError, ProviderSettings};
 use self::gemini::Gemini;
 use self::openai_compat::OpenAiCompatible;
@@ -255,23 +255,27 @@ impl Describer {
     /// the generation, and a pending retry is never sent.
     pub fn describe(&self, entry: &ProviderEntry, request: VisionRequest) -> impl Stream<Item = StreamEvent> {
         let (tx, mut rx) = mpsc::channel(64);
-        let timeouts = self.timeouts;
-        let retry = self.retry;
-        let provider = Arc::clone(&entry.provider);
-        let pace = Arc::clone(&entry.pace);
-        let naming = entry.naming.clone();
-        let tokens = limits::request_tokens(entry.kind, &request);
+        let call = Call {
+            provider: Arc::clone(&entry.provider),
+            pace: Arc::clone(&entry.pace),
+            tokens: limits::request_tokens(entry.kind, &request),
+            timeouts: self.timeouts,
+            retry: self.retry,
+            naming: entry.naming.clone(),
+        };
         tokio::spawn(async move {
             let watch = tx.clone();
-            let run = tokio::time::timeout(
-                timeouts.total,
-                run(provider, &pace, tokens, request, timeouts, retry, &naming, tx),
-            );
+            // Waiting for the provider's pace is picscribe's own queue, not the provider
+            // being slow: the request's time limit starts with its turn.
+            let run = async {
+                call.turn().await;
+                tokio::time::timeout(call.timeouts.total, run(&call, request, tx)).await
+            };
             tokio::select! {
                 finished = run => {
                     if finished.is_err() {
                         tracing::warn!("description took longer than the request timeout");
-                        let _ = watch.send(error_event(&ProviderError::Timeout, 1, &naming)).await;
+                        let _ = watch.send(error_event(&ProviderError::Timeout, 1, &call.naming)).await;
                     }
                 }
                 () = watch.closed() => tracing::info!("the page went away; the provider call was dropped"),
