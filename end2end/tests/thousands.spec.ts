@@ -70,12 +70,25 @@ test("hundreds of photos: counted at once, rows near the screen built, small pre
 
   // Kept after a reload: every row, the edit, and previews made again.
   await app.expectSaved();
+  // Counts the previews the page makes from here on (each is an object URL).
+  await page.addInitScript(() => {
+    const make = URL.createObjectURL.bind(URL);
+    (window as any).__previews = 0;
+    URL.createObjectURL = (blob: Blob) => {
+      if (blob.type === "image/webp") (window as any).__previews += 1;
+      return make(blob);
+    };
+  });
   await page.reload();
   await expect(page.locator('main[data-hydrated="true"]')).toBeVisible();
   await expect(app.tally).toHaveText(`${COUNT} images: ${COUNT - 1} ready, 1 done`, { timeout: 60_000 });
   await expect(table).toHaveAttribute("aria-rowcount", String(COUNT + 1));
-  // Previews are made again as rows are shown.
+  // Previews are made again as rows are shown, not for all 300 at start-up.
   await expect(page.getByRole("img", { name: "Preview of photo-000.jpg", exact: true })).toBeVisible({ timeout: 60_000 });
+  await page.waitForTimeout(3_000);
+  const previews: number = await page.evaluate(() => (window as any).__previews);
+  expect(previews).toBeGreaterThan(0);
+  expect(previews).toBeLessThan(COUNT / 4);
   await toEnd();
   await expect(app.description("photo-299.jpg")).toHaveValue("The last photo, edited by hand.");
   await expect(page.getByRole("img", { name: "Preview of photo-299.jpg", exact: true })).toBeVisible();
