@@ -5,7 +5,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 source scripts/setup.sh
-# --precompress writes .br/.gz beside each file and builds the site before the server,
-# which embeds it.
-cargo leptos build --release --precompress
+# --split cuts out the parts `app::on_demand` loads when first used; --precompress writes
+# .br/.gz beside each file and builds the site before the server, which embeds it.
+cargo leptos build --release --precompress --split
 exec target/release/picscribe

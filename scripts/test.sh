@@ -24,9 +24,11 @@ cargo clippy -p server --features stub --all-targets -- -D warnings
 cargo test -p app --features ssr
 cargo test -p server
 
-# --precompress writes .br/.gz beside each file and builds the site before the server,
+# --split cuts the wasm where `app::on_demand` marks parts loaded when first used (a build
+# without it leaves those imports unresolved and the page does not start); --precompress
+# writes .br/.gz beside each file and builds the site before the server,
 # which embeds it.
-cargo leptos build --release --precompress
+cargo leptos build --release --precompress --split
 # The test double is built on its own; `picscribe` never contains it.
 cargo build --release -p server --features stub --bin stub-provider
 (cd end2end && PICSCRIBE_PROFILE=release npx playwright test --project tests)

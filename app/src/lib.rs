@@ -12,6 +12,7 @@ pub mod export;
 pub mod fields;
 pub mod images;
 pub mod import;
+pub mod on_demand;
 pub mod sizing;
 #[cfg(feature = "ssr")]
 pub mod state;

@@ -4,9 +4,10 @@
 pub mod actions;
 mod call;
 mod context;
-mod intake;
+pub(crate) mod intake;
 mod row;
-mod run;
+pub(crate) mod run;
+pub(crate) mod transfer;
 mod watch;
 
 pub use context::{provide_batch_context, use_batch, Batch, Run, Settings};

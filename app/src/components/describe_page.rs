@@ -39,10 +39,12 @@ pub fn DescribePage() -> impl IntoView {
     });
     let (dragging, set_dragging) = signal(false);
 
-    // Browser-only start-up: restore the saved table and accept pasted images.
+    // Browser-only start-up: restore the saved table, fetch the code adding and describing
+    // take, and accept pasted images.
     Effect::new(move |_| {
         set_hydrated.set(true);
         actions::restore(batch);
+        actions::prefetch();
     });
     let paste = window_event_listener(ev::paste, move |event| {
         let pasted = files::from_paste(&event);

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use crate::batch::use_batch;
 use crate::fields::{check, Field, FieldKind};
+use crate::on_demand;
 
 /// What a typed name becomes: lowercase, words joined with `_`.
 pub fn field_name(typed: &str) -> String {
@@ -23,6 +24,29 @@ pub fn FieldsEditor() -> impl IntoView {
             f.push(Field::new(&name.unwrap_or_default(), FieldKind::Text, ""));
         })
     };
+    view! {
+        <fieldset class="fields-editor">
+            <legend>"Fields"</legend>
+            <p class="hint">
+                {move || match count() {
+                    0 => "No fields: each image gets one free-text description. Add fields for separate columns.".to_string(),
+                    n => format!("Each answer holds {n} field{}, filled by the model's structured output.", if n == 1 { "" } else { "s" }),
+                }}
+            </p>
+            <Show when=move || count() != 0>
+                {on_demand::field_rows()}
+            </Show>
+            <button type="button" on:click=add>"Add field"</button>
+            <p class="field-problem" role="alert">{problem}</p>
+        </fieldset>
+    }
+}
+
+/// One group of inputs per field: name, type, instruction and, for a choice, the choices.
+/// Loaded on demand (`on_demand::field_rows`): the page is never served with fields.
+pub fn field_rows() -> impl IntoView {
+    let fields = use_batch().fields;
+    let count = move || fields.read().len();
     let row = move |i: usize| {
         let get = move |read: fn(&Field) -> String| move || fields.with(|f| f.get(i).map(read).unwrap_or_default());
         let set = move |write: fn(&mut Field, String), value: String| {
@@ -123,20 +147,9 @@ pub fn FieldsEditor() -> impl IntoView {
     };
 
     view! {
-        <fieldset class="fields-editor">
-            <legend>"Fields"</legend>
-            <p class="hint">
-                {move || match count() {
-                    0 => "No fields: each image gets one free-text description. Add fields for separate columns.".to_string(),
-                    n => format!("Each answer holds {n} field{}, filled by the model's structured output.", if n == 1 { "" } else { "s" }),
-                }}
-            </p>
-            <For each=move || 0..count() key=|i| *i let:i>
-                {row(i)}
-            </For>
-            <button type="button" on:click=add>"Add field"</button>
-            <p class="field-problem" role="alert">{problem}</p>
-        </fieldset>
+        <For each=move || 0..count() key=|i| *i let:i>
+            {row(i)}
+        </For>
     }
 }
 

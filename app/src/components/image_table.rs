@@ -9,6 +9,7 @@ use leptos::prelude::*;
 use super::image_row::ImageRow;
 use crate::batch::{actions, use_batch};
 use crate::browser::in_view::{self, Seen};
+use crate::on_demand;
 
 /// Rows per block: enough that a screen is a few blocks, few enough that building one is
 /// a short task.
@@ -19,35 +20,46 @@ thread_local! {
     static ROW_HEIGHT: Cell<f64> = const { Cell::new(142.0) };
 }
 
+/// The table, or what to do while it is empty. The table's own code is loaded when the
+/// first row arrives (`on_demand::table`): the page is never served with rows in it.
 #[component]
 pub fn ImageTable() -> impl IntoView {
+    let batch = use_batch();
+    let empty = Memo::new(move |_| batch.rows.with(Vec::is_empty));
+    view! {
+        <Show
+            when=move || !empty.get()
+            fallback=|| view! { <p class="empty">"No images yet. Choose “Add images”, drop files here, or paste."</p> }
+        >
+            {on_demand::table()}
+        </Show>
+    }
+}
+
+/// The tally and the rows, in blocks.
+pub fn table_rows() -> impl IntoView {
     let batch = use_batch();
     let count = Memo::new(move |_| batch.rows.with(Vec::len));
     let blocks = Memo::new(move |_| count.get().div_ceil(BLOCK));
     let tally = actions::watch_tally(batch);
     view! {
-        <Show
-            when=move || count.get() != 0
-            fallback=|| view! { <p class="empty">"No images yet. Choose “Add images”, drop files here, or paste."</p> }
-        >
-            <p id="tally" class="tally">{move || tally.get()}</p>
-            // The header row and every image row, shown or not.
-            <table class="images" aria-rowcount=move || count.get() + 1 aria-describedby="tally">
-                <caption class="visually-hidden">"Images and their descriptions"</caption>
-                <thead>
-                    <tr aria-rowindex="1">
-                        <th scope="col">"Image"</th>
-                        <th scope="col">"File"</th>
-                        <th scope="col">"Status"</th>
-                        <th scope="col">"Description"</th>
-                        <th scope="col">"Actions"</th>
-                    </tr>
-                </thead>
-                <For each=move || 0..blocks.get() key=|block| *block let:block>
-                    <RowBlock block />
-                </For>
-            </table>
-        </Show>
+        <p id="tally" class="tally">{move || tally.get()}</p>
+        // The header row and every image row, shown or not.
+        <table class="images" aria-rowcount=move || count.get() + 1 aria-describedby="tally">
+            <caption class="visually-hidden">"Images and their descriptions"</caption>
+            <thead>
+                <tr aria-rowindex="1">
+                    <th scope="col">"Image"</th>
+                    <th scope="col">"File"</th>
+                    <th scope="col">"Status"</th>
+                    <th scope="col">"Description"</th>
+                    <th scope="col">"Actions"</th>
+                </tr>
+            </thead>
+            <For each=move || 0..blocks.get() key=|block| *block let:block>
+                <RowBlock block />
+            </For>
+        </table>
     }
 }
 
