@@ -126,6 +126,16 @@ pub fn describe_all(batch: Batch) {
 }
 
 #[wasm_split(describe, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn estimate_now(batch: Batch) -> Result<Option<String>, SplitLoaderError> {
+    Ok(run::estimate(batch))
+}
+
+/// What "Describe all" would cost now (`run::estimate`); none until the part is loaded.
+pub async fn estimate(batch: Batch) -> Option<String> {
+    estimate_now(batch).await.ok().flatten()
+}
+
+#[wasm_split(describe, wasm_split_path = ::leptos::wasm_split, fallible)]
 fn describe_one_now(batch: Batch, row: Row) -> Result<(), SplitLoaderError> {
     run::describe_one(batch, row);
     Ok(())

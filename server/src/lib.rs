@@ -89,7 +89,7 @@ pub fn router(leptos_options: LeptosOptions, describer: Describer, access: Acces
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
         .leptos_routes_with_context(&state, routes, page_security, move || shell(options.clone()))
-        .fallback(embedded_or_page)
+        .fallback(embedded_or_not_found)
         .layer(axum::middleware::from_fn_with_state(access, guard))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
@@ -103,13 +103,17 @@ pub fn router(leptos_options: LeptosOptions, describer: Describer, access: Acces
         .with_state(state)
 }
 
-/// A file of the embedded site, else whatever Leptos serves there (a file from the site
-/// folder, or the page saying it was not found).
-async fn embedded_or_page(uri: Uri, state: State<AppState>, request: Request<Body>) -> axum::response::Response {
+/// What any other address gets: the page is only at `/`.
+const NOT_FOUND_PAGE: &str = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+<title>Not found · picscribe</title></head><body><main><h1>Page not found</h1>\
+<p>picscribe has nothing at this address. <a href=\"/\">Go to picscribe</a>.</p></main></body></html>";
+
+/// A file of the embedded site, else a page saying there is nothing here.
+async fn embedded_or_not_found(uri: Uri, request: Request<Body>) -> axum::response::Response {
     if let Some(file) = site::file(uri.path(), request.headers()) {
         return file;
     }
-    leptos_axum::file_and_error_handler::<AppState, _>(shell)(uri, state, request).await
+    (StatusCode::NOT_FOUND, axum::response::Html(NOT_FOUND_PAGE)).into_response()
 }
 
 /// A body over the limit is refused before any server function reads it; say why in the

@@ -489,6 +489,21 @@ async fn pages_carry_a_nonced_policy_and_every_answer_security_headers() {
 }
 
 #[tokio::test]
+async fn the_page_is_at_the_root_and_any_other_address_is_not_found() {
+    let (_, _, describer) = openai().await;
+    let app = router(describer);
+    let page = call(app.clone(), "GET", "/", None).await;
+    assert!(page.body.contains("Describe all"), "{}", page.body);
+    for address in ["/settings", "/pkg/nothing.wasm", "/index.html"] {
+        let missing = call(app.clone(), "GET", address, None).await;
+        assert_eq!(missing.status, StatusCode::NOT_FOUND, "{address}");
+        assert!(missing.body.contains("Page not found"), "{address}: {}", missing.body);
+        assert!(!missing.body.contains("Describe all"), "{address} is not the page");
+        assert_eq!(missing.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    }
+}
+
+#[tokio::test]
 async fn health_checks_need_no_sign_in_and_say_nothing() {
     let (_, url, _) = openai().await;
     let app = router_with(describer_for(&url), access(&[("PICSCRIBE_ACCESS_TOKEN", TEAM)], None, None));

@@ -2,21 +2,27 @@
 //! worked out at most every 200 ms. With thousands of rows, each row that finishes reading
 //! would otherwise have every row counted (and listened to) again.
 
+use std::future::{ready, Future};
+
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::run::estimate;
 use super::{Batch, Phase};
 use crate::browser;
 use crate::describe::cost::thousands;
+use crate::on_demand;
 
 /// `work`'s answer, worked out at most every 200 ms after anything `track` listens to
 /// changes; between two workings-out only `track` listens, and `work` listens to nothing.
-pub fn throttled<T: Clone + Send + Sync + 'static>(
+pub fn throttled<T, F>(
     initial: T,
     track: impl Fn() + Copy + Send + Sync + 'static,
-    work: impl Fn() -> T + Copy + Send + Sync + 'static,
-) -> RwSignal<T> {
+    work: impl Fn() -> F + Copy + Send + Sync + 'static,
+) -> RwSignal<T>
+where
+    T: Clone + Send + Sync + 'static,
+    F: Future<Output = T> + 'static,
+{
     let answer = RwSignal::new(initial);
     let worked_out = RwSignal::new(0u64);
     let listening = StoredValue::new(false);
@@ -30,7 +36,7 @@ pub fn throttled<T: Clone + Send + Sync + 'static>(
         // Something it reads changed (or this is the first time): work it out soon.
         spawn_local(async move {
             browser::sleep(200).await;
-            answer.set(untrack(work));
+            answer.set(work().await);
             listening.set_value(true);
             worked_out.update(|n| *n += 1);
         });
@@ -38,7 +44,8 @@ pub fn throttled<T: Clone + Send + Sync + 'static>(
     answer
 }
 
-/// The estimate to show while `shown` holds.
+/// The estimate to show while `shown` holds. Working it out takes the describing code,
+/// loaded on demand; until it is there, or if it cannot be loaded, there is no estimate.
 pub fn watch_estimate(
     batch: Batch,
     shown: impl Fn() -> bool + Copy + Send + Sync + 'static,
@@ -49,11 +56,16 @@ pub fn watch_estimate(
             track_estimate(batch);
             let _ = shown();
         },
-        move || shown().then(|| estimate(batch)).flatten(),
+        move || async move {
+            match untrack(shown) {
+                true => on_demand::estimate(batch).await,
+                false => None,
+            }
+        },
     )
 }
 
-/// Subscribes to everything [`estimate`] reads, without working it out: cheap enough to
+/// Subscribes to everything [`super::run::estimate`] reads, without working it out: cheap enough to
 /// run on every change to any row.
 fn track_estimate(batch: Batch) {
     batch.prompt.track();
@@ -83,7 +95,7 @@ pub fn watch_tally(batch: Batch) -> RwSignal<String> {
     throttled(
         String::new(),
         move || batch.rows.with(|rows| rows.iter().for_each(|row| row.phase.track())),
-        move || batch.rows.with_untracked(|rows| tally(rows.iter().map(|row| row.phase.get_untracked()))),
+        move || ready(batch.rows.with_untracked(|rows| tally(rows.iter().map(|row| row.phase.get_untracked())))),
     )
 }
 

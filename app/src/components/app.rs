@@ -1,9 +1,7 @@
-//! The HTML shell and the router.
+//! The HTML shell and the app: one page, at `/` (the server answers any other address
+//! with "Page not found").
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
-use leptos_router::components::{Route, Router, Routes};
-use leptos_router::StaticSegment;
 
 use super::describe_page::DescribePage;
 
@@ -16,7 +14,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
-                <MetaTags />
+                // In the server's shell, not the app: the page never changes them.
+                <title>"picscribe"</title>
+                <link id="leptos" rel="stylesheet" href="/pkg/picscribe.css" />
             </head>
             <body>
                 <App />
@@ -27,14 +27,5 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 
 #[component]
 pub fn App() -> impl IntoView {
-    provide_meta_context();
-    view! {
-        <Stylesheet id="leptos" href="/pkg/picscribe.css" />
-        <Title text="picscribe" />
-        <Router>
-            <Routes fallback=|| "Page not found.".into_view()>
-                <Route path=StaticSegment("") view=DescribePage />
-            </Routes>
-        </Router>
-    }
+    view! { <DescribePage /> }
 }
