@@ -1,9 +1,9 @@
 //! The page's code that showing it does not need, loaded from the server when it is first
 //! used: reading files and rebuilding the table (`intake`), the table's rows (`table`),
-//! describing (`describe`), the fields editor's inputs (`fields`), the exports and "Import descriptions" (`transfer`).
-//! `cargo leptos build --split` cuts each group into a wasm file of its own; the page asks
-//! for the first three as soon as it has hydrated, `transfer` on the first click that
-//! needs it.
+//! describing (`describe`), the fields editor's inputs (`fields`), the exports and
+//! "Import descriptions" (`transfer`). `cargo leptos build --split` cuts each group into a
+//! wasm file of its own; the page asks for the first three as soon as it has hydrated,
+//! the others when first needed.
 //!
 //! Each action returns at once and runs when its part has arrived. A part that cannot be
 //! loaded (the server went away, the connection dropped) is said in the announcement and
@@ -13,10 +13,9 @@
 
 use std::future::Future;
 
+use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos::wasm_split::{wasm_split, SplitLoaderError};
-
-use leptos::prelude::*;
 
 use crate::batch::{intake, run, transfer, Batch, Row};
 use crate::components::{fields_editor, image_table};
