@@ -418,6 +418,9 @@ async fn a_3_mb_png_is_described_not_refused_by_a_hidden_limit() {
     assert_eq!(reply.status, StatusCode::OK, "{:.200}", reply.body);
     assert_eq!(reply.last(), StreamEvent::Done);
     assert_eq!(stub.requests()[0].image_bytes, png.len());
+    // On a loaded machine the 3 MB reply can miss the tests' 400 ms first-byte limit and be
+    // sent again; what matters below is that the refused body adds no call.
+    let sent = stub.requests().len();
 
     // Past the limit: a sentence, not a 500.
     let huge = "A".repeat(server::BODY_LIMIT + 1);
@@ -425,7 +428,7 @@ async fn a_3_mb_png_is_described_not_refused_by_a_hidden_limit() {
     let refused = call(app, "POST", "/api/describe", Some(input)).await;
     assert_eq!(refused.status, StatusCode::PAYLOAD_TOO_LARGE, "{:.300}", refused.body);
     assert!(matches!(api_error(&refused), ApiError::Invalid(message) if message.contains("too large")));
-    assert_eq!(stub.requests().len(), 1);
+    assert_eq!(stub.requests().len(), sent);
 }
 
 #[tokio::test]
