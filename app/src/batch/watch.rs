@@ -65,8 +65,8 @@ pub fn watch_estimate(
     )
 }
 
-/// Subscribes to everything [`super::run::estimate`] reads, without working it out: cheap enough to
-/// run on every change to any row.
+/// Subscribes to everything [`super::run::estimate`] reads, without working it out:
+/// cheap enough to run on every change to any row.
 fn track_estimate(batch: Batch) {
     batch.prompt.track();
     batch.provider.track();
