@@ -34,30 +34,42 @@ pub fn add_files(batch: Batch, files: Vec<web_sys::File>) {
         return;
     }
     spawn_local(async move {
-        let mut files = files.into_iter();
-        let mut added = Vec::new();
-        let mut slice = FIRST_SLICE;
-        loop {
-            let rows: Vec<(Row, web_sys::File)> = files
-                .by_ref()
-                .take(slice)
-                .map(|file| {
-                    let id = batch.next_id();
-                    browser::hold(id, file.clone().into());
-                    (Row::new(id, &file.name(), file.size() as u64, now()), file)
-                })
-                .collect();
-            if rows.is_empty() {
-                break;
-            }
-            batch.rows.update(|all| all.extend(rows.iter().map(|(row, _)| row.clone())));
-            added.extend(rows);
-            slice = SLICE;
-            // Lets the page draw the slice before the next.
-            browser::sleep(0).await;
-        }
+        let added = in_slices(batch, files, None, |file| {
+            let id = batch.next_id();
+            browser::hold(id, file.clone().into());
+            (Row::new(id, &file.name(), file.size() as u64, now()), file)
+        })
+        .await;
         stream::iter(added).for_each_concurrent(AT_ONCE, |(row, file)| inspect(batch, row, file)).await;
     });
+}
+
+/// Makes a row of each item and puts the rows into the table at `at` (the end if `None`),
+/// a slice per task; returns each row with what `make` kept beside it.
+async fn in_slices<T, K>(
+    batch: Batch,
+    items: impl IntoIterator<Item = T>,
+    mut at: Option<usize>,
+    mut make: impl FnMut(T) -> (Row, K),
+) -> Vec<(Row, K)> {
+    let mut items = items.into_iter();
+    let mut made = Vec::new();
+    let mut slice = FIRST_SLICE;
+    loop {
+        let rows: Vec<(Row, K)> = items.by_ref().take(slice).map(&mut make).collect();
+        if rows.is_empty() {
+            return made;
+        }
+        batch.rows.update(|all| {
+            let place = at.unwrap_or(all.len()).min(all.len());
+            all.splice(place..place, rows.iter().map(|(row, _)| row.clone()));
+        });
+        at = at.map(|place| place + rows.len());
+        made.extend(rows);
+        slice = SLICE;
+        // Lets the page draw the slice before the next.
+        browser::sleep(0).await;
+    }
 }
 
 async fn inspect(batch: Batch, row: Row, file: web_sys::File) {
@@ -156,23 +168,8 @@ pub fn restore(batch: Batch) {
         if !saved.is_empty() {
             batch.announce(format!("Restored {} images from this browser.", saved.len()));
         }
-        // Made and added in slices, as when adding; anything added before storage answered
-        // stays after the restored rows.
-        let mut saved = saved.into_iter();
-        let mut at = 0;
-        loop {
-            let slice: Vec<Row> =
-                saved.by_ref().take(SLICE).map(|(image, blob, text)| restored(batch, image, blob, text)).collect();
-            if slice.is_empty() {
-                break;
-            }
-            let len = slice.len();
-            batch.rows.update(|current| {
-                current.splice(at..at, slice);
-            });
-            at += len;
-            browser::sleep(0).await;
-        }
+        // Anything added before storage answered stays after the restored rows.
+        in_slices(batch, saved, Some(0), |(image, blob, text)| (restored(batch, image, blob, text), ())).await;
     });
 }
 
