@@ -5,7 +5,9 @@
 //! wasm file of its own; the page asks for the first three as soon as it has hydrated,
 //! the others when first needed.
 //!
-//! Each action returns at once and runs when its part has arrived. A part that cannot be
+//! One split point per part, taking what to do (`Intake`, `Describe`, `Transfer`), and a
+//! plain function per action for the page to call. Each action returns at once and runs
+//! when its part has arrived. A part that cannot be
 //! loaded (the server went away, the connection dropped) is said in the announcement and
 //! nothing changes; the next click asks for it again.
 // `wasm_split` declares the part as an import that the splitter rewrites into a fetch.
@@ -44,39 +46,105 @@ pub fn prefetch() {
     });
 }
 
+/// What the `intake` part does.
+enum Intake {
+    Add(Vec<web_sys::File>),
+    Restore,
+    ClearAll,
+}
+
 #[wasm_split(intake, wasm_split_path = ::leptos::wasm_split, fallible, preload(preload_intake))]
-fn add_files_now(batch: Batch, files: Vec<web_sys::File>) -> Result<(), SplitLoaderError> {
-    intake::add_files(batch, files);
+fn intake_part(batch: Batch, job: Intake) -> Result<(), SplitLoaderError> {
+    match job {
+        Intake::Add(files) => intake::add_files(batch, files),
+        Intake::Restore => intake::restore(batch),
+        Intake::ClearAll => intake::clear_all(batch),
+    }
     Ok(())
 }
 
 /// Adds files as rows, then reads, hashes and previews them (`intake::add_files`).
 pub fn add_files(batch: Batch, files: Vec<web_sys::File>) {
     if !files.is_empty() {
-        when_loaded(batch, add_files_now(batch, files));
+        when_loaded(batch, intake_part(batch, Intake::Add(files)));
     }
-}
-
-#[wasm_split(intake, wasm_split_path = ::leptos::wasm_split, fallible)]
-fn restore_now(batch: Batch) -> Result<(), SplitLoaderError> {
-    intake::restore(batch);
-    Ok(())
 }
 
 /// Rebuilds the table from IndexedDB after a reload (`intake::restore`).
 pub fn restore(batch: Batch) {
-    when_loaded(batch, restore_now(batch));
-}
-
-#[wasm_split(intake, wasm_split_path = ::leptos::wasm_split, fallible)]
-fn clear_all_now(batch: Batch) -> Result<(), SplitLoaderError> {
-    intake::clear_all(batch);
-    Ok(())
+    when_loaded(batch, intake_part(batch, Intake::Restore));
 }
 
 /// "Clear all" (`intake::clear_all`).
 pub fn clear_all(batch: Batch) {
-    when_loaded(batch, clear_all_now(batch));
+    when_loaded(batch, intake_part(batch, Intake::ClearAll));
+}
+
+/// What the `describe` part does.
+enum Describe {
+    All,
+    One(Box<Row>),
+}
+
+#[wasm_split(describe, wasm_split_path = ::leptos::wasm_split, fallible, preload(preload_describe))]
+fn describe_part(batch: Batch, job: Describe) -> Result<(), SplitLoaderError> {
+    match job {
+        Describe::All => run::describe_all(batch),
+        Describe::One(row) => run::describe_one(batch, *row),
+    }
+    Ok(())
+}
+
+/// "Describe all" (`run::describe_all`).
+pub fn describe_all(batch: Batch) {
+    when_loaded(batch, describe_part(batch, Describe::All));
+}
+
+/// A row's "Regenerate" or "Retry" (`run::describe_one`).
+pub fn describe_one(batch: Batch, row: Row) {
+    when_loaded(batch, describe_part(batch, Describe::One(Box::new(row))));
+}
+
+#[wasm_split(describe, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn estimate_part(batch: Batch) -> Result<Option<String>, SplitLoaderError> {
+    Ok(run::estimate(batch))
+}
+
+/// What "Describe all" would cost now (`run::estimate`); none until the part is loaded.
+pub async fn estimate(batch: Batch) -> Option<String> {
+    estimate_part(batch).await.ok().flatten()
+}
+
+/// What the `transfer` part does.
+enum Transfer {
+    Export(Format),
+    ExportImages,
+    Import(web_sys::File),
+}
+
+#[wasm_split(transfer, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn transfer_part(batch: Batch, job: Transfer) -> Result<(), SplitLoaderError> {
+    match job {
+        Transfer::Export(format) => transfer::export(batch, format),
+        Transfer::ExportImages => transfer::export_images(batch),
+        Transfer::Import(file) => transfer::import(batch, file),
+    }
+    Ok(())
+}
+
+/// Downloads the table in one of the export formats (`transfer::export`).
+pub fn export(batch: Batch, format: Format) {
+    when_loaded(batch, transfer_part(batch, Transfer::Export(format)));
+}
+
+/// "Download images with alt text" (`transfer::export_images`).
+pub fn export_images(batch: Batch) {
+    when_loaded(batch, transfer_part(batch, Transfer::ExportImages));
+}
+
+/// "Import descriptions" (`transfer::import`).
+pub fn import(batch: Batch, file: web_sys::File) {
+    when_loaded(batch, transfer_part(batch, Transfer::Import(file)));
 }
 
 /// A view whose code is loaded on demand: nothing while it loads, a sentence if it cannot be.
@@ -94,86 +162,21 @@ where
 }
 
 #[wasm_split(table, wasm_split_path = ::leptos::wasm_split, fallible, preload(preload_table))]
-fn table_now() -> Result<AnyView, SplitLoaderError> {
+fn table_part() -> Result<AnyView, SplitLoaderError> {
     Ok(image_table::table_rows().into_any())
 }
 
 /// The tally and the table's rows (`image_table::table_rows`).
 pub fn table() -> impl IntoView {
-    lazy_view(table_now)
+    lazy_view(table_part)
 }
 
 #[wasm_split(fields, wasm_split_path = ::leptos::wasm_split, fallible)]
-fn field_rows_now() -> Result<AnyView, SplitLoaderError> {
+fn fields_part() -> Result<AnyView, SplitLoaderError> {
     Ok(fields_editor::field_rows().into_any())
 }
 
 /// The fields editor's inputs, one group per field (`fields_editor::field_rows`).
 pub fn field_rows() -> impl IntoView {
-    lazy_view(field_rows_now)
-}
-
-#[wasm_split(describe, wasm_split_path = ::leptos::wasm_split, fallible, preload(preload_describe))]
-fn describe_all_now(batch: Batch) -> Result<(), SplitLoaderError> {
-    run::describe_all(batch);
-    Ok(())
-}
-
-/// "Describe all" (`run::describe_all`).
-pub fn describe_all(batch: Batch) {
-    when_loaded(batch, describe_all_now(batch));
-}
-
-#[wasm_split(describe, wasm_split_path = ::leptos::wasm_split, fallible)]
-fn estimate_now(batch: Batch) -> Result<Option<String>, SplitLoaderError> {
-    Ok(run::estimate(batch))
-}
-
-/// What "Describe all" would cost now (`run::estimate`); none until the part is loaded.
-pub async fn estimate(batch: Batch) -> Option<String> {
-    estimate_now(batch).await.ok().flatten()
-}
-
-#[wasm_split(describe, wasm_split_path = ::leptos::wasm_split, fallible)]
-fn describe_one_now(batch: Batch, row: Row) -> Result<(), SplitLoaderError> {
-    run::describe_one(batch, row);
-    Ok(())
-}
-
-/// A row's "Regenerate" or "Retry" (`run::describe_one`).
-pub fn describe_one(batch: Batch, row: Row) {
-    when_loaded(batch, describe_one_now(batch, row));
-}
-
-#[wasm_split(transfer, wasm_split_path = ::leptos::wasm_split, fallible)]
-fn export_now(batch: Batch, format: Format) -> Result<(), SplitLoaderError> {
-    transfer::export(batch, format);
-    Ok(())
-}
-
-/// Downloads the table in one of the export formats (`transfer::export`).
-pub fn export(batch: Batch, format: Format) {
-    when_loaded(batch, export_now(batch, format));
-}
-
-#[wasm_split(transfer, wasm_split_path = ::leptos::wasm_split, fallible)]
-fn export_images_now(batch: Batch) -> Result<(), SplitLoaderError> {
-    transfer::export_images(batch);
-    Ok(())
-}
-
-/// "Download images with alt text" (`transfer::export_images`).
-pub fn export_images(batch: Batch) {
-    when_loaded(batch, export_images_now(batch));
-}
-
-#[wasm_split(transfer, wasm_split_path = ::leptos::wasm_split, fallible)]
-fn import_now(batch: Batch, file: web_sys::File) -> Result<(), SplitLoaderError> {
-    transfer::import(batch, file);
-    Ok(())
-}
-
-/// "Import descriptions" (`transfer::import`).
-pub fn import(batch: Batch, file: web_sys::File) {
-    when_loaded(batch, import_now(batch, file));
+    lazy_view(fields_part)
 }

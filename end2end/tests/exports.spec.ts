@@ -58,26 +58,3 @@ test("JSON, JSONL and caption files carry every description, edits included", as
   );
   expect(await stub.requests()).toHaveLength(3);
 });
-
-// The exports' code is fetched on the first click that needs it (`app::on_demand`): a fetch
-// that fails is said in a sentence, nothing is lost, and the next click fetches it again.
-test("an export whose code cannot be fetched says so, and the next click downloads", async ({ page }) => {
-  const app = new PicscribePage(page);
-  const transfer = "**/pkg/split_transfer.wasm";
-  await page.route(transfer, (route) => route.abort("connectionreset"));
-  await app.open();
-  await app.add(await app.makeImage("mug.jpg", 40, 30, { seed: 1 }));
-  await app.describeAll.click();
-  await expect(app.row("mug.jpg").locator(".badge")).toHaveText("done");
-
-  await page.getByRole("button", { name: "Download JSON", exact: true }).click();
-  await expect(app.announcement).toHaveText(
-    "Part of the page could not be loaded from the server, so nothing happened; check the connection and try again.",
-  );
-  await expect(app.row("mug.jpg").locator(".badge")).toHaveText("done");
-
-  await page.unroute(transfer);
-  const json = await download(page, "Download JSON");
-  expect(JSON.parse(json.bytes.toString("utf8")).map((r: { filename: string }) => r.filename)).toEqual(["mug.jpg"]);
-  expect(await stub.requests()).toHaveLength(1);
-});

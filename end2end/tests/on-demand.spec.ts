@@ -1,0 +1,44 @@
+// Parts of the page's code are fetched when first used (`app::on_demand`): a fetch that
+// fails is said in a sentence, nothing is lost, and the next use fetches it again.
+import { expect, test } from "@playwright/test";
+import { download, PicscribePage, stub } from "./fixtures/picscribe";
+
+test.beforeEach(async () => {
+  await stub.reset();
+});
+
+test("an export whose code cannot be fetched says so, and the next click downloads", async ({ page }) => {
+  const app = new PicscribePage(page);
+  const transfer = "**/pkg/split_transfer.wasm";
+  await page.route(transfer, (route) => route.abort("connectionreset"));
+  await app.open();
+  await app.add(await app.makeImage("mug.jpg", 40, 30, { seed: 1 }));
+  await app.describeAll.click();
+  await expect(app.row("mug.jpg").locator(".badge")).toHaveText("done");
+
+  await page.getByRole("button", { name: "Download JSON", exact: true }).click();
+  await expect(app.announcement).toHaveText(
+    "Part of the page could not be loaded from the server, so nothing happened; check the connection and try again.",
+  );
+  await expect(app.row("mug.jpg").locator(".badge")).toHaveText("done");
+
+  await page.unroute(transfer);
+  const json = await download(page, "Download JSON");
+  expect(JSON.parse(json.bytes.toString("utf8")).map((r: { filename: string }) => r.filename)).toEqual(["mug.jpg"]);
+  expect(await stub.requests()).toHaveLength(1);
+});
+
+test("a table whose code cannot be fetched says so instead of the rows", async ({ page }) => {
+  const app = new PicscribePage(page);
+  await page.route("**/pkg/split_table.wasm", (route) => route.abort("connectionreset"));
+  await app.open();
+  await app.add(await app.makeImage("mug.jpg", 40, 30, { seed: 1 }));
+  await expect(page.getByRole("alert").filter({ hasText: "Part of the page" })).toHaveText(
+    "Part of the page could not be loaded from the server; check the connection and reload the page.",
+  );
+  await expect(app.rows).toHaveCount(0);
+
+  await page.unroute("**/pkg/split_table.wasm");
+  await page.reload();
+  await expect(app.row("mug.jpg").locator(".badge")).toHaveText("ready");
+});
