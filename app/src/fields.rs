@@ -77,7 +77,7 @@ impl Field {
         let words = self.name.replace('_', " ");
         let mut chars = words.trim().chars();
         match chars.next() {
-            Some(first) => first.to_uppercase().chain(chars).collect(),
+            Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
             None => "Field".into(),
         }
     }
@@ -262,7 +262,7 @@ pub fn from_text(kind: &FieldKind, text: &str) -> Value {
             (_, Some(n)) => Value::Number(n),
             _ => Value::String(text.to_string()),
         },
-        FieldKind::YesNo => match trimmed.to_lowercase().as_str() {
+        FieldKind::YesNo => match trimmed.to_ascii_lowercase().as_str() {
             "yes" | "true" | "y" => Value::Bool(true),
             "no" | "false" | "n" => Value::Bool(false),
             _ => Value::String(text.to_string()),

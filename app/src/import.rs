@@ -24,7 +24,7 @@ const BOOKKEEPING: [&str; 5] = ["prompt", "provider", "model", "tokens", "fields
 /// Reads a CSV, JSONL or JSON file. `fields` are the ones asked for now: a column with
 /// one of their names takes its type (a list cell splits at `;`).
 pub fn parse(file_name: &str, text: &str, fields: &[Field]) -> Result<Vec<Imported>, String> {
-    let lower = file_name.to_lowercase();
+    let lower = file_name.to_ascii_lowercase();
     let text = text.trim_start_matches('\u{FEFF}');
     let rows = if lower.ends_with(".csv") {
         parse_csv(text, fields)?
@@ -65,7 +65,7 @@ fn from_object(value: Value) -> Option<Imported> {
 fn parse_csv(text: &str, fields: &[Field]) -> Result<Vec<Imported>, String> {
     let unreadable = |_| "The CSV could not be read; nothing was imported.".to_string();
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
-    let header: Vec<String> = reader.headers().map_err(unreadable)?.iter().map(|h| h.trim().to_lowercase()).collect();
+    let header: Vec<String> = reader.headers().map_err(unreadable)?.iter().map(|h| h.trim().to_ascii_lowercase()).collect();
     let Some(name_at) = header.iter().position(|h| NAME_KEYS.contains(&h.as_str())) else {
         return Err("The CSV has no filename column, so nothing was imported.".into());
     };

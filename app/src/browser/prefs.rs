@@ -43,7 +43,8 @@ fn storage() -> Option<web_sys::Storage> {
 pub fn load() -> Prefs {
     storage()
         .and_then(|s| s.get_item(KEY).ok().flatten())
-        .and_then(|text| serde_json::from_str(&text).ok())
+        // `from_slice`, as everywhere in the page: see `components::resource_codec`.
+        .and_then(|text| serde_json::from_slice(text.as_bytes()).ok())
         .unwrap_or_default()
 }
 

@@ -75,7 +75,8 @@ impl From<MadeWith> for Described {
 
 impl TextRecord {
     pub fn values(&self) -> Option<Values> {
-        self.values.as_deref().and_then(|text| serde_json::from_str(text).ok())
+        // `from_slice`, as everywhere in the page: see `components::resource_codec`.
+        self.values.as_deref().and_then(|text| serde_json::from_slice(text.as_bytes()).ok())
     }
 }
 

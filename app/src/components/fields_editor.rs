@@ -9,7 +9,7 @@ use crate::on_demand;
 
 /// What a typed name becomes: lowercase, words joined with `_`.
 pub fn field_name(typed: &str) -> String {
-    typed.trim().to_lowercase().chars().map(|c| if c.is_whitespace() || c == '-' { '_' } else { c }).collect()
+    typed.trim().to_ascii_lowercase().chars().map(|c| if c.is_whitespace() || c == '-' { '_' } else { c }).collect()
 }
 
 #[component]

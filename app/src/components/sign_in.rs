@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::error_view::ErrorView;
+use super::resource_codec::SliceJson;
 use crate::access::api::{current_viewer, sign_in, sign_out};
 use crate::access::Viewer;
 use crate::error::ApiError;
@@ -13,14 +14,15 @@ use crate::error::ApiError;
 /// Who is looking at the page, asked again whenever they sign in or out.
 #[derive(Clone, Copy)]
 pub struct ViewerContext {
-    pub viewer: Resource<Result<Viewer, ApiError>>,
+    pub viewer: Resource<Result<Viewer, ApiError>, SliceJson>,
     /// Bumped by signing in or out; everything that depends on who is asking refetches.
     pub version: RwSignal<u32>,
 }
 
 pub fn provide_viewer_context() -> ViewerContext {
     let version = RwSignal::new(0);
-    let context = ViewerContext { viewer: Resource::new(move || version.get(), |_| current_viewer()), version };
+    let viewer = Resource::new_with_options(move || version.get(), |_| current_viewer(), false);
+    let context = ViewerContext { viewer, version };
     provide_context(context);
     context
 }

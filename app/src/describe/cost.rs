@@ -50,9 +50,9 @@ pub fn default_prices() -> Vec<Price> {
 
 /// The price for a model: the entry whose name is the longest prefix of it.
 pub fn price_for<'a>(prices: &'a [Price], model: &str) -> Option<&'a Price> {
-    let model = model.trim().to_lowercase();
+    let model = model.trim().to_ascii_lowercase();
     let model = model.rsplit('/').next().unwrap_or(&model).to_string();
-    prices.iter().filter(|p| model.starts_with(&p.model.to_lowercase())).max_by_key(|p| p.model.len())
+    prices.iter().filter(|p| model.starts_with(&p.model.to_ascii_lowercase())).max_by_key(|p| p.model.len())
 }
 
 /// How one model counts an image (already cut to the size it is sent at).
@@ -70,7 +70,7 @@ pub enum ImageRule {
 
 /// The rule for a provider kind and model, from the providers' vision pages.
 pub fn image_rule(kind: ProviderKind, model: &str) -> ImageRule {
-    let model = model.trim().to_lowercase();
+    let model = model.trim().to_ascii_lowercase();
     match kind {
         ProviderKind::Anthropic => ImageRule::Area,
         ProviderKind::Gemini => ImageRule::GeminiTiles,

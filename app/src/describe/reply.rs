@@ -46,7 +46,7 @@ pub fn looks_like_refusal(text: &str) -> bool {
     ];
     const DECLINES: [&str; 9] =
         ["can't", "cannot", "can not", "unable", "not able", "won't", "will not", "not comfortable", "not possible"];
-    let text = text.trim().to_lowercase().replace(['\u{2019}', '\u{2018}'], "'");
+    let text = text.trim().to_ascii_lowercase().replace(['\u{2019}', '\u{2018}'], "'");
     text.chars().count() <= 300
         && OPENERS.iter().any(|opener| text.starts_with(opener))
         && DECLINES.iter().any(|word| text.contains(word))

@@ -19,8 +19,8 @@ pub fn caption_name(filename: &str, taken: &mut HashSet<String>) -> String {
     let stem = if stem.trim().is_empty() { "image".to_string() } else { stem };
     let mut candidates = vec![format!("{stem}.txt"), format!("{safe}.txt")];
     candidates.extend((2..).take(10_000).map(|n| format!("{stem} ({n}).txt")));
-    let name = candidates.into_iter().find(|name| !taken.contains(&name.to_lowercase())).unwrap_or_default();
-    taken.insert(name.to_lowercase());
+    let name = candidates.into_iter().find(|name| !taken.contains(&name.to_ascii_lowercase())).unwrap_or_default();
+    taken.insert(name.to_ascii_lowercase());
     name
 }
 

@@ -261,7 +261,7 @@ impl Stub {
                 "Stub description of a {}×{} {} image for the prompt “{}”.",
                 recorded.width,
                 recorded.height,
-                recorded.image_mime.trim_start_matches("image/").to_uppercase(),
+                recorded.image_mime.trim_start_matches("image/").to_ascii_uppercase(),
                 recorded.prompt.chars().take(40).collect::<String>()
             ),
         };

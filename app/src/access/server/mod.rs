@@ -231,6 +231,7 @@ fn budget_unreadable(error: String) -> ApiError {
 }
 
 /// "Alice's", "James'" — names as people write them.
+#[allow(clippy::disallowed_methods, reason = "server code: not in the wasm")]
 fn possessive(name: &str) -> String {
     let mut chars = name.chars();
     let capitalised: String = chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default();
