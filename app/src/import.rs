@@ -65,7 +65,8 @@ fn from_object(value: Value) -> Option<Imported> {
 fn parse_csv(text: &str, fields: &[Field]) -> Result<Vec<Imported>, String> {
     let unreadable = |_| "The CSV could not be read; nothing was imported.".to_string();
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
-    let header: Vec<String> = reader.headers().map_err(unreadable)?.iter().map(|h| h.trim().to_ascii_lowercase()).collect();
+    let header: Vec<String> =
+        reader.headers().map_err(unreadable)?.iter().map(|h| h.trim().to_ascii_lowercase()).collect();
     let Some(name_at) = header.iter().position(|h| NAME_KEYS.contains(&h.as_str())) else {
         return Err("The CSV has no filename column, so nothing was imported.".into());
     };
