@@ -37,8 +37,26 @@ test("a table whose code cannot be fetched says so instead of the rows", async (
     "Part of the page could not be loaded from the server; check the connection and reload the page.",
   );
   await expect(app.rows).toHaveCount(0);
+  // The image is kept all the same, once the page says so.
+  await app.expectSaved();
 
   await page.unroute("**/pkg/split_table.wasm");
   await page.reload();
+  await expect(app.row("mug.jpg").locator(".badge")).toHaveText("ready");
+});
+
+test("an image worker that cannot be fetched is said in the row, and after a reload the image is read", async ({ page }) => {
+  const app = new PicscribePage(page);
+  await page.route("**/imaging-worker.js", (route) => route.abort("connectionreset"));
+  await app.open();
+  const mug = await app.makeImage("mug.jpg", 40, 30, { seed: 1 });
+  await app.add(mug);
+  await expect(app.row("mug.jpg")).toContainText(
+    "The page's image worker could not be started, so the image was not read; check the connection and reload the page.",
+  );
+
+  await page.unroute("**/imaging-worker.js");
+  await page.reload();
+  await app.add(mug);
   await expect(app.row("mug.jpg").locator(".badge")).toHaveText("ready");
 });

@@ -11,6 +11,7 @@ use leptos::task::spawn_local;
 
 use super::actions::save;
 use super::{Batch, Phase, Row};
+use crate::browser::imaging::NoPreview;
 use crate::browser::records::TextRecord;
 use crate::browser::{self, store};
 
@@ -118,17 +119,22 @@ async fn inspect(batch: Batch, row: Row, file: web_sys::File) {
 /// unusable) when this browser cannot decode it, or when the row has gone meanwhile.
 async fn show_preview(row: &Row) -> bool {
     match browser::make_preview(row.id).await {
-        Some((dims, url)) => {
+        Ok(Some((dims, url))) => {
             row.dims.set(Some(dims));
             row.preview.set(Some(url));
             true
         }
-        None if browser::blob_of(row.id).is_none() => false,
-        None => {
+        Ok(None) => false,
+        Err(_) if browser::blob_of(row.id).is_none() => false,
+        Err(NoPreview::Undecodable) => {
             row.unusable(format!(
                 "{} could not be decoded by this browser (damaged, or a format it does not support).",
                 row.name
             ));
+            false
+        }
+        Err(NoPreview::Failed(sentence)) => {
+            row.unusable(sentence);
             false
         }
     }

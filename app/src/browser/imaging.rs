@@ -1,45 +1,15 @@
-//! Shrinking an image to what the provider keeps, in the browser, before it is sent:
-//! decode with `createImageBitmap` (EXIF orientation applied), resize with the browser's
+//! Shrinking an image to what the provider keeps, in the browser, before it is sent, in
+//! the page's image worker (`worker`): decode with `createImageBitmap` (EXIF orientation
+//! applied), resize with the browser's
 //! high-quality resampler, encode as JPEG, or PNG when the image really uses transparency,
 //! and step down (WebP, then lower JPEG qualities) until it fits the server's limit.
 
-use base64::Engine as _;
 use js_sys::Uint8Array;
-use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
+use super::worker::{Image, UNAVAILABLE};
 use crate::describe::{Detail, ResizeRule, MAX_IMAGE_URL_CHARS};
 use crate::images::{encodings, human_size, preview_size, sniff, upload_size};
-
-/// Decodes an image off the main thread, EXIF orientation applied.
-async fn decode(window: &web_sys::Window, blob: &web_sys::Blob) -> Result<web_sys::ImageBitmap, JsValue> {
-    let options = web_sys::ImageBitmapOptions::new();
-    options.set_image_orientation(web_sys::ImageOrientation::FromImage);
-    let bitmap = JsFuture::from(window.create_image_bitmap_with_blob_and_image_bitmap_options(blob, &options)?).await?;
-    Ok(bitmap.unchecked_into())
-}
-
-/// Resizes a decoded image with the browser's resampler, onto a canvas of that size.
-async fn resized_canvas(
-    window: &web_sys::Window,
-    full: &web_sys::ImageBitmap,
-    (width, height): (u32, u32),
-) -> Result<(web_sys::OffscreenCanvas, web_sys::OffscreenCanvasRenderingContext2d), JsValue> {
-    let options = web_sys::ImageBitmapOptions::new();
-    options.set_resize_width(width);
-    options.set_resize_height(height);
-    options.set_resize_quality(web_sys::ResizeQuality::High);
-    let resized: web_sys::ImageBitmap =
-        JsFuture::from(window.create_image_bitmap_with_image_bitmap_and_image_bitmap_options(full, &options)?)
-            .await?
-            .unchecked_into();
-    let canvas = web_sys::OffscreenCanvas::new(width, height)?;
-    let context: web_sys::OffscreenCanvasRenderingContext2d =
-        canvas.get_context("2d")?.ok_or(JsValue::NULL)?.unchecked_into();
-    context.draw_image_with_image_bitmap(&resized, 0.0, 0.0)?;
-    resized.close();
-    Ok((canvas, context))
-}
 
 /// What decoding a file for the table found: its size as shown (orientation applied) and
 /// a small preview, so thousands of rows never hold thousands of full-size images.
@@ -49,63 +19,59 @@ pub struct Preview {
     pub thumb: web_sys::Blob,
 }
 
+/// Why a file has no preview.
+pub enum NoPreview {
+    /// The browser cannot decode it: damaged, or a format it does not read.
+    Undecodable,
+    /// Something else went wrong, in these words.
+    Failed(String),
+}
+
 /// Decodes the image once and makes its preview (WebP, which keeps transparency; PNG where
-/// the browser cannot write WebP). An error means the browser cannot decode it.
-pub async fn preview(blob: &web_sys::Blob) -> Result<Preview, JsValue> {
-    let window = web_sys::window().ok_or(JsValue::NULL)?;
-    let full = decode(&window, blob).await?;
-    let (width, height) = (full.width(), full.height());
-    let made = resized_canvas(&window, &full, preview_size(width, height)).await;
-    full.close();
-    let (canvas, _) = made?;
-    let options = web_sys::ImageEncodeOptions::new();
-    options.set_type("image/webp");
-    options.set_quality(0.8);
-    let thumb = JsFuture::from(canvas.convert_to_blob_with_options(&options)?).await?.unchecked_into();
-    Ok(Preview { width, height, thumb })
+/// the browser cannot write WebP).
+pub async fn preview(blob: &web_sys::Blob) -> Result<Preview, NoPreview> {
+    let failed = |error: String| if error == UNAVAILABLE { NoPreview::Failed(error) } else { NoPreview::Undecodable };
+    let image = Image::decode(blob).await.map_err(failed)?;
+    image.resize(preview_size(image.width, image.height)).await.map_err(failed)?;
+    let thumb = image.encode("image/webp", 0.8).await.map_err(failed)?;
+    Ok(Preview { width: image.width, height: image.height, thumb })
 }
 
 pub async fn prepare_upload(blob: &web_sys::Blob, rule: ResizeRule, detail: Detail) -> Result<String, String> {
-    let undecodable = |_| "The browser cannot decode this image, so it was not sent.".to_string();
-    let window = web_sys::window().ok_or("No window.")?;
-    let bitmap = decode(&window, blob).await.map_err(undecodable)?;
-    let result = encode(&window, &bitmap, blob, rule, detail).await;
-    bitmap.close();
-    match result {
+    let image = Image::decode(blob).await.map_err(|error| {
+        if error == UNAVAILABLE {
+            error
+        } else {
+            "The browser cannot decode this image, so it was not sent.".to_string()
+        }
+    })?;
+    match encode(&image, blob, rule, detail).await {
         Ok(Some(data_url)) => Ok(data_url),
         Ok(None) => Err(format!(
             "This image is still over {} after shrinking and re-encoding, so it was not sent; save a smaller copy and add that.",
             human_size(MAX_IMAGE_URL_CHARS as u64 * 3 / 4)
         )),
+        Err(error) if error == UNAVAILABLE => Err(error),
         Err(_) => Err("The browser could not shrink this image for sending.".to_string()),
     }
 }
 
 async fn encode(
-    window: &web_sys::Window,
-    full: &web_sys::ImageBitmap,
+    image: &Image,
     original: &web_sys::Blob,
     rule: ResizeRule,
     detail: Detail,
-) -> Result<Option<String>, JsValue> {
-    let (width, height) = upload_size(full.width(), full.height(), rule, detail);
-    let (canvas, context) = resized_canvas(window, full, (width, height)).await?;
-
-    let keeps_alpha = may_have_alpha(original).await && uses_alpha(&context, width, height)?;
+) -> Result<Option<String>, String> {
+    image.resize(upload_size(image.width, image.height, rule, detail)).await?;
+    let keeps_alpha = may_have_alpha(original).await && image.uses_alpha().await?;
     let mut flattened = false;
     for step in encodings(keeps_alpha) {
         if keeps_alpha && step.mime == "image/jpeg" && !flattened {
             // JPEG has no transparency: what was see-through goes white, not black.
-            context.set_global_composite_operation("destination-over")?;
-            context.set_fill_style_str("#fff");
-            context.fill_rect(0.0, 0.0, f64::from(width), f64::from(height));
+            image.flatten().await?;
             flattened = true;
         }
-        let encode_options = web_sys::ImageEncodeOptions::new();
-        encode_options.set_type(step.mime);
-        encode_options.set_quality(step.quality);
-        let encoded: web_sys::Blob =
-            JsFuture::from(canvas.convert_to_blob_with_options(&encode_options)?).await?.unchecked_into();
+        let encoded = image.encode(step.mime, step.quality).await?;
         if encoded.type_() != step.mime {
             // This browser cannot write that format; try the next.
             continue;
@@ -114,12 +80,11 @@ async fn encode(
         if (encoded.size() as usize).div_ceil(3) * 4 + 40 > MAX_IMAGE_URL_CHARS {
             continue;
         }
-        let bytes = Uint8Array::new(&JsFuture::from(encoded.array_buffer()).await?).to_vec();
-        return Ok(Some(format!(
-            "data:{};base64,{}",
-            step.mime,
-            base64::engine::general_purpose::STANDARD.encode(bytes)
-        )));
+        // The browser writes the `data:` URL (its own base64, off the main thread).
+        let url = gloo_file::futures::read_as_data_url(&gloo_file::Blob::from(encoded))
+            .await
+            .map_err(|_| "The shrunk image could not be read back.".to_string())?;
+        return Ok(Some(url));
     }
     Ok(None)
 }
@@ -128,9 +93,4 @@ async fn may_have_alpha(original: &web_sys::Blob) -> bool {
     let Ok(head) = original.slice_with_i32_and_i32(0, 32) else { return false };
     let Ok(buffer) = JsFuture::from(head.array_buffer()).await else { return false };
     sniff(&Uint8Array::new(&buffer).to_vec()).is_some_and(|kind| kind.may_have_alpha())
-}
-
-fn uses_alpha(context: &web_sys::OffscreenCanvasRenderingContext2d, width: u32, height: u32) -> Result<bool, JsValue> {
-    let data = context.get_image_data(0.0, 0.0, f64::from(width), f64::from(height))?.data();
-    Ok(data.chunks_exact(4).any(|px| px[3] < 255))
 }

@@ -7,6 +7,7 @@ pub mod in_view;
 pub mod prefs;
 pub mod records;
 pub mod store;
+mod worker;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -34,15 +35,15 @@ pub fn hold(id: u64, blob: web_sys::Blob) {
 }
 
 /// Decodes a row's file and keeps its small preview; returns the image's size and the
-/// preview's URL, or `None` when the browser cannot decode it.
-pub async fn make_preview(id: u64) -> Option<((u32, u32), String)> {
-    let blob = blob_of(id)?;
-    let made = imaging::preview(&blob).await.ok()?;
+/// preview's URL. `Ok(None)` when the row has gone meanwhile.
+pub async fn make_preview(id: u64) -> Result<Option<((u32, u32), String)>, imaging::NoPreview> {
+    let Some(blob) = blob_of(id) else { return Ok(None) };
+    let made = imaging::preview(&blob).await?;
     let url = gloo_file::ObjectUrl::from(gloo_file::Blob::from(made.thumb));
     let text = url.to_string();
     // The row may have gone while decoding; then the URL is revoked here, when dropped.
-    HELD.with(|h| h.borrow_mut().get_mut(&id).map(|held| held.preview = Some(url)))?;
-    Some(((made.width, made.height), text))
+    let kept = HELD.with(|h| h.borrow_mut().get_mut(&id).map(|held| held.preview = Some(url)));
+    Ok(kept.map(|()| ((made.width, made.height), text)))
 }
 
 pub fn blob_of(id: u64) -> Option<web_sys::Blob> {
