@@ -116,7 +116,8 @@ async fn inspect(batch: Batch, row: Row, file: web_sys::File) {
 }
 
 /// Decodes the row's file for its size and small preview; false (and the row marked
-/// unusable) when this browser cannot decode it, or when the row has gone meanwhile.
+/// unusable, with the reason) when this browser cannot decode it or its image worker
+/// cannot start, or when the row has gone meanwhile.
 async fn show_preview(row: &Row) -> bool {
     match browser::make_preview(row.id).await {
         Ok(Some((dims, url))) => {
