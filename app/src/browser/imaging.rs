@@ -7,7 +7,7 @@
 use js_sys::Uint8Array;
 use wasm_bindgen_futures::JsFuture;
 
-use super::worker::{Image, UNAVAILABLE};
+use super::worker::{Image, WorkerError, UNAVAILABLE};
 use crate::describe::{Detail, ResizeRule, MAX_IMAGE_URL_CHARS};
 use crate::images::{encodings, human_size, preview_size, sniff, upload_size};
 
@@ -30,7 +30,10 @@ pub enum NoPreview {
 /// Decodes the image once and makes its preview (WebP, which keeps transparency; PNG where
 /// the browser cannot write WebP).
 pub async fn preview(blob: &web_sys::Blob) -> Result<Preview, NoPreview> {
-    let failed = |error: String| if error == UNAVAILABLE { NoPreview::Failed(error) } else { NoPreview::Undecodable };
+    let failed = |error| match error {
+        WorkerError::Unavailable => NoPreview::Failed(UNAVAILABLE.to_string()),
+        WorkerError::Refused => NoPreview::Undecodable,
+    };
     let image = Image::decode(blob).await.map_err(failed)?;
     image.resize(preview_size(image.width, image.height)).await.map_err(failed)?;
     let thumb = image.encode("image/webp", 0.8).await.map_err(failed)?;
@@ -38,12 +41,9 @@ pub async fn preview(blob: &web_sys::Blob) -> Result<Preview, NoPreview> {
 }
 
 pub async fn prepare_upload(blob: &web_sys::Blob, rule: ResizeRule, detail: Detail) -> Result<String, String> {
-    let image = Image::decode(blob).await.map_err(|error| {
-        if error == UNAVAILABLE {
-            error
-        } else {
-            "The browser cannot decode this image, so it was not sent.".to_string()
-        }
+    let image = Image::decode(blob).await.map_err(|error| match error {
+        WorkerError::Unavailable => UNAVAILABLE.to_string(),
+        WorkerError::Refused => "The browser cannot decode this image, so it was not sent.".to_string(),
     })?;
     match encode(&image, blob, rule, detail).await {
         Ok(Some(data_url)) => Ok(data_url),
@@ -51,8 +51,8 @@ pub async fn prepare_upload(blob: &web_sys::Blob, rule: ResizeRule, detail: Deta
             "This image is still over {} after shrinking and re-encoding, so it was not sent; save a smaller copy and add that.",
             human_size(MAX_IMAGE_URL_CHARS as u64 * 3 / 4)
         )),
-        Err(error) if error == UNAVAILABLE => Err(error),
-        Err(_) => Err("The browser could not shrink this image for sending.".to_string()),
+        Err(WorkerError::Unavailable) => Err(UNAVAILABLE.to_string()),
+        Err(WorkerError::Refused) => Err("The browser could not shrink this image for sending.".to_string()),
     }
 }
 
@@ -61,7 +61,7 @@ async fn encode(
     original: &web_sys::Blob,
     rule: ResizeRule,
     detail: Detail,
-) -> Result<Option<String>, String> {
+) -> Result<Option<String>, WorkerError> {
     image.resize(upload_size(image.width, image.height, rule, detail)).await?;
     let keeps_alpha = may_have_alpha(original).await && image.uses_alpha().await?;
     let mut flattened = false;
@@ -83,7 +83,7 @@ async fn encode(
         // The browser writes the `data:` URL (its own base64, off the main thread).
         let url = gloo_file::futures::read_as_data_url(&gloo_file::Blob::from(encoded))
             .await
-            .map_err(|_| "The shrunk image could not be read back.".to_string())?;
+            .map_err(|_| WorkerError::Refused)?;
         return Ok(Some(url));
     }
     Ok(None)

@@ -17,7 +17,15 @@ use wasm_bindgen::{JsCast, JsValue};
 pub const UNAVAILABLE: &str =
     "The page's image worker could not be started, so the image was not read; check the connection and reload the page.";
 
-type Replies = Rc<RefCell<HashMap<u32, oneshot::Sender<Result<JsValue, String>>>>>;
+/// Why the worker did not do what was asked.
+pub enum WorkerError {
+    /// Its script could not be fetched, or it stopped: said with [`UNAVAILABLE`].
+    Unavailable,
+    /// The browser refused the step: an image it cannot decode, say.
+    Refused,
+}
+
+type Replies = Rc<RefCell<HashMap<u32, oneshot::Sender<Result<JsValue, WorkerError>>>>>;
 
 struct Imaging {
     worker: web_sys::Worker,
@@ -48,11 +56,8 @@ fn start() -> Result<Imaging, JsValue> {
             let data = event.data();
             let Some(id) = field(&data, "id").as_f64() else { return };
             let Some(reply) = replies.borrow_mut().remove(&(id as u32)) else { return };
-            let error = field(&data, "error");
-            let _ = reply.send(match error.as_string() {
-                Some(error) => Err(error),
-                None => Ok(field(&data, "ok")),
-            });
+            let refused = !field(&data, "error").is_undefined();
+            let _ = reply.send(if refused { Err(WorkerError::Refused) } else { Ok(field(&data, "ok")) });
         })
     };
     let failure = {
@@ -60,7 +65,7 @@ fn start() -> Result<Imaging, JsValue> {
         Closure::<dyn FnMut(_)>::new(move |_: web_sys::Event| {
             failed.set(true);
             for (_, reply) in replies.borrow_mut().drain() {
-                let _ = reply.send(Err(UNAVAILABLE.to_string()));
+                let _ = reply.send(Err(WorkerError::Unavailable));
             }
         })
     };
@@ -69,31 +74,37 @@ fn start() -> Result<Imaging, JsValue> {
     Ok(Imaging { worker, replies, failed, next: 0, _answer: answer, _failure: failure })
 }
 
-/// Asks the worker to run `op` with these fields and waits for its answer.
-async fn call(op: &str, handle: u32, fields: &[(&str, JsValue)]) -> Result<JsValue, String> {
+/// A request: what to do, to which image, with what.
+fn message(op: &str, handle: u32, fields: &[(&str, JsValue)]) -> Object {
     let message = Object::new();
     for (key, value) in [("op", JsValue::from_str(op)), ("handle", handle.into())].iter().chain(fields) {
         let _ = Reflect::set(&message, &JsValue::from_str(key), value);
     }
+    message
+}
+
+/// Asks the worker to run `op` with these fields and waits for its answer.
+async fn call(op: &str, handle: u32, fields: &[(&str, JsValue)]) -> Result<JsValue, WorkerError> {
+    let message = message(op, handle, fields);
     let reply = IMAGING.with(|slot| {
         let mut slot = slot.borrow_mut();
         if slot.as_ref().is_none_or(|imaging| imaging.failed.get()) {
             if let Some(old) = slot.take() {
                 old.worker.terminate();
             }
-            *slot = Some(start().map_err(|_| UNAVAILABLE.to_string())?);
+            *slot = Some(start().map_err(|_| WorkerError::Unavailable)?);
         }
-        let imaging = slot.as_mut().ok_or(UNAVAILABLE)?;
+        let imaging = slot.as_mut().ok_or(WorkerError::Unavailable)?;
         imaging.next = imaging.next.wrapping_add(1);
         let id = imaging.next;
         let _ = Reflect::set(&message, &JsValue::from_str("id"), &id.into());
         let (sender, receiver) = oneshot::channel();
         imaging.replies.borrow_mut().insert(id, sender);
-        imaging.worker.post_message(&message).map_err(|_| UNAVAILABLE.to_string())?;
-        Ok::<_, String>(receiver)
+        imaging.worker.post_message(&message).map_err(|_| WorkerError::Unavailable)?;
+        Ok(receiver)
     })?;
     // A worker replaced meanwhile drops its waiting replies: that is unavailable too.
-    reply.await.unwrap_or_else(|_| Err(UNAVAILABLE.to_string()))
+    reply.await.unwrap_or(Err(WorkerError::Unavailable))
 }
 
 /// One image held by the worker: decoded, then resized; released when dropped, so a
@@ -105,9 +116,8 @@ pub struct Image {
 }
 
 impl Image {
-    /// Decodes with the EXIF orientation applied. An error is the browser's own words,
-    /// or [`UNAVAILABLE`].
-    pub async fn decode(blob: &web_sys::Blob) -> Result<Image, String> {
+    /// Decodes with the EXIF orientation applied.
+    pub async fn decode(blob: &web_sys::Blob) -> Result<Image, WorkerError> {
         let handle = HANDLES.with(|h| {
             h.set(h.get().wrapping_add(1));
             h.get()
@@ -118,32 +128,35 @@ impl Image {
     }
 
     /// Resizes with the browser's high-quality resampler.
-    pub async fn resize(&self, (width, height): (u32, u32)) -> Result<(), String> {
+    pub async fn resize(&self, (width, height): (u32, u32)) -> Result<(), WorkerError> {
         call("resize", self.handle, &[("width", width.into()), ("height", height.into())]).await.map(drop)
     }
 
     /// Whether any pixel of the resized image is see-through.
-    pub async fn uses_alpha(&self) -> Result<bool, String> {
+    pub async fn uses_alpha(&self) -> Result<bool, WorkerError> {
         Ok(call("usesAlpha", self.handle, &[]).await?.is_truthy())
     }
 
     /// Paints white under what is see-through.
-    pub async fn flatten(&self) -> Result<(), String> {
+    pub async fn flatten(&self) -> Result<(), WorkerError> {
         call("flatten", self.handle, &[]).await.map(drop)
     }
 
     /// Encodes the resized image; the `Blob`'s type says what the browser could write.
-    pub async fn encode(&self, mime: &str, quality: f64) -> Result<web_sys::Blob, String> {
+    pub async fn encode(&self, mime: &str, quality: f64) -> Result<web_sys::Blob, WorkerError> {
         let blob = call("encode", self.handle, &[("type", mime.into()), ("quality", quality.into())]).await?;
-        blob.dyn_into().map_err(|_| UNAVAILABLE.to_string())
+        blob.dyn_into().map_err(|_| WorkerError::Refused)
     }
 }
 
 impl Drop for Image {
+    /// Tells the worker to let go of the image; no answer is awaited, and a worker that
+    /// failed has nothing to let go of.
     fn drop(&mut self) {
-        let handle = self.handle;
-        leptos::task::spawn_local(async move {
-            let _ = call("release", handle, &[]).await;
+        IMAGING.with(|slot| {
+            if let Some(imaging) = slot.borrow().as_ref().filter(|imaging| !imaging.failed.get()) {
+                let _ = imaging.worker.post_message(&message("release", self.handle, &[]));
+            }
         });
     }
 }
