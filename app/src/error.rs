@@ -13,7 +13,7 @@ ANTHROPIC_API_KEY, GEMINI_API_KEY, AZURE_OPENAI_ENDPOINT or OPENAI_BASE_URL (or 
 /// Every way a server function call can be refused. Each carries the sentence the user
 /// reads; none carries a key, an address or a provider's raw error.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
-#[serde(tag = "error", content = "message", rename_all = "snake_case")]
+#[serde(tag = "error", content = "message", rename_all = "snake_case", from = "ApiErrorWire")]
 pub enum ApiError {
     /// No session or token, or one that is no longer valid (401).
     #[error("{0}")]
@@ -36,6 +36,41 @@ pub enum ApiError {
     /// The call failed on the way: the server is unreachable, or answered nonsense.
     #[error("{0}")]
     Transport(String),
+}
+
+/// [`ApiError`] as it crosses the wire, `{"error": "budget", "message": "…"}`, read as a
+/// plain struct: serde reads an adjacently tagged enum through its buffering `Content`
+/// type, code the page would otherwise carry only for this.
+#[derive(Deserialize)]
+struct ApiErrorWire {
+    error: ErrorName,
+    message: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum ErrorName {
+    SignIn,
+    Forbidden,
+    Budget,
+    TooMany,
+    Unavailable,
+    Invalid,
+    Transport,
+}
+
+impl From<ApiErrorWire> for ApiError {
+    fn from(ApiErrorWire { error, message }: ApiErrorWire) -> ApiError {
+        match error {
+            ErrorName::SignIn => ApiError::SignIn(message),
+            ErrorName::Forbidden => ApiError::Forbidden(message),
+            ErrorName::Budget => ApiError::Budget(message),
+            ErrorName::TooMany => ApiError::TooMany(message),
+            ErrorName::Unavailable => ApiError::Unavailable(message),
+            ErrorName::Invalid => ApiError::Invalid(message),
+            ErrorName::Transport => ApiError::Transport(message),
+        }
+    }
 }
 
 impl ApiError {

@@ -17,7 +17,7 @@ pub struct Field {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case", try_from = "FieldKindWire")]
 pub enum FieldKind {
     #[default]
     Text,
@@ -29,6 +29,40 @@ pub enum FieldKind {
     Choice {
         choices: Vec<String>,
     },
+}
+
+/// [`FieldKind`] as it crosses the wire and is remembered, `{"type": "choice", "choices":
+/// […]}`, read as a plain struct: serde reads an internally tagged enum by buffering the
+/// whole object first (its `Content` type), code the page would otherwise carry only for this.
+#[derive(Deserialize)]
+struct FieldKindWire {
+    #[serde(rename = "type")]
+    kind: KindName,
+    choices: Option<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum KindName {
+    Text,
+    List,
+    Number,
+    YesNo,
+    Choice,
+}
+
+impl TryFrom<FieldKindWire> for FieldKind {
+    type Error = &'static str;
+
+    fn try_from(wire: FieldKindWire) -> Result<FieldKind, Self::Error> {
+        Ok(match wire.kind {
+            KindName::Text => FieldKind::Text,
+            KindName::List => FieldKind::List,
+            KindName::Number => FieldKind::Number,
+            KindName::YesNo => FieldKind::YesNo,
+            KindName::Choice => FieldKind::Choice { choices: wire.choices.ok_or("missing field `choices`")? },
+        })
+    }
 }
 
 /// A row's answer: field name → value, in the fields' order.

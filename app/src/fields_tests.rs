@@ -158,3 +158,24 @@ fn labels_and_keys() {
     assert!(a.is_some());
     assert_ne!(a, key_part(&changed), "an instruction is part of what is paid for");
 }
+
+#[test]
+fn each_kind_keeps_its_json_both_ways() -> Result<(), serde_json::Error> {
+    let cases = [
+        (FieldKind::Text, json!({"type": "text"})),
+        (FieldKind::List, json!({"type": "list"})),
+        (FieldKind::Number, json!({"type": "number"})),
+        (FieldKind::YesNo, json!({"type": "yes_no"})),
+        (FieldKind::Choice { choices: vec!["a".into(), "b".into()] }, json!({"type": "choice", "choices": ["a", "b"]})),
+    ];
+    for (kind, value) in cases {
+        assert_eq!(serde_json::to_value(&kind)?, value);
+        assert_eq!(serde_json::from_value::<FieldKind>(value)?, kind);
+    }
+    // What older pages or scripts may send: extra keys are ignored, as before.
+    assert_eq!(serde_json::from_value::<FieldKind>(json!({"type": "text", "choices": ["x"]}))?, FieldKind::Text);
+    for refused in [json!({"type": "choice"}), json!({"type": "colour"}), json!({}), json!("text")] {
+        assert!(serde_json::from_value::<FieldKind>(refused.clone()).is_err(), "{refused}");
+    }
+    Ok(())
+}

@@ -1,7 +1,7 @@
 //! The page's code that showing it does not need, loaded from the server when it is first
-//! used: reading files and rebuilding the table (`intake`), the table's rows (`table`),
-//! describing (`describe`), the fields editor's inputs (`fields`), the exports and
-//! "Import descriptions" (`transfer`). `cargo leptos build --split` cuts each group into a
+//! used: reading files, rebuilding the table and the remembered settings (`intake`), the
+//! table's rows (`table`), describing (`describe`), the fields editor's inputs (`fields`),
+//! the exports and "Import descriptions" (`transfer`). `cargo leptos build --split` cuts each group into a
 //! wasm file of its own; the page asks for the first three as soon as it has hydrated,
 //! the others when first needed.
 //!
@@ -20,7 +20,7 @@ use leptos::task::spawn_local;
 use leptos::wasm_split::{wasm_split, SplitLoaderError};
 
 use crate::batch::{intake, run, transfer, Batch, Row};
-use crate::components::{fields_editor, image_table};
+use crate::components::{fields_editor, image_table, settings_panel};
 use crate::export::Format;
 
 const UNLOADED: &str =
@@ -51,6 +51,7 @@ enum Intake {
     Add(Vec<web_sys::File>),
     Restore,
     ClearAll,
+    RestoreSettings(Box<settings_panel::Remembered>),
 }
 
 #[wasm_split(intake, wasm_split_path = ::leptos::wasm_split, fallible, preload(preload_intake))]
@@ -59,6 +60,7 @@ fn intake_part(batch: Batch, job: Intake) -> Result<(), SplitLoaderError> {
         Intake::Add(files) => intake::add_files(batch, files),
         Intake::Restore => intake::restore(batch),
         Intake::ClearAll => intake::clear_all(batch),
+        Intake::RestoreSettings(remembered) => settings_panel::restore(batch, *remembered),
     }
     Ok(())
 }
@@ -78,6 +80,12 @@ pub fn restore(batch: Batch) {
 /// "Clear all" (`intake::clear_all`).
 pub fn clear_all(batch: Batch) {
     when_loaded(batch, intake_part(batch, Intake::ClearAll));
+}
+
+/// Applies the settings this browser remembered (`settings_panel::restore`). Until it
+/// has, nothing is saved over them; if the part cannot be loaded they stay as they were.
+pub fn restore_settings(batch: Batch, remembered: settings_panel::Remembered) {
+    when_loaded(batch, intake_part(batch, Intake::RestoreSettings(Box::new(remembered))));
 }
 
 /// What the `describe` part does.

@@ -9,6 +9,7 @@ use crate::components::fields_editor::FieldsEditor;
 use crate::describe::prompt::VARIABLES;
 use crate::describe::{Detail, ProviderInfo, PRESETS};
 use crate::fields::preset_fields;
+use crate::on_demand;
 
 /// Suggested in "Answer language"; anything else can be typed.
 const LANGUAGES: [&str; 12] = [
@@ -27,8 +28,19 @@ const LANGUAGES: [&str; 12] = [
 ];
 use crate::components::providers::ProvidersContext;
 
-/// Takes in, once, what this browser remembered, within what the server offers.
-fn apply_saved(batch: Batch, info: &ProviderInfo, remembered: StoredValue<Prefs>) {
+/// What the settings remember in this browser, and where restoring them puts them.
+pub struct Remembered {
+    info: ProviderInfo,
+    prefs: StoredValue<Prefs>,
+    presets: RwSignal<Vec<SavedPreset>>,
+    restored: StoredValue<bool>,
+}
+
+/// Takes in, once, what this browser remembered, within what the server offers. Runs in
+/// the `intake` part (`on_demand::restore_settings`): reading the saved JSON is code the
+/// page does not need to show itself.
+pub fn restore(batch: Batch, remembered: Remembered) {
+    let Remembered { info, prefs: memory, presets, restored } = remembered;
     let saved = prefs::load();
     let provider = info.choose(saved.provider.as_deref().unwrap_or_default()).cloned();
     if let Some(provider) = provider {
@@ -51,7 +63,9 @@ fn apply_saved(batch: Batch, info: &ProviderInfo, remembered: StoredValue<Prefs>
     if let Some(language) = saved.language.clone() {
         batch.language.set(language);
     }
-    remembered.set_value(saved);
+    presets.set(saved.presets.clone());
+    memory.set_value(saved);
+    restored.set_value(true);
 }
 
 /// Switches provider, back to the model last used with it, or its default.
@@ -69,11 +83,14 @@ pub fn SettingsPanel() -> impl IntoView {
     // What this browser remembered; applied once, when the server has said what it offers.
     let remembered: StoredValue<Prefs> = StoredValue::new(Prefs::default());
     let restored = StoredValue::new(false);
+    let asked = StoredValue::new(false);
+    let saved_presets = RwSignal::new(Vec::<SavedPreset>::new());
     Effect::new(move |_| {
         if let Some(Ok(info)) = status.and_then(|s| s.get()) {
-            if !restored.get_value() {
-                apply_saved(batch, &info, remembered);
-                restored.set_value(true);
+            if !asked.get_value() {
+                asked.set_value(true);
+                let memory = Remembered { info, prefs: remembered, presets: saved_presets, restored };
+                on_demand::restore_settings(batch, memory);
             }
         }
     });
@@ -115,8 +132,6 @@ pub fn SettingsPanel() -> impl IntoView {
             }
         })
         .collect_view();
-    let saved_presets = RwSignal::new(Vec::<SavedPreset>::new());
-    Effect::new(move |_| saved_presets.set(prefs::load().presets));
     let preset_name = RwSignal::new(String::new());
     let save_preset = move |_| {
         let name = preset_name.get_untracked().trim().to_string();
