@@ -60,3 +60,28 @@ test("an image worker that cannot be fetched is said in the row, and after a rel
   await app.add(mug);
   await expect(app.row("mug.jpg").locator(".badge")).toHaveText("ready");
 });
+
+test("remembered settings whose code cannot be fetched are said, never saved over, and back after a reload", async ({ page }) => {
+  const app = new PicscribePage(page);
+  await app.open();
+  await app.prompt.fill("Write a haiku about it.");
+  const remembered = () => page.evaluate(() => JSON.parse(localStorage.getItem("picscribe.settings") ?? "{}").prompt);
+  await expect.poll(remembered).toBe("Write a haiku about it.");
+
+  const intake = "**/pkg/split_intake.wasm";
+  await page.route(intake, (route) => route.abort("connectionreset"));
+  await page.reload();
+  await expect(page.locator('main[data-hydrated="true"]')).toBeVisible();
+  await expect(app.announcement).toHaveText(
+    "Part of the page could not be loaded from the server, so nothing happened; check the connection and try again.",
+  );
+  await expect(app.prompt).not.toHaveValue("Write a haiku about it.");
+  // A change made before they are back does not replace them.
+  await page.getByLabel("Detail", { exact: true }).selectOption("low");
+  await page.waitForTimeout(300);
+  expect(await remembered()).toBe("Write a haiku about it.");
+
+  await page.unroute(intake);
+  await page.reload();
+  await expect(app.prompt).toHaveValue("Write a haiku about it.");
+});
