@@ -1,9 +1,9 @@
 //! The page's code that showing it does not need, loaded from the server when it is first
 //! used: reading files, rebuilding the table and the remembered settings (`intake`), the
 //! table's rows (`table`), describing (`describe`), the fields editor's inputs (`fields`),
-//! the exports and "Import descriptions" (`transfer`). `cargo leptos build --split` cuts each group into a
-//! wasm file of its own; the page asks for the first three as soon as it has hydrated,
-//! the others when first needed.
+//! the exports and "Import descriptions" (`transfer`). `cargo leptos build --split` cuts
+//! each group into a wasm file of its own; the page asks for the first three as soon as
+//! it has hydrated, the others when first needed.
 //!
 //! One split point per part, taking what to do (`Intake`, `Describe`, `Transfer`), and a
 //! plain function per action for the page to call. Each action returns at once and runs
