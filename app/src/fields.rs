@@ -37,31 +37,21 @@ pub enum FieldKind {
 #[derive(Deserialize)]
 struct FieldKindWire {
     #[serde(rename = "type")]
-    kind: KindName,
+    id: String,
     choices: Option<Vec<String>>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum KindName {
-    Text,
-    List,
-    Number,
-    YesNo,
-    Choice,
 }
 
 impl TryFrom<FieldKindWire> for FieldKind {
     type Error = &'static str;
 
-    fn try_from(wire: FieldKindWire) -> Result<FieldKind, Self::Error> {
-        Ok(match wire.kind {
-            KindName::Text => FieldKind::Text,
-            KindName::List => FieldKind::List,
-            KindName::Number => FieldKind::Number,
-            KindName::YesNo => FieldKind::YesNo,
-            KindName::Choice => FieldKind::Choice { choices: wire.choices.ok_or("missing field `choices`")? },
-        })
+    fn try_from(FieldKindWire { id, choices }: FieldKindWire) -> Result<FieldKind, Self::Error> {
+        if !FieldKind::NAMES.iter().any(|(known, _)| *known == id) {
+            return Err("unknown field type");
+        }
+        if id == "choice" && choices.is_none() {
+            return Err("missing field `choices`");
+        }
+        Ok(FieldKind::from_id(&id, choices.unwrap_or_default()))
     }
 }
 

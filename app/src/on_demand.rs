@@ -51,7 +51,7 @@ enum Intake {
     Add(Vec<web_sys::File>),
     Restore,
     ClearAll,
-    RestoreSettings(Box<settings_panel::Remembered>),
+    RestoreSettings(Box<settings_panel::Restore>),
 }
 
 #[wasm_split(intake, wasm_split_path = ::leptos::wasm_split, fallible, preload(preload_intake))]
@@ -60,7 +60,7 @@ fn intake_part(batch: Batch, job: Intake) -> Result<(), SplitLoaderError> {
         Intake::Add(files) => intake::add_files(batch, files),
         Intake::Restore => intake::restore(batch),
         Intake::ClearAll => intake::clear_all(batch),
-        Intake::RestoreSettings(remembered) => settings_panel::restore(batch, *remembered),
+        Intake::RestoreSettings(restore) => settings_panel::restore(batch, *restore),
     }
     Ok(())
 }
@@ -84,8 +84,8 @@ pub fn clear_all(batch: Batch) {
 
 /// Applies the settings this browser remembered (`settings_panel::restore`). Until it
 /// has, nothing is saved over them; if the part cannot be loaded they stay as they were.
-pub fn restore_settings(batch: Batch, remembered: settings_panel::Remembered) {
-    when_loaded(batch, intake_part(batch, Intake::RestoreSettings(Box::new(remembered))));
+pub fn restore_settings(batch: Batch, restore: settings_panel::Restore) {
+    when_loaded(batch, intake_part(batch, Intake::RestoreSettings(Box::new(restore))));
 }
 
 /// What the `describe` part does.

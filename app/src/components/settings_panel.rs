@@ -28,8 +28,9 @@ const LANGUAGES: [&str; 12] = [
 ];
 use crate::components::providers::ProvidersContext;
 
-/// What the settings remember in this browser, and where restoring them puts them.
-pub struct Remembered {
+/// What restoring the remembered settings needs: what the server offers, and where the
+/// remembered choices, the saved presets and the fact of having restored them go.
+pub struct Restore {
     info: ProviderInfo,
     prefs: StoredValue<Prefs>,
     presets: RwSignal<Vec<SavedPreset>>,
@@ -39,8 +40,8 @@ pub struct Remembered {
 /// Takes in, once, what this browser remembered, within what the server offers. Runs in
 /// the `intake` part (`on_demand::restore_settings`): reading the saved JSON is code the
 /// page does not need to show itself.
-pub fn restore(batch: Batch, remembered: Remembered) {
-    let Remembered { info, prefs: memory, presets, restored } = remembered;
+pub fn restore(batch: Batch, restore: Restore) {
+    let Restore { info, prefs: memory, presets, restored } = restore;
     let saved = prefs::load();
     let provider = info.choose(saved.provider.as_deref().unwrap_or_default()).cloned();
     if let Some(provider) = provider {
@@ -83,16 +84,15 @@ pub fn SettingsPanel() -> impl IntoView {
     // What this browser remembered; applied once, when the server has said what it offers.
     let remembered: StoredValue<Prefs> = StoredValue::new(Prefs::default());
     let restored = StoredValue::new(false);
-    let asked = StoredValue::new(false);
     let saved_presets = RwSignal::new(Vec::<SavedPreset>::new());
-    Effect::new(move |_| {
-        if let Some(Ok(info)) = status.and_then(|s| s.get()) {
-            if !asked.get_value() {
-                asked.set_value(true);
-                let memory = Remembered { info, prefs: remembered, presets: saved_presets, restored };
-                on_demand::restore_settings(batch, memory);
-            }
+    // Asked once: after that the effect reads nothing, so it never runs again.
+    Effect::new(move |asked: Option<bool>| {
+        if asked == Some(true) {
+            return true;
         }
+        let Some(Ok(info)) = status.and_then(|s| s.get()) else { return false };
+        on_demand::restore_settings(batch, Restore { info, prefs: remembered, presets: saved_presets, restored });
+        true
     });
     // Remember every change once the saved choices are in.
     Effect::new(move |_| {
