@@ -38,6 +38,7 @@ test("a table whose code cannot be fetched says so instead of the rows", async (
   );
   await expect(app.rows).toHaveCount(0);
   // The image is kept all the same, once the page says so.
+  await expect.poll(() => app.storedImages()).toBe(1);
   await app.expectSaved();
 
   await page.unroute("**/pkg/split_table.wasm");
