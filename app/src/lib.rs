@@ -9,12 +9,10 @@ pub mod components;
 pub mod describe;
 pub mod error;
 pub mod export;
-pub mod fields;
-pub mod images;
 pub mod import;
 pub mod on_demand;
-pub mod sizing;
 #[cfg(feature = "ssr")]
 pub mod state;
 
 pub use components::app::{shell, App};
+pub use engine::{fields, images, plan, settings, sizing, text};

@@ -1,6 +1,7 @@
 //! The picscribe server: Leptos's options, and the router (a function, so tests drive it
 //! without a socket) with the guard and the security headers in front of everything.
 
+pub mod cli;
 pub mod site;
 #[cfg(feature = "stub")]
 pub mod stub;

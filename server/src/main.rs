@@ -1,23 +1,47 @@
-//! Starts picscribe: reads the configuration once, refuses to serve a network address to
-//! everyone unless told to, builds the router, serves until ctrl-c or SIGTERM.
+//! Starts picscribe: reads the configuration once; `picscribe` (or `picscribe serve`)
+//! refuses to serve a network address to everyone unless told to, builds the router and
+//! serves until ctrl-c or SIGTERM; `picscribe describe` runs the command line's door.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use app::access::server::budget::Budgets;
 use app::access::server::{config, Access};
-use app::describe::server::Describer;
+use clap::Parser;
+use engine::describe::server::config::{env_var, read_file, ConfigFile};
+use engine::describe::server::Describer;
+use server::cli::{Cli, Command};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // The command's own lines are its progress; the log says only what went wrong.
+    let quiet = matches!(cli.command, Some(Command::Describe(_)));
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(if quiet { "warn" } else { "info" })),
+        )
         .init();
+    // `PICSCRIBE_CONFIG` is read here, once, for the providers and for who may come in.
+    let file = match read_file(&env_var) {
+        Ok(file) => file,
+        Err(err) => {
+            eprintln!("picscribe: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    match cli.command {
+        Some(Command::Describe(args)) => server::cli::describe(*args, file).await,
+        None | Some(Command::Serve) => serve(file).await,
+    }
+}
 
+async fn serve(file: Option<ConfigFile>) -> ExitCode {
     let options = server::leptos_options();
     let addr = options.site_addr;
-    let describer = match Describer::from_env() {
+    let describer = match Describer::load(&env_var, file.as_ref()) {
         Ok(describer) => describer,
         Err(err) => {
             tracing::error!(error = %err, "the provider configuration is wrong; fix it and start again");
@@ -27,7 +51,7 @@ async fn main() -> ExitCode {
     if describer.providers.is_empty() {
         tracing::warn!("{}", app::error::NO_PROVIDER);
     }
-    let access = match access_from_env(addr) {
+    let access = match access_from_env(addr, file.as_ref()) {
         Ok(access) => access,
         Err(err) => {
             tracing::error!("{err}");
@@ -51,17 +75,8 @@ async fn main() -> ExitCode {
 
 /// Reads who may come in (and refuses an open network address), then opens the usage
 /// record in the data directory.
-fn access_from_env(addr: SocketAddr) -> Result<Access, String> {
-    let var = |name: &str| std::env::var(name).ok().map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
-    let file = match var("PICSCRIBE_CONFIG") {
-        Some(path) => {
-            let text = std::fs::read_to_string(&path).map_err(|err| format!("could not read {path}: {err}"))?;
-            Some((path, text))
-        }
-        None => None,
-    };
-    let settings = config::load(&var, file.as_ref().map(|(path, text)| (path.as_str(), text.as_str())))
-        .map_err(|err| err.to_string())?;
+fn access_from_env(addr: SocketAddr, file: Option<&ConfigFile>) -> Result<Access, String> {
+    let settings = config::load(&env_var, file.map(ConfigFile::as_pair)).map_err(|err| err.to_string())?;
     settings.check_bind(addr).map_err(|err| err.to_string())?;
     let budgets = Budgets::open(&settings.data_dir)?;
     if settings.sign_in_required() {

@@ -4,57 +4,10 @@ use leptos::prelude::*;
 
 use super::row::Row;
 use crate::describe::cost::{dollars, money, price_for, thousands, Price};
-use crate::describe::prompt::{expand, key_prompt, Facts};
-use crate::describe::{cache_key, capped_key, fields_key, Detail, ProviderInfo, ResizeRule, DEFAULT_PROMPT};
+use crate::describe::prompt::Facts;
+use crate::describe::{Detail, ProviderInfo, ResizeRule, DEFAULT_PROMPT};
 use crate::fields::Field;
-
-/// What the next description is asked with.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Settings {
-    pub prompt: String,
-    pub provider: String,
-    pub model: String,
-    pub detail: Detail,
-    /// How the chosen provider wants images cut.
-    pub resize: ResizeRule,
-    /// The reply's length cap; none is the server's ceiling.
-    pub max_tokens: Option<u32>,
-    /// The fields the answer must have; none means free text.
-    pub fields: Vec<Field>,
-    /// The answer's language; empty means whatever the prompt implies.
-    pub language: String,
-}
-
-impl Settings {
-    /// The prompt a row is asked with: its own, or the batch's.
-    fn template<'a>(&'a self, own: &'a str) -> &'a str {
-        if own.trim().is_empty() {
-            &self.prompt
-        } else {
-            own
-        }
-    }
-
-    /// The prompt as sent for one row, its variables filled in.
-    pub fn prompt_for(&self, own: &str, facts: &Facts<'_>) -> String {
-        expand(self.template(own), facts, &self.language)
-    }
-
-    /// The identity of this row's call: without variables, language or fields it is the
-    /// key descriptions have always had.
-    pub fn key_for(&self, hash: &str, own: &str, facts: &Facts<'_>) -> String {
-        let prompt = key_prompt(self.template(own), facts, &self.language);
-        let key = capped_key(cache_key(hash, &prompt, &self.provider, &self.model, self.detail), self.max_tokens);
-        fields_key(key, &self.fields)
-    }
-
-    /// [`Settings::key_for`] a row as it is now.
-    pub fn key_for_row(&self, row: &Row) -> Option<String> {
-        let hash = row.hash.get_untracked()?;
-        let facts = Facts { filename: &row.name, size: row.dims.get_untracked(), existing: None };
-        Some(self.key_for(&hash, &row.prompt.get_untracked(), &facts))
-    }
-}
+pub use crate::settings::Settings;
 
 /// One "Describe all": how many rows it took on and how far it got. A row removed during
 /// the run leaves `total`; a run stopped by a refused key or a spent budget drops the rows

@@ -6,7 +6,10 @@ use futures::future::AbortHandle;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::fields::{joined, Field, Values};
+use crate::describe::prompt::Facts;
+use crate::export::{caption, ExportRow};
+use crate::fields::{Field, Values};
+use crate::settings::Settings;
 
 /// Where a row is in its life, with what that stage has: the text streaming in, the
 /// sentence saying why it failed, the call the model declined. One value, so a row can
@@ -103,17 +106,7 @@ impl Hand {
     }
 }
 
-/// What a finished description was made with, so it is never paid for twice.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Described {
-    pub key: String,
-    pub prompt: String,
-    /// The provider id; empty in descriptions saved before there was a choice.
-    #[serde(default)]
-    pub provider: String,
-    pub model: String,
-    pub tokens: Option<u32>,
-}
+pub use engine::plan::Described;
 
 #[derive(Clone)]
 pub struct Row {
@@ -171,10 +164,28 @@ impl Row {
     /// The row's text as one string: the description, or its first field with something in
     /// it. What `{existing}` stands for and what "Read description" says.
     pub fn text(&self) -> String {
-        self.values.with_untracked(|values| match values {
-            Some(values) => values.values().map(|v| joined(v, ", ")).find(|t| !t.trim().is_empty()).unwrap_or_default(),
-            None => self.description.get_untracked(),
+        self.values.with_untracked(|values| self.description.with_untracked(|text| caption(text, values.as_ref())))
+    }
+
+    /// The row as exported, once its file is read: its text as it is now, edits included.
+    pub fn export_row(&self) -> Option<ExportRow> {
+        self.hash.with_untracked(Option::is_some).then(|| {
+            let described = self.described.get_untracked();
+            ExportRow::new(
+                &self.name,
+                self.description.get_untracked(),
+                self.values.get_untracked(),
+                described.as_ref(),
+            )
         })
+    }
+
+    /// The key of the call that would describe this row now with `settings`
+    /// ([`Settings::key_for`]); none until its file is read.
+    pub fn key(&self, settings: &Settings) -> Option<String> {
+        let hash = self.hash.get_untracked()?;
+        let facts = Facts { filename: &self.name, size: self.dims.get_untracked(), existing: None };
+        Some(settings.key_for(&hash, &self.prompt.get_untracked(), &facts))
     }
 
     /// Back to rest after a run or a cancel: done if it has words, else ready.

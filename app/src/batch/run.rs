@@ -13,47 +13,31 @@ use super::actions::save_text;
 use super::call::{fetch_reply, End, Reply};
 use super::{Batch, Described, Phase, Row, Settings};
 use crate::browser;
-use crate::describe::cost::{
-    answer_tokens, estimate_sentence, image_rule, image_tokens, price_for, text_tokens, Estimate,
-};
+use crate::describe::cost::{estimate_sentence, price_for, Estimate};
 use crate::describe::prompt::Facts;
 use crate::describe::DescribeInput;
 use crate::fields::{self, parse_answer};
-use crate::images::upload_size;
+use crate::plan::{self, Candidate, Skip};
+use crate::text::count;
 
-/// Why "Describe all" leaves a row alone, if it does.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Skip {
-    /// Not read yet, unusable, or already under way.
-    NotReady,
-    /// Its description is current, or the model declined this exact call (Retry can).
-    Current,
-    /// A person wrote its text and "Include edited rows" is off.
-    Edited,
-}
-
+/// Why "Describe all" leaves a row alone, if it does: [`plan::skip`] over the row as it is.
 fn skip(row: &Row, settings: &Settings, include_edited: bool) -> Option<Skip> {
-    let Some(key) = settings.key_for_row(row) else { return Some(Skip::NotReady) };
+    let key = row.key(settings);
     let phase = row.phase.get_untracked();
-    if !phase.can_describe() {
-        return Some(Skip::NotReady);
-    }
-    if row.hand.get_untracked().is_some() {
-        // Included, a person's text is replaced even when the key is current: the key
-        // names what the model wrote, not what is in the row now.
-        return (!include_edited).then_some(Skip::Edited);
-    }
-    let current = row.described.get_untracked().map(|d| d.key).as_ref() == Some(&key);
-    let declined = matches!(&phase, Phase::Refused { key: declined, .. } if *declined == key);
-    (current || declined).then_some(Skip::Current)
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{n} {many}")
-    }
+    let described = row.described.get_untracked().map(|d| d.key);
+    let declined = match &phase {
+        Phase::Refused { key, .. } => Some(key.as_str()),
+        _ => None,
+    };
+    let image = Candidate {
+        key: key.as_deref(),
+        ready: phase.can_describe(),
+        broken: phase.sentence().filter(|_| matches!(phase, Phase::Unusable { .. })),
+        edited: row.hand.get_untracked().is_some(),
+        described: described.as_deref(),
+        declined,
+    };
+    plan::skip(&image, include_edited)
 }
 
 /// What "Describe all" would cost now: the rows it would send, each image at the size it
@@ -66,9 +50,6 @@ pub fn estimate(batch: Batch) -> Option<String> {
     let ceiling = batch.max_output_tokens.get_untracked();
     batch.providers.with_untracked(|info| {
         let provider = info.choose(&settings.provider)?;
-        let rule = image_rule(provider.kind, &settings.model);
-        let answer = answer_tokens(settings.fields.len(), settings.max_tokens.unwrap_or(ceiling));
-        let shape = if settings.fields.is_empty() { 0 } else { text_tokens(&fields::instructions(&settings.fields)) };
         let mut estimate = Estimate::default();
         batch.rows.with_untracked(|rows| {
             for row in rows {
@@ -76,13 +57,11 @@ pub fn estimate(batch: Batch) -> Option<String> {
                 if skip(row, &settings, include_edited).is_some() {
                     continue;
                 }
-                let (w, h) = upload_size(width, height, settings.resize, settings.detail);
                 let existing = row.text();
                 let facts = Facts { filename: &row.name, size: Some((width, height)), existing: Some(&existing) };
                 let prompt = settings.prompt_for(&row.prompt.get_untracked(), &facts);
-                // A few tokens more for the message around the image.
-                let input = image_tokens(rule, w, h, settings.detail) + text_tokens(&prompt) + shape + 10;
-                estimate.add(input, answer);
+                let (input, output) = settings.expected_tokens(provider.kind, (width, height), &prompt, ceiling);
+                estimate.add(input, output);
             }
         });
         Some(estimate_sentence(&estimate, price_for(&info.prices, &settings.model), &settings.model))
@@ -108,7 +87,7 @@ pub fn describe_all(batch: Batch) {
         0 => String::new(),
         n => format!(
             " Skipped {} a person wrote; tick “Include edited rows” to replace them.",
-            plural(n, "edited row", "edited rows")
+            count(n as u64, "edited row", "edited rows")
         ),
     };
     if queue.is_empty() {
@@ -128,7 +107,7 @@ pub fn describe_all(batch: Batch) {
         row.phase.set(Phase::Queued);
     }
     let run = batch.start_run(queue.len() as u32, &settings.model);
-    batch.announce(format!("Describing {}.{kept}", plural(queue.len(), "image", "images")));
+    batch.announce(format!("Describing {}.{kept}", count(queue.len() as u64, "image", "images")));
     let workers = batch.parallel.get_untracked().clamp(1, batch.max_parallel.get_untracked().clamp(1, 8));
     // Set when an answer says no later call can succeed (the key, the account, the budget).
     let stopped = Rc::new(Cell::new(false));
@@ -231,7 +210,7 @@ enum Outcome {
 /// Describes one row, as part of the run `run` or on its own. Stops early when the run is
 /// cancelled or the row leaves the table; a hang-up (Cancel, Remove) ends the call itself.
 async fn describe_row(batch: Batch, row: &Row, settings: &Settings, run: Option<u64>) -> Outcome {
-    let Some(key) = settings.key_for_row(row) else { return Outcome::Cancelled };
+    let Some(key) = row.key(settings) else { return Outcome::Cancelled };
     let cancelled = || run.is_some_and(|id| !batch.is_current(id)) || batch.row(row.id).is_none();
     row.note.set(None);
     row.phase.set(Phase::Sending);

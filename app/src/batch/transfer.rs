@@ -98,7 +98,7 @@ pub fn import(batch: Batch, file: web_sys::File) {
                 filled += 1;
             }
         }
-        let images = if filled == 1 { "1 image".to_string() } else { format!("{filled} images") };
+        let images = crate::text::count(filled as u64, "image", "images");
         let mut said = format!("Imported text for {images} from {name}.");
         if !unmatched.is_empty() {
             let shown: Vec<&str> = unmatched.iter().take(5).map(String::as_str).collect();

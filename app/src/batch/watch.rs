@@ -111,7 +111,7 @@ fn tally(phases: impl IntoIterator<Item = Phase>) -> String {
             counts[at] += 1;
         }
     }
-    let images = if total == 1 { "1 image".to_string() } else { format!("{} images", thousands(total)) };
+    let images = crate::text::count(total as u64, "image", "images");
     let parts: Vec<String> = ORDER
         .iter()
         .zip(counts)

@@ -9,6 +9,8 @@ use crate::fields::Values;
 #[derive(Serialize)]
 struct Full<'a> {
     filename: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    url: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     description: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -22,6 +24,8 @@ struct Full<'a> {
 #[derive(Serialize)]
 struct Caption<'a> {
     file_name: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    url: &'a str,
     text: &'a str,
 }
 
@@ -31,6 +35,7 @@ pub fn to_json(rows: &[ExportRow]) -> Result<String, serde_json::Error> {
         .iter()
         .map(|row| Full {
             filename: &row.filename,
+            url: &row.url,
             description: row.values.is_none().then_some(row.description.as_str()),
             fields: row.values.as_ref(),
             prompt: &row.prompt,
@@ -54,10 +59,15 @@ pub fn to_jsonl(rows: &[ExportRow]) -> Result<String, serde_json::Error> {
             Some(values) => {
                 let mut line = Values::new();
                 line.insert("file_name".into(), row.filename.clone().into());
+                if !row.url.is_empty() {
+                    line.insert("url".into(), row.url.clone().into());
+                }
                 line.extend(values.clone());
                 serde_json::to_string(&line)?
             }
-            None => serde_json::to_string(&Caption { file_name: &row.filename, text: &row.description })?,
+            None => {
+                serde_json::to_string(&Caption { file_name: &row.filename, url: &row.url, text: &row.description })?
+            }
         };
         out.push_str(&line);
         out.push('\n');
@@ -81,6 +91,7 @@ mod tests {
                 model: "gpt-4o-mini".into(),
                 tokens: Some(131),
                 values: None,
+                ..ExportRow::default()
             },
             ExportRow { filename: "日本語.png".into(), ..ExportRow::default() },
         ]

@@ -187,7 +187,7 @@ pub fn estimate_sentence(estimate: &Estimate, price: Option<&Price>, model: &str
     if estimate.images == 0 {
         return "Nothing to describe with these settings.".into();
     }
-    let images = if estimate.images == 1 { "1 image".to_string() } else { format!("{} images", estimate.images) };
+    let images = crate::text::count(u64::from(estimate.images), "image", "images");
     let tokens = thousands(estimate.tokens());
     match price {
         Some(price) => format!("{images}: about {tokens} tokens, about {}.", money(estimate.dollars(price))),

@@ -35,6 +35,57 @@ impl StreamEvent {
     }
 }
 
+/// How one description ended, folded from its events: the page's rows and the command's
+/// files both read a call through this.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Reply {
+    pub text: String,
+    /// Input and output tokens, when the provider said.
+    pub usage: Option<(u32, u32)>,
+    pub end: Option<End>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum End {
+    Finished,
+    Failed { message: String, stop_batch: bool },
+    Refused(String),
+}
+
+impl Reply {
+    /// Takes in one event; true once the reply has ended (later events are ignored).
+    pub fn see(&mut self, event: StreamEvent) -> bool {
+        if self.end.is_some() {
+            return true;
+        }
+        self.end = match event {
+            StreamEvent::Retrying { .. } => None,
+            StreamEvent::Delta { text } => {
+                self.text.push_str(&text);
+                None
+            }
+            StreamEvent::Usage { prompt_tokens, completion_tokens } => {
+                self.usage = Some((prompt_tokens, completion_tokens));
+                None
+            }
+            StreamEvent::Done => Some(End::Finished),
+            StreamEvent::Refused { message } => Some(End::Refused(message)),
+            StreamEvent::Error { message, stop_batch } => Some(End::Failed { message, stop_batch }),
+        };
+        self.end.is_some()
+    }
+
+    /// The sentence for a reply that did not finish; a stream that stopped without saying
+    /// how ended too, and nothing it streamed is kept.
+    pub fn failure(&self) -> Option<String> {
+        match &self.end {
+            Some(End::Finished) => None,
+            Some(End::Failed { message, .. } | End::Refused(message)) => Some(message.clone()),
+            None => Some("The connection to the provider ended before the description was finished.".into()),
+        }
+    }
+}
+
 /// Reassembles newline-delimited events from arbitrarily split text chunks.
 #[derive(Debug, Default)]
 pub struct LineSplitter {
@@ -95,6 +146,35 @@ mod tests {
             }
             assert_eq!(splitter.finish(), None);
             assert_eq!(got, events, "chunk size {size}");
+        }
+    }
+
+    #[test]
+    fn a_reply_is_what_came_before_its_end() {
+        let delta = |t: &str| StreamEvent::Delta { text: t.into() };
+        let error = StreamEvent::Error { message: "Rate limited.".into(), stop_batch: false };
+        let usage = StreamEvent::Usage { prompt_tokens: 100, completion_tokens: 9 };
+        let cases: [(Vec<StreamEvent>, &str, Option<&str>); 4] = [
+            (
+                vec![delta("A red "), delta("bike."), usage.clone(), StreamEvent::Done, delta("late")],
+                "A red bike.",
+                None,
+            ),
+            (vec![delta("A"), error], "A", Some("Rate limited.")),
+            (vec![StreamEvent::Refused { message: "Declined.".into() }], "", Some("Declined.")),
+            (
+                vec![delta("A half")],
+                "A half",
+                Some("The connection to the provider ended before the description was finished."),
+            ),
+        ];
+        for (events, text, failure) in cases {
+            let mut reply = Reply::default();
+            for event in events {
+                reply.see(event);
+            }
+            assert_eq!(reply.text, text);
+            assert_eq!(reply.failure().as_deref(), failure, "{text}");
         }
     }
 

@@ -7,10 +7,9 @@ pub mod csv;
 pub mod json;
 pub mod metadata;
 
-use leptos::prelude::*;
-
-use crate::batch::Batch;
 use crate::fields::{joined, Values};
+use crate::plan::Described;
+use crate::text::count;
 
 pub use self::csv::to_csv;
 
@@ -18,6 +17,8 @@ pub use self::csv::to_csv;
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ExportRow {
     pub filename: String,
+    /// Where an image from a URL was fetched from; empty for a file.
+    pub url: String,
     /// The free-text description; empty when the row's answer is in fields.
     pub description: String,
     /// The answer in fields, when it was asked for in fields.
@@ -30,13 +31,24 @@ pub struct ExportRow {
 }
 
 impl ExportRow {
+    /// A row as exported: its text as it is now (edits included) and what it was made with.
+    pub fn new(filename: &str, description: String, values: Option<Values>, described: Option<&Described>) -> Self {
+        ExportRow {
+            filename: filename.to_string(),
+            url: String::new(),
+            description,
+            values,
+            prompt: described.map(|d| d.prompt.clone()).unwrap_or_default(),
+            provider: described.map(|d| d.provider.clone()).unwrap_or_default(),
+            model: described.map(|d| d.model.clone()).unwrap_or_default(),
+            tokens: described.and_then(|d| d.tokens),
+        }
+    }
+
     /// The one text a caption file, a dataset line or a voice gets: the description, or
     /// the first field with something in it (lists joined with commas, as tag files are).
     pub fn caption(&self) -> String {
-        match &self.values {
-            Some(values) => values.values().map(|v| joined(v, ", ")).find(|t| !t.trim().is_empty()).unwrap_or_default(),
-            None => self.description.trim().to_string(),
-        }
+        caption(&self.description, self.values.as_ref())
     }
 
     /// Whether there is anything to export beyond the file's name.
@@ -54,6 +66,16 @@ impl ExportRow {
             Some(alt) => (alt.trim().to_string(), field("long_description").map(|t| t.trim().to_string())),
             None => (self.caption(), None),
         }
+    }
+}
+
+/// A row's text as one string: the description, or the first field with something in it
+/// (lists joined with commas, as tag files are). What a caption file, a dataset line, a
+/// voice and a prompt's `{existing}` get.
+pub fn caption(description: &str, values: Option<&Values>) -> String {
+    match values {
+        Some(values) => values.values().map(|v| joined(v, ", ")).find(|t| !t.trim().is_empty()).unwrap_or_default(),
+        None => description.trim().to_string(),
     }
 }
 
@@ -132,40 +154,17 @@ impl Format {
             Format::Csv | Format::Json => format!("Downloaded {name} with {} rows.", rows.len()),
             Format::Jsonl | Format::Captions => {
                 let described = rows.iter().filter(|row| row.has_text()).count();
-                let plural =
-                    |n: usize, one: &str, many: &str| if n == 1 { format!("1 {one}") } else { format!("{n} {many}") };
-                let what = plural(described, "description", "descriptions");
+                let what = count(described as u64, "description", "descriptions");
                 match rows.len() - described {
                     0 => format!("Downloaded {name} with {what}."),
                     left => format!(
                         "Downloaded {name} with {what}; {} without one left out.",
-                        plural(left, "image", "images")
+                        count(left as u64, "image", "images")
                     ),
                 }
             }
         }
     }
-}
-
-/// The table as exported: every row whose file was read, in table order, edits included.
-pub fn rows(batch: Batch) -> Vec<ExportRow> {
-    batch.rows.with_untracked(|rows| {
-        rows.iter()
-            .filter(|row| row.hash.get_untracked().is_some())
-            .map(|row| {
-                let described = row.described.get_untracked();
-                ExportRow {
-                    filename: row.name.to_string(),
-                    description: row.description.get_untracked(),
-                    values: row.values.get_untracked(),
-                    prompt: described.as_ref().map(|d| d.prompt.clone()).unwrap_or_default(),
-                    provider: described.as_ref().map(|d| d.provider.clone()).unwrap_or_default(),
-                    model: described.as_ref().map(|d| d.model.clone()).unwrap_or_default(),
-                    tokens: described.and_then(|d| d.tokens),
-                }
-            })
-            .collect()
-    })
 }
 
 #[cfg(test)]

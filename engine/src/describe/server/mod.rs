@@ -22,7 +22,7 @@ use tokio::time::Instant;
 
 use self::anthropic::Anthropic;
 use self::call::{error_event, run, Call};
-use self::config::{ConfigError, ProviderSettings};
+use self::config::{ConfigError, ConfigFile, ProviderSettings};
 use self::gemini::Gemini;
 use self::openai_compat::OpenAiCompatible;
 use self::pace::{Limits, Pace};
@@ -198,28 +198,19 @@ pub struct Describer {
 }
 
 impl Describer {
-    /// Reads the configuration once, at start-up: `PICSCRIBE_CONFIG` names a
-    /// `picscribe.toml`; the provider variables (`OPENAI_*`, `AZURE_OPENAI_*`,
-    /// `ANTHROPIC_*`, `GEMINI_*`) add their providers. With none there is no provider, and
-    /// the page says how to add one.
-    pub fn from_env() -> Result<Describer, ConfigError> {
-        let var = |name: &str| std::env::var(name).ok().map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+    /// Builds the providers from the configuration read once at start-up
+    /// ([`config::read_file`]): the `picscribe.toml` named by `PICSCRIBE_CONFIG`, and the
+    /// provider variables (`OPENAI_*`, `AZURE_OPENAI_*`, `ANTHROPIC_*`, `GEMINI_*`), which
+    /// add their providers. With none there is no provider, and the page says how to add one.
+    pub fn load(var: &dyn Fn(&str) -> Option<String>, file: Option<&ConfigFile>) -> Result<Describer, ConfigError> {
         let timeouts = Timeouts {
             connect: secs_var("PICSCRIBE_CONNECT_TIMEOUT_SECS").unwrap_or(Timeouts::default().connect),
             first_byte: secs_var("PICSCRIBE_FIRST_BYTE_TIMEOUT_SECS").unwrap_or(Timeouts::default().first_byte),
             idle: secs_var("PICSCRIBE_IDLE_TIMEOUT_SECS").unwrap_or(Timeouts::default().idle),
             total: secs_var("PICSCRIBE_REQUEST_TIMEOUT_SECS").unwrap_or(Timeouts::default().total),
         };
-        let file = match var("PICSCRIBE_CONFIG") {
-            Some(path) => {
-                let text = std::fs::read_to_string(&path)
-                    .map_err(|err| ConfigError::Read { path: path.clone(), reason: err.to_string() })?;
-                Some((path, text))
-            }
-            None => None,
-        };
-        let file = file.as_ref().map(|(path, text)| (path.as_str(), text.as_str()));
-        let settings = config::load(&var, file)?;
+        let file = file.map(ConfigFile::as_pair);
+        let settings = config::load(var, file)?;
         let prices = config::load_prices(file)?;
         let mut providers = Vec::new();
         for settings in &settings {

@@ -133,6 +133,33 @@ pub enum ConfigError {
     Invalid { path: String, reason: String },
 }
 
+/// The `picscribe.toml` named by `PICSCRIBE_CONFIG`, read once at start-up; the providers
+/// and prices are read from it here, who may come in by `access::server::config`.
+#[derive(Clone, Debug)]
+pub struct ConfigFile {
+    pub path: String,
+    pub text: String,
+}
+
+impl ConfigFile {
+    pub fn as_pair(&self) -> (&str, &str) {
+        (&self.path, &self.text)
+    }
+}
+
+/// Reads the file `PICSCRIBE_CONFIG` names, if it names one.
+pub fn read_file(var: &dyn Fn(&str) -> Option<String>) -> Result<Option<ConfigFile>, ConfigError> {
+    let Some(path) = var("PICSCRIBE_CONFIG") else { return Ok(None) };
+    let text = std::fs::read_to_string(&path)
+        .map_err(|err| ConfigError::Read { path: path.clone(), reason: err.to_string() })?;
+    Ok(Some(ConfigFile { path, text }))
+}
+
+/// The environment as configuration sees it: set, trimmed, and not empty.
+pub fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok().map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct File {

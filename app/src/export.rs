@@ -1,0 +1,12 @@
+//! Getting the table out: the engine's writers (`engine::export`), fed the page's rows.
+
+pub use engine::export::*;
+
+use leptos::prelude::*;
+
+use crate::batch::Batch;
+
+/// The table as exported: every row whose file was read, in table order, edits included.
+pub fn rows(batch: Batch) -> Vec<ExportRow> {
+    batch.rows.with_untracked(|rows| rows.iter().filter_map(|row| row.export_row()).collect())
+}

@@ -1,0 +1,155 @@
+//! The command line: `picscribe` (or `picscribe serve`) serves the page;
+//! `picscribe describe` describes folders, lists and feeds through the same engine, keeping
+//! every result in the data directory as it arrives so that a rerun sends nothing twice.
+
+mod inputs;
+mod outputs;
+mod progress;
+mod run;
+mod settings;
+mod store;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+pub use self::run::describe;
+
+/// picscribe: good text for a pile of images, from a vision model.
+#[derive(Debug, Parser)]
+#[command(name = "picscribe", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the page (what `picscribe` with no subcommand does).
+    Serve,
+    /// Describe images from folders, lists or feeds, with the page's settings as flags.
+    Describe(Box<DescribeArgs>),
+}
+
+/// The page's presets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Preset {
+    AltText,
+    Product,
+    Social,
+    ExtractText,
+    Tags,
+}
+
+impl Preset {
+    /// The page's name for it, as in `describe::PRESETS`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Preset::AltText => "Alt text",
+            Preset::Product => "Product description",
+            Preset::Social => "Social caption",
+            Preset::ExtractText => "Extract text",
+            Preset::Tags => "Tags",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DetailArg {
+    Auto,
+    High,
+    Low,
+}
+
+/// Describe images: files and folders (recursive), a list of paths or URLs, or a CSV or
+/// JSONL feed. Results are kept in the data directory (PICSCRIBE_DATA_DIR) as they
+/// arrive: stop it at any time and run the same command again to go on; nothing finished
+/// is sent twice. Providers, prices and pace come from the same environment and
+/// picscribe.toml as the server.
+///
+/// Exit status: 0 when every image has a description, 1 when some do not (each is listed
+/// with its reason), 2 for a usage or configuration error, 130 when stopped by ctrl-c.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:\n  picscribe describe photos/ --sidecars\n  \
+                        picscribe describe --from products.csv --preset product --out products-described.csv\n  \
+                        picscribe describe photos/ --estimate")]
+pub struct DescribeArgs {
+    /// Image files and folders; folders are walked recursively for JPEG, PNG, GIF, WebP,
+    /// BMP and AVIF files (or what --glob names).
+    pub paths: Vec<PathBuf>,
+
+    /// Only files whose path inside the folder matches (repeatable), e.g. '*.jpg' or '2024/**'.
+    #[arg(long, value_name = "PATTERN")]
+    pub glob: Vec<String>,
+
+    /// A list (.txt: paths or URLs, one a line) or a feed (.csv, .jsonl) of images.
+    #[arg(long, value_name = "FILE")]
+    pub from: Option<PathBuf>,
+
+    /// The feed's column of image URLs (found by itself when named like url, image, image_src, Image Src).
+    #[arg(long, value_name = "NAME")]
+    pub url_column: Option<String>,
+
+    /// The feed's column of image paths (found by itself when named like file or path).
+    #[arg(long, value_name = "NAME")]
+    pub path_column: Option<String>,
+
+    /// One of the page's prompts.
+    #[arg(long, value_enum, conflicts_with = "prompt")]
+    pub preset: Option<Preset>,
+
+    /// The prompt; {filename}, {width} and {height} are filled in for each image.
+    #[arg(long)]
+    pub prompt: Option<String>,
+
+    /// The fields each answer must have, as a TOML file of [[field]] tables
+    /// (name, type = text|list|number|yes_no|choice, instruction, choices).
+    #[arg(long, value_name = "FILE")]
+    pub fields: Option<PathBuf>,
+
+    /// The language of the answers, e.g. German.
+    #[arg(long, default_value = "")]
+    pub language: String,
+
+    /// A configured provider's id; the default is the first configured.
+    #[arg(long)]
+    pub provider: Option<String>,
+
+    /// The model; the default is the provider's.
+    #[arg(long)]
+    pub model: Option<String>,
+
+    /// How much of each image the provider keeps (low is cheapest).
+    #[arg(long, value_enum, default_value = "auto")]
+    pub detail: DetailArg,
+
+    /// The longest answer, in output tokens; the default is PICSCRIBE_MAX_OUTPUT_TOKENS.
+    #[arg(long, value_name = "N")]
+    pub max_tokens: Option<u32>,
+
+    /// Images described at a time (1 to 16).
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=16))]
+    pub parallel: u16,
+
+    /// Write the results to this file: .csv, .json or .jsonl (the page's export formats; a
+    /// CSV feed comes back with its own columns and the descriptions added).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+
+    /// Write each description to a .txt beside its image (a.jpg → a.txt).
+    #[arg(long)]
+    pub sidecars: bool,
+
+    /// Write the .txt files into this folder instead, keeping the images' folders.
+    #[arg(long, value_name = "DIR")]
+    pub sidecars_dir: Option<PathBuf>,
+
+    /// Write copies of the images with the alt text in their metadata into this folder,
+    /// as the page's "Download images with alt text" does.
+    #[arg(long, value_name = "DIR")]
+    pub write_metadata: Option<PathBuf>,
+
+    /// Print the tokens and the cost the run would take, and call nothing.
+    #[arg(long)]
+    pub estimate: bool,
+}
