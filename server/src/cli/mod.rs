@@ -27,7 +27,14 @@ pub struct Cli {
 pub enum Command {
     /// Serve the page (what `picscribe` with no subcommand does).
     Serve,
-    /// Describe images from folders, lists or feeds, with the page's settings as flags.
+    /// Describe images: files and folders (recursive), a list of paths or URLs, or a CSV or
+    /// JSONL feed. Results are kept in the data directory (PICSCRIBE_DATA_DIR) as they
+    /// arrive: stop it at any time and run the same command again to go on; nothing finished
+    /// is sent twice. Providers, prices and pace come from the same environment and
+    /// picscribe.toml as the server.
+    ///
+    /// Exit status: 0 when every image has a description, 1 when some do not (each is listed
+    /// with its reason), 2 for a usage or configuration error, 130 when stopped by ctrl-c.
     Describe(Box<DescribeArgs>),
 }
 
@@ -61,14 +68,6 @@ pub enum DetailArg {
     Low,
 }
 
-/// Describe images: files and folders (recursive), a list of paths or URLs, or a CSV or
-/// JSONL feed. Results are kept in the data directory (PICSCRIBE_DATA_DIR) as they
-/// arrive: stop it at any time and run the same command again to go on; nothing finished
-/// is sent twice. Providers, prices and pace come from the same environment and
-/// picscribe.toml as the server.
-///
-/// Exit status: 0 when every image has a description, 1 when some do not (each is listed
-/// with its reason), 2 for a usage or configuration error, 130 when stopped by ctrl-c.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:\n  picscribe describe photos/ --sidecars\n  \
                         picscribe describe --from products.csv --preset product --out products-described.csv\n  \

@@ -107,11 +107,10 @@ impl Progress {
         }
     }
 
-    /// A line that must be seen, above the bar.
+    /// A line shown above the bar as it happens (without a terminal, the summary lists it).
     pub fn say(&self, line: &str) {
-        match &self.bar {
-            Some(bar) => bar.println(line),
-            None => eprintln!("{line}"),
+        if let Some(bar) = &self.bar {
+            bar.println(line);
         }
     }
 

@@ -1,0 +1,268 @@
+//! `picscribe describe` as a user runs it: the real binary, temporary folders of real
+//! images, the stub provider on loopback, and an image server for URLs.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::time::Duration;
+
+use axum::response::IntoResponse;
+use axum::routing::get;
+use image::{DynamicImage, ImageFormat, RgbImage, RgbaImage};
+use server::stub::Stub;
+
+const KEY: &str = "sk-test-0123456789abcdefghijklmnop";
+
+type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+fn photo(width: u32, height: u32, seed: u8) -> DynamicImage {
+    DynamicImage::ImageRgb8(RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x / 7) as u8 ^ seed, (y / 5) as u8, seed.wrapping_mul(31)])
+    }))
+}
+
+fn save(path: &Path, image: &DynamicImage, format: ImageFormat) -> Result {
+    std::fs::create_dir_all(path.parent().ok_or("no parent")?)?;
+    image.save_with_format(path, format)?;
+    Ok(())
+}
+
+/// A folder as a curator has it: nested JPEG, PNG, WebP and GIF, two broken images and a
+/// text file.
+fn folder(root: &Path) -> Result {
+    save(&root.join("a.jpg"), &photo(1600, 1200, 1), ImageFormat::Jpeg)?;
+    save(&root.join("2024/trip/b.png"), &photo(800, 600, 2), ImageFormat::Png)?;
+    let see_through = DynamicImage::ImageRgba8(RgbaImage::from_fn(300, 200, |x, _| image::Rgba([9, 9, 9, x as u8])));
+    save(&root.join("2024/c.webp"), &see_through, ImageFormat::WebP)?;
+    save(&root.join("2024/trip/d.gif"), &photo(120, 90, 4), ImageFormat::Gif)?;
+    let whole = std::fs::read(root.join("a.jpg"))?;
+    std::fs::write(root.join("broken-cut.jpg"), &whole[..whole.len() / 3])?;
+    std::fs::write(root.join("2024/broken.png"), b"\x89PNG\r\n\x1a\nthis is not a png at all")?;
+    std::fs::write(root.join("notes.txt"), "not an image")?;
+    Ok(())
+}
+
+struct Setup {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+    stub: Stub,
+    url: String,
+}
+
+impl Setup {
+    async fn new(stub: Stub) -> Result<Setup> {
+        let dir = tempfile::tempdir()?;
+        let root = dir.path().to_path_buf();
+        let url = stub.clone().spawn().await?;
+        Ok(Setup { _dir: dir, root, stub, url })
+    }
+
+    fn command(&self, args: &[&str]) -> tokio::process::Command {
+        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_picscribe"));
+        command
+            .arg("describe")
+            .args(args)
+            .current_dir(&self.root)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("OPENAI_API_KEY", KEY)
+            .env("OPENAI_BASE_URL", format!("{}/v1", self.url))
+            .env("PICSCRIBE_DATA_DIR", self.root.join("data"))
+            .env("PICSCRIBE_FETCH_ALLOW", "127.0.0.1")
+            .kill_on_drop(true);
+        command
+    }
+
+    async fn run(&self, args: &[&str]) -> Result<Output> {
+        Ok(self.command(args).output().await?)
+    }
+
+    fn calls(&self) -> usize {
+        self.stub.requests().len()
+    }
+}
+
+fn said(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_folder_is_described_once_with_a_caption_beside_each_image() -> Result {
+    let setup = Setup::new(Stub::new(Some(KEY.into()))).await?;
+    let photos = setup.root.join("photos");
+    folder(&photos)?;
+
+    let first = setup.run(&["photos", "--sidecars", "--out", "results.csv"]).await?;
+    let stderr = said(&first);
+    assert_eq!(first.status.code(), Some(1), "two broken images: {stderr}");
+    assert_eq!(setup.calls(), 4, "every good image once: {stderr}");
+    assert!(stderr.contains("broken-cut.jpg: broken-cut.jpg is cut short"), "{stderr}");
+    assert!(stderr.contains("2024/broken.png: 2024/broken.png is cut short"), "{stderr}");
+    assert!(!stderr.contains("notes.txt"), "a text file is not an image to describe: {stderr}");
+
+    let caption = std::fs::read_to_string(photos.join("a.txt"))?;
+    assert!(caption.starts_with("Stub description of a 1024×768 JPEG image"), "the page's size: {caption}");
+    let gif = std::fs::read_to_string(photos.join("2024/trip/d.txt"))?;
+    assert!(gif.starts_with("Stub description of a 120×90 JPEG image"), "{gif}");
+    let webp = std::fs::read_to_string(photos.join("2024/c.txt"))?;
+    assert!(webp.contains("PNG image"), "transparency is kept as PNG: {webp}");
+    assert!(!photos.join("broken-cut.txt").exists());
+
+    let mut reader = csv::Reader::from_path(setup.root.join("results.csv"))?;
+    let names: Vec<String> =
+        reader.records().map(|r| r.map(|r| r[0].to_string())).collect::<std::result::Result<_, _>>()?;
+    assert_eq!(names, ["2024/c.webp", "2024/trip/b.png", "2024/trip/d.gif", "a.jpg"], "named inside the folder");
+
+    let again =
+        setup.run(&["photos", "--glob", "*.jpg", "--glob", "*.png", "--glob", "*.webp", "--glob", "*.gif"]).await?;
+    assert_eq!(again.status.code(), Some(1), "the broken ones still have no description");
+    assert_eq!(setup.calls(), 4, "nothing is sent twice: {}", said(&again));
+    assert!(said(&again).contains("Described 4 images (4 from earlier runs), 2 failed"), "{}", said(&again));
+
+    let other_prompt = setup.run(&["photos/a.jpg", "--prompt", "Tags for {filename}"]).await?;
+    assert_eq!(other_prompt.status.code(), Some(0), "{}", said(&other_prompt));
+    assert_eq!(setup.calls(), 5, "another prompt is another call");
+    let recorded = setup.stub.requests().pop().ok_or("no request")?;
+    assert_eq!(recorded.prompt, "Tags for a.jpg");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_killed_run_is_taken_up_where_it_stopped() -> Result {
+    let mut stub = Stub::new(Some(KEY.into()));
+    stub.think = Duration::from_millis(400);
+    let setup = Setup::new(stub).await?;
+    let photos = setup.root.join("photos");
+    for n in 0..12u8 {
+        save(&photos.join(format!("p{n:02}.jpg")), &photo(640, 480, n), ImageFormat::Jpeg)?;
+    }
+    let mut child = setup.command(&["photos", "--parallel", "2"]).stderr(std::process::Stdio::null()).spawn()?;
+    while setup.calls() < 5 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    child.kill().await?; // SIGKILL: nothing gets to tidy up
+    let at_kill = setup.calls();
+
+    let rerun = setup.run(&["photos", "--parallel", "2", "--sidecars"]).await?;
+    assert_eq!(rerun.status.code(), Some(0), "{}", said(&rerun));
+    let total = setup.calls();
+    assert!(
+        total <= 12 + 2,
+        "each image sent once, plus at most the two in flight at the kill: {total} (killed at {at_kill})"
+    );
+    let mut sent: Vec<usize> = setup.stub.requests().iter().map(|r| r.image_bytes).collect();
+    sent.sort_unstable();
+    sent.dedup();
+    assert_eq!(sent.len(), 12, "every image was sent");
+    for n in 0..12 {
+        assert!(photos.join(format!("p{n:02}.txt")).exists(), "p{n:02} has its caption");
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_estimate_calls_nothing() -> Result {
+    let setup = Setup::new(Stub::new(Some(KEY.into()))).await?;
+    save(&setup.root.join("photos/a.jpg"), &photo(1600, 1200, 1), ImageFormat::Jpeg)?;
+    save(&setup.root.join("photos/b.jpg"), &photo(400, 300, 2), ImageFormat::Jpeg)?;
+    let estimate = setup.run(&["photos", "--estimate"]).await?;
+    assert_eq!(estimate.status.code(), Some(0), "{}", said(&estimate));
+    let stdout = String::from_utf8_lossy(&estimate.stdout);
+    assert!(stdout.starts_with("2 images: about "), "{stdout}");
+    assert!(stdout.contains(" tokens, about $"), "gpt-4o-mini has a price: {stdout}");
+    assert_eq!(setup.calls(), 0);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn usage_and_configuration_errors_exit_2() -> Result {
+    let setup = Setup::new(Stub::new(Some(KEY.into()))).await?;
+    let cases: [&[&str]; 4] =
+        [&[], &["no-such-folder"], &[".", "--out", "results.xlsx"], &[".", "--provider", "nobody"]];
+    for args in cases {
+        let output = setup.run(args).await?;
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", said(&output));
+        assert!(said(&output).starts_with("picscribe describe: "), "a sentence: {}", said(&output));
+    }
+    let help = std::process::Command::new(env!("CARGO_BIN_EXE_picscribe")).args(["describe", "--help"]).output()?;
+    let help = String::from_utf8_lossy(&help.stdout);
+    for flag in ["--glob", "--from", "--preset", "--sidecars-dir", "--write-metadata", "--estimate", "Exit status"] {
+        assert!(help.contains(flag), "--help lists {flag}");
+    }
+    assert_eq!(setup.calls(), 0);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn copies_carry_the_alt_text_a_real_parser_reads() -> Result {
+    let setup = Setup::new(Stub::new(Some(KEY.into()))).await?;
+    save(&setup.root.join("photos/2024/a.jpg"), &photo(800, 600, 1), ImageFormat::Jpeg)?;
+    let output = setup.run(&["photos", "--write-metadata", "with-alt", "--sidecars-dir", "captions"]).await?;
+    assert_eq!(output.status.code(), Some(0), "{}", said(&output));
+    let caption = std::fs::read_to_string(setup.root.join("captions/2024/a.txt"))?;
+    let copy = std::fs::read(setup.root.join("with-alt/2024/a.jpg"))?;
+    let exif = exif::Reader::new().read_from_container(&mut std::io::Cursor::new(&copy))?;
+    let field = exif.get_field(exif::Tag::ImageDescription, exif::In::PRIMARY).ok_or("no ImageDescription")?;
+    let exif::Value::Ascii(parts) = &field.value else { return Err("ImageDescription is not text".into()) };
+    assert_eq!(String::from_utf8_lossy(&parts[0]), caption);
+    assert!(!setup.root.join("photos/2024/a.txt").exists(), "the sidecars went to their own folder");
+    Ok(())
+}
+
+/// A shop's image server on loopback.
+async fn image_server() -> Result<String> {
+    let mut jpeg = Vec::new();
+    photo(1200, 900, 7).write_to(&mut std::io::Cursor::new(&mut jpeg), ImageFormat::Jpeg)?;
+    let app = axum::Router::new()
+        .route("/files/mug.jpg", get(move || async move { ([("content-type", "text/plain")], jpeg).into_response() }))
+        .route("/page.html", get(|| async { ([("content-type", "image/jpeg")], "<html>not an image</html>") }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Ok(format!("http://{addr}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_shop_feed_comes_back_with_its_columns_and_descriptions() -> Result {
+    let setup = Setup::new(Stub::new(Some(KEY.into()))).await?;
+    let images = image_server().await?;
+    let feed = format!(
+        "Handle,Title,Image Src,Variant SKU\r\n\
+         mug,Blue mug,{images}/files/mug.jpg,M-1\r\n\
+         mug,,,M-2\r\n\
+         inside,Router,http://10.0.0.1/admin.jpg,R-1\r\n\
+         page,Page,{images}/page.html,P-1\r\n"
+    );
+    std::fs::write(setup.root.join("products.csv"), feed)?;
+    let output = setup.run(&["--from", "products.csv", "--out", "described.csv"]).await?;
+    let stderr = said(&output);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("http://10.0.0.1/admin.jpg was not fetched: it points at an address inside this network."),
+        "{stderr}"
+    );
+    assert!(stderr.contains("page.html was not fetched: it is not a JPEG, PNG, GIF or WebP image."), "{stderr}");
+    assert_eq!(setup.calls(), 1);
+
+    let mut reader = csv::Reader::from_path(setup.root.join("described.csv"))?;
+    assert_eq!(
+        reader.headers()?.iter().collect::<Vec<_>>(),
+        ["Handle", "Title", "Image Src", "Variant SKU", "description"]
+    );
+    let rows: Vec<Vec<String>> = reader
+        .records()
+        .map(|r| r.map(|r| r.iter().map(String::from).collect()))
+        .collect::<std::result::Result<_, _>>()?;
+    assert_eq!(rows.len(), 4, "every row comes back");
+    assert_eq!(rows[0][..4], ["mug", "Blue mug", &format!("{images}/files/mug.jpg"), "M-1"]);
+    assert!(rows[0][4].starts_with("Stub description of a 1024×768 JPEG image"), "{:?}", rows[0]);
+    assert_eq!(rows[1], ["mug", "", "", "M-2", ""], "a variant row without an image, unchanged");
+    assert_eq!(rows[2][4], "", "a refused URL has no description");
+
+    let json = setup.run(&["--from", "products.csv", "--out", "described.jsonl"]).await?;
+    assert_eq!(setup.calls(), 1, "described already: {}", said(&json));
+    let line = std::fs::read_to_string(setup.root.join("described.jsonl"))?;
+    let line: serde_json::Value = serde_json::from_str(line.lines().next().ok_or("no line")?)?;
+    assert_eq!(line["file_name"], "mug.jpg", "named by the URL's last segment");
+    assert_eq!(line["url"], format!("{images}/files/mug.jpg"));
+    Ok(())
+}
