@@ -65,6 +65,8 @@ export default defineConfig({
         PICSCRIBE_CONFIG: "picscribe.e2e.toml",
         E2E_STUB_KEY: KEY,
         PICSCRIBE_DATA_DIR: data("main"),
+        // "Add from URLs" fetches from the stub's image host, on loopback.
+        PICSCRIBE_FETCH_ALLOW: "127.0.0.1",
       },
       reuseExistingServer: false,
     },

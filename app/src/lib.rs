@@ -13,6 +13,7 @@ pub mod import;
 pub mod on_demand;
 #[cfg(feature = "ssr")]
 pub mod state;
+pub mod urls;
 
 pub use components::app::{shell, App};
-pub use engine::{fields, images, plan, settings, sizing, text};
+pub use engine::{feed, fields, images, plan, settings, sizing, text};

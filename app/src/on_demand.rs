@@ -49,6 +49,7 @@ pub fn prefetch() {
 /// What the `intake` part does.
 enum Intake {
     Add(Vec<web_sys::File>),
+    AddUrls(Vec<String>),
     Restore,
     ClearAll,
     RestoreSettings(Box<settings_panel::Restore>),
@@ -58,6 +59,7 @@ enum Intake {
 fn intake_part(batch: Batch, job: Intake) -> Result<(), SplitLoaderError> {
     match job {
         Intake::Add(files) => intake::add_files(batch, files),
+        Intake::AddUrls(urls) => intake::add_urls(batch, urls),
         Intake::Restore => intake::restore(batch),
         Intake::ClearAll => intake::clear_all(batch),
         Intake::RestoreSettings(restore) => settings_panel::restore(batch, *restore),
@@ -69,6 +71,13 @@ fn intake_part(batch: Batch, job: Intake) -> Result<(), SplitLoaderError> {
 pub fn add_files(batch: Batch, files: Vec<web_sys::File>) {
     if !files.is_empty() {
         when_loaded(batch, intake_part(batch, Intake::Add(files)));
+    }
+}
+
+/// Adds images by URL, fetched by the server (`intake::add_urls`).
+pub fn add_urls(batch: Batch, urls: Vec<String>) {
+    if !urls.is_empty() {
+        when_loaded(batch, intake_part(batch, Intake::AddUrls(urls)));
     }
 }
 

@@ -77,6 +77,21 @@ pub fn row_image(cells: &[String], url: Option<usize>, path: Option<usize>) -> I
     }
 }
 
+/// The name an image from a URL goes by: the last segment of its path, decoded
+/// (`…/files/mug%201.jpg?v=3` → `mug 1.jpg`), or the host when the path has none. Plain
+/// string work, so the page can name a row before the server has fetched it.
+pub fn name_from_url(url: &str) -> String {
+    let url = url.trim();
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let rest = rest.split(['?', '#']).next().unwrap_or_default();
+    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    match path.rsplit('/').find(|s| !s.is_empty()) {
+        Some(segment) => percent_encoding::percent_decode_str(segment).decode_utf8_lossy().into_owned(),
+        None if host.is_empty() => "image".into(),
+        None => host.rsplit('@').next().unwrap_or(host).to_string(),
+    }
+}
+
 /// A list line: blank lines and `#` comments are skipped.
 pub fn list_line(line: &str) -> Option<Image> {
     let line = line.trim();
@@ -137,5 +152,19 @@ mod tests {
         assert_eq!(list_line("  "), None);
         assert_eq!(list_line("https://x/a.jpg"), Some(url("https://x/a.jpg")));
         assert_eq!(list_line("photos/a.jpg"), Some(path("photos/a.jpg")));
+    }
+
+    #[test]
+    fn a_url_is_named_by_its_last_segment() {
+        let cases = [
+            ("https://cdn.shop.example/files/mug%201.jpg?v=3", "mug 1.jpg"),
+            ("https://cdn.shop.example/a/b/c.png#top", "c.png"),
+            ("https://cdn.shop.example/a/b/", "b"),
+            ("https://cdn.shop.example/", "cdn.shop.example"),
+            ("https://cdn.shop.example", "cdn.shop.example"),
+        ];
+        for (url, want) in cases {
+            assert_eq!(name_from_url(url), want, "{url}");
+        }
     }
 }

@@ -296,17 +296,7 @@ fn transport(err: &reqwest::Error) -> FetchError {
     }
 }
 
-/// The name an image from a URL goes by: the last segment of its path, decoded
-/// (`…/files/mug%201.jpg?v=3` → `mug 1.jpg`), or the host when the path has none.
-pub fn name_from_url(url: &str) -> String {
-    let Ok(parsed) = Url::parse(url.trim()) else { return url.trim().to_string() };
-    let segment = parsed
-        .path_segments()
-        .and_then(|mut s| s.next_back())
-        .filter(|s| !s.is_empty())
-        .map(|s| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned());
-    segment.unwrap_or_else(|| parsed.host_str().unwrap_or("image").to_string())
-}
+pub use crate::feed::name_from_url;
 
 #[cfg(test)]
 #[path = "fetch_tests.rs"]

@@ -14,6 +14,8 @@ use super::{Batch, Phase, Row};
 use crate::browser::imaging::NoPreview;
 use crate::browser::records::TextRecord;
 use crate::browser::{self, store};
+use crate::feed::name_from_url;
+use crate::urls::fetch_image;
 
 fn now() -> f64 {
     js_sys::Date::now()
@@ -43,6 +45,46 @@ pub fn add_files(batch: Batch, files: Vec<web_sys::File>) {
         .await;
         stream::iter(added).for_each_concurrent(AT_ONCE, |(row, file)| inspect(batch, row, file)).await;
     });
+}
+
+/// Adds images by URL: a row for each at once, named by the URL's last segment; the
+/// server fetches them (a few at a time) and each then goes the way of a chosen file. A
+/// URL the server refuses or cannot fetch stays as a row with its sentence.
+pub fn add_urls(batch: Batch, urls: Vec<String>) {
+    if urls.is_empty() {
+        return;
+    }
+    spawn_local(async move {
+        let added = in_slices(batch, urls, None, |url| {
+            let row =
+                Row { url: Some(url.as_str().into()), ..Row::new(batch.next_id(), &name_from_url(&url), 0, now()) };
+            (row, url)
+        })
+        .await;
+        stream::iter(added).for_each_concurrent(AT_ONCE, |(row, url)| fetch_into(batch, row, url)).await;
+    });
+}
+
+async fn fetch_into(batch: Batch, row: Row, url: String) {
+    match fetch_image(url).await {
+        Ok(fetched) => match file_of(&row.name, &fetched.data_url) {
+            Some(file) => {
+                browser::hold(row.id, file.clone().into());
+                inspect(batch, row, file).await;
+            }
+            None => row.phase.set(Phase::Unusable { why: "The server's copy of this image was garbled.".into() }),
+        },
+        Err(err) => row.phase.set(Phase::Unusable { why: err.to_string() }),
+    }
+}
+
+/// The image the server fetched, as a file named like the URL's last segment.
+fn file_of(name: &str, data_url: &str) -> Option<web_sys::File> {
+    use base64::Engine as _;
+    let (mime, data) = data_url.strip_prefix("data:")?.split_once(";base64,")?;
+    let bytes = base64::engine::general_purpose::STANDARD.decode(data).ok()?;
+    let file = gloo_file::File::new_with_options(name, bytes.as_slice(), Some(mime), None);
+    Some(AsRef::<web_sys::File>::as_ref(&file).clone())
 }
 
 /// Makes a row of each item and puts the rows into the table at `at` (the end if `None`),
@@ -111,6 +153,7 @@ async fn inspect(batch: Batch, row: Row, file: web_sys::File) {
         added: row.added,
         width: row.dims.get_untracked().map(|d| d.0),
         height: row.dims.get_untracked().map(|d| d.1),
+        url: row.url.as_deref().map(String::from),
     };
     save(batch, async move { store::save_image(&record, &file).await });
 }
@@ -183,7 +226,7 @@ pub fn restore(batch: Batch) {
 fn restored(batch: Batch, image: store::ImageRecord, blob: web_sys::Blob, text: Option<TextRecord>) -> Row {
     let id = batch.next_id();
     browser::hold(id, blob);
-    let row = Row::new(id, &image.name, image.size as u64, image.added);
+    let row = Row { url: image.url.map(Into::into), ..Row::new(id, &image.name, image.size as u64, image.added) };
     row.hash.set(Some(image.hash));
     row.dims.set(image.width.zip(image.height));
     if let Some(text) = text {

@@ -112,6 +112,8 @@ pub use engine::plan::Described;
 pub struct Row {
     pub id: u64,
     pub name: Arc<str>,
+    /// Where an image added by URL was fetched from; exported as `url`.
+    pub url: Option<Arc<str>>,
     pub size: u64,
     pub added: f64,
     /// Object URL of the small preview, once the file has been decoded.
@@ -143,6 +145,7 @@ impl Row {
         Row {
             id,
             name: name.into(),
+            url: None,
             size,
             added,
             preview: RwSignal::new(None),
@@ -171,12 +174,10 @@ impl Row {
     pub fn export_row(&self) -> Option<ExportRow> {
         self.hash.with_untracked(Option::is_some).then(|| {
             let described = self.described.get_untracked();
-            ExportRow::new(
-                &self.name,
-                self.description.get_untracked(),
-                self.values.get_untracked(),
-                described.as_ref(),
-            )
+            let (text, values) = (self.description.get_untracked(), self.values.get_untracked());
+            let mut row = ExportRow::new(&self.name, text, values, described.as_ref());
+            row.url = self.url.as_deref().unwrap_or_default().to_string();
+            row
         })
     }
 

@@ -22,6 +22,9 @@ pub struct ImageRecord {
     pub added: f64,
     pub width: Option<u32>,
     pub height: Option<u32>,
+    /// Where an image added by URL came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
 }
 
 /// A row's text, keyed by the image's hash.

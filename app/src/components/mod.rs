@@ -1,5 +1,6 @@
 //! The page's components, one per file.
 
+pub mod add_from_urls;
 pub mod app;
 pub mod describe_page;
 pub mod error_view;

@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use super::add_from_urls::AddFromUrls;
 use crate::batch::{actions, use_batch};
 use crate::browser::files;
 use crate::describe::ProviderInfo;
@@ -32,6 +33,7 @@ pub fn Toolbar() -> impl IntoView {
                 accept="image/*"
                 on:change=move |ev| actions::add_files(batch, files::from_input(&ev))
             />
+            <AddFromUrls />
             <button
                 type="button"
                 class="primary"

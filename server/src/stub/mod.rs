@@ -6,6 +6,7 @@
 //! each in the dialect of the request it spoils.
 
 mod answer;
+mod files;
 mod limits;
 mod request;
 mod wire;
@@ -191,6 +192,8 @@ impl Stub {
             )
             .route("/openai/v1/models", models_route(Dialect::Azure))
             .route("/v1beta/models", models_route(Dialect::Gemini))
+            // A shop's image host, for "Add from URLs" and feeds: photos by name.
+            .route("/files/{name}", get(|Path(name): Path<String>| async move { files::serve(&name) }))
             .route("/__stub/requests", get(|State(stub): State<Stub>| async move { Json(stub.requests()) }))
             .route("/__stub/open-replies", get(|State(stub): State<Stub>| async move { Json(stub.open_replies()) }))
             .route(

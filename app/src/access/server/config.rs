@@ -90,6 +90,8 @@ pub struct AccessSettings {
     pub data_dir: PathBuf,
     /// How long a client may take to send its request headers, and its body.
     pub client_timeout: std::time::Duration,
+    /// Where "Add from URLs" may fetch from (`PICSCRIBE_FETCH_ALLOW`, `PICSCRIBE_FETCH_MAX_BYTES`).
+    pub fetch: engine::fetch::FetchPolicy,
 }
 
 impl Default for AccessSettings {
@@ -106,6 +108,7 @@ impl Default for AccessSettings {
             monthly_token_budget: None,
             data_dir: PathBuf::from("data"),
             client_timeout: std::time::Duration::from_secs(u64::from(DEFAULT_CLIENT_TIMEOUT_SECS)),
+            fetch: engine::fetch::FetchPolicy::default(),
         }
     }
 }
@@ -230,6 +233,7 @@ pub fn load(
     if let Some(secs) = number::<u32>(var, "PICSCRIBE_CLIENT_TIMEOUT_SECS")? {
         settings.client_timeout = std::time::Duration::from_secs(u64::from(secs));
     }
+    settings.fetch = engine::fetch::FetchPolicy::from_env(var).map_err(AccessConfigError)?;
     if let Some(dir) = var("PICSCRIBE_DATA_DIR") {
         settings.data_dir = PathBuf::from(dir);
     }
