@@ -16,11 +16,14 @@ echo "disk free before building: $(df -h --output=avail . | tail -1 | tr -d ' ')
 # The style line, per package and feature as they are built (`--workspace` would merge
 # app's ssr and hydrate features).
 cargo fmt --all --check
+cargo clippy -p engine --features server --all-targets -- -D warnings
+cargo clippy -p engine --target wasm32-unknown-unknown -- -D warnings
 cargo clippy -p app --features ssr --all-targets -- -D warnings
 cargo clippy -p app --features hydrate --target wasm32-unknown-unknown -- -D warnings
 cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 cargo clippy -p server --features stub --all-targets -- -D warnings
 
+cargo test -p engine --features server
 cargo test -p app --features ssr
 cargo test -p server
 

@@ -8,10 +8,11 @@ use super::Viewer;
 use crate::error::ApiError;
 
 /// Says whether this server wants a sign-in, who is signed in, and what they may spend.
-/// Accepts `{}`; reveals no token and nothing about other users.
+/// Accepts `{}`; reveals no token and nothing about other users. 503 when the server is
+/// not set up.
 #[server(input = Json, endpoint = "viewer")]
 pub async fn current_viewer() -> Result<Viewer, ApiError> {
-    let state = crate::state::app_state()?;
+    let state = crate::state::app_state().map_err(crate::state::refuse)?;
     Ok(server::viewer(&state.access, crate::state::caller().as_ref()).await)
 }
 
@@ -20,7 +21,7 @@ pub async fn current_viewer() -> Result<Viewer, ApiError> {
 /// with a sentence. Tokens are compared in constant time and never logged.
 #[server(input = Json, endpoint = "sign_in")]
 pub async fn sign_in(token: String) -> Result<Viewer, ApiError> {
-    let state = crate::state::app_state()?;
+    let state = crate::state::app_state().map_err(crate::state::refuse)?;
     let token = token.trim();
     let Some((user, session)) = state.access.sign_in(token).filter(|_| !token.is_empty() && token.len() <= 512) else {
         tracing::info!("a sign-in with a wrong token was refused");
@@ -37,7 +38,7 @@ pub async fn sign_in(token: String) -> Result<Viewer, ApiError> {
 /// Ends this browser's session and clears its cookie.
 #[server(input = Json, endpoint = "sign_out")]
 pub async fn sign_out() -> Result<Viewer, ApiError> {
-    let state = crate::state::app_state()?;
+    let state = crate::state::app_state().map_err(crate::state::refuse)?;
     let caller = crate::state::caller();
     if let Some(super::server::Caller { via: super::server::Via::Session(session), user }) = &caller {
         state.access.sign_out(session);

@@ -33,10 +33,10 @@ pub async fn describe_image(input: DescribeInput) -> Result<TextStream<ApiError>
 /// Lists the server's providers, default first: for each its id, a label, the models the
 /// caller may use (its own list where it has one, asked for at most every ten minutes) and
 /// how the page should shrink images for it. Costs no paid call; reveals neither keys nor
-/// addresses.
+/// addresses. 503 when the server is not set up.
 #[server(input = Json, endpoint = "provider_status")]
 pub async fn provider_status() -> Result<ProviderInfo, ApiError> {
-    let state = crate::state::app_state()?;
+    let state = crate::state::app_state().map_err(crate::state::refuse)?;
     let mut info = state.describer.info().await;
     if let Some(caller) = crate::state::caller() {
         for provider in &mut info.providers {
