@@ -10,10 +10,11 @@ use fast_image_resize::images::Image as Pixels;
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::PngEncoder;
+use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageReader, Limits};
 
 use crate::describe::MAX_IMAGE_URL_CHARS;
-use crate::images::{encodings, human_size, problem_with, sniff, upload_size};
+use crate::images::{encodings, human_size, problem_with, sniff, upload_size, ImageKind};
 use crate::sizing::{Detail, ResizeRule};
 
 /// The largest side decoded: past this the file is more likely an attack than a photo.
@@ -54,10 +55,7 @@ pub fn inspect(name: &str, bytes: &[u8]) -> Result<Inspected, String> {
         |_| format!("{name} could not be read as an image: it is damaged or in a form picscribe cannot decode.");
     let mut decoder = reader(bytes).and_then(|r| r.into_decoder().map_err(|e| e.to_string())).map_err(unreadable)?;
     let (width, height) = decoder.dimensions();
-    let turned = decoder.orientation().is_ok_and(|o| {
-        use image::metadata::Orientation::*;
-        matches!(o, Rotate90 | Rotate270 | Rotate90FlipH | Rotate270FlipH)
-    });
+    let turned = decoder.orientation().is_ok_and(turns);
     Ok(Inspected { size: if turned { (height, width) } else { (width, height) } })
 }
 
@@ -65,14 +63,25 @@ pub fn inspect(name: &str, bytes: &[u8]) -> Result<Inspected, String> {
 pub fn prepare(name: &str, bytes: &[u8], rule: ResizeRule, detail: Detail) -> Result<Prepared, String> {
     let damaged = |_| format!("{name} could not be decoded: it is damaged or in a form picscribe cannot read.");
     let mut decoder = reader(bytes).and_then(|r| r.into_decoder().map_err(|e| e.to_string())).map_err(damaged)?;
-    let orientation = decoder.orientation().ok();
-    let mut image = DynamicImage::from_decoder(decoder).map_err(|e| damaged(e.to_string()))?;
-    if let Some(orientation) = orientation {
-        image.apply_orientation(orientation);
-    }
+    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
+    let stored = decoder.dimensions();
+    let turned = turns(orientation);
+    let seen = if turned { (stored.1, stored.0) } else { stored };
+    let (width, height) = upload_size(seen.0, seen.1, rule, detail);
+    // A JPEG is decoded at 1/2, 1/4 or 1/8 of its size when that is still at least what
+    // is sent: a 12 MP photo for a 1024 px upload never exists at full size.
+    let at_least = if turned { (height, width) } else { (width, height) };
+    let shrunk_on_load = match sniff(bytes) {
+        Some(ImageKind::Jpeg) => decode_jpeg_at_least(bytes, at_least),
+        _ => None,
+    };
+    let mut image = match shrunk_on_load {
+        Some(image) => image,
+        None => DynamicImage::from_decoder(decoder).map_err(|e| damaged(e.to_string()))?,
+    };
+    image.apply_orientation(orientation);
     let may_have_alpha = sniff(bytes).is_some_and(|kind| kind.may_have_alpha());
     let keeps_alpha = may_have_alpha && uses_alpha(&image);
-    let (width, height) = upload_size(image.width(), image.height(), rule, detail);
     let shrunk = shrink(image, (width, height), keeps_alpha).map_err(|e| damaged(e.to_string()))?;
     for step in encodings(keeps_alpha) {
         let Some(encoded) = encode(&shrunk, step.mime, step.quality) else { continue };
@@ -86,6 +95,39 @@ pub fn prepare(name: &str, bytes: &[u8], rule: ResizeRule, detail: Detail) -> Re
         "{name} is still over {} after shrinking and re-encoding, so it was not sent; save a smaller copy.",
         human_size(MAX_IMAGE_URL_CHARS as u64 * 3 / 4)
     ))
+}
+
+fn turns(orientation: Orientation) -> bool {
+    use Orientation::*;
+    matches!(orientation, Rotate90 | Rotate270 | Rotate90FlipH | Rotate270FlipH)
+}
+
+/// A JPEG decoded by `jpeg-decoder` with its DCT scaling, at the smallest scale (1, 1/2,
+/// 1/4, 1/8) still at least `want`; `None` for what it cannot take (CMYK, 16-bit, a file
+/// it refuses), which the `image` crate then decodes at full size.
+fn decode_jpeg_at_least(bytes: &[u8], want: (u32, u32)) -> Option<DynamicImage> {
+    let mut decoder = jpeg_decoder::Decoder::new(Cursor::new(bytes));
+    decoder.read_info().ok()?;
+    let info = decoder.info()?;
+    if u32::from(info.width) > MAX_SIDE || u32::from(info.height) > MAX_SIDE {
+        return None;
+    }
+    // "At least in one axis": ask for the long side's share so both axes are covered.
+    let (w, h) = (u16::try_from(want.0).ok()?, u16::try_from(want.1).ok()?);
+    let (mut out_w, mut out_h) = decoder.scale(w, h).ok()?;
+    if u32::from(out_w) < want.0 || u32::from(out_h) < want.1 {
+        let (full_w, full_h) = decoder.scale(info.width, info.height).ok()?;
+        (out_w, out_h) = (full_w, full_h);
+    }
+    let pixels = decoder.decode().ok()?;
+    let (out_w, out_h) = (u32::from(out_w), u32::from(out_h));
+    match info.pixel_format {
+        jpeg_decoder::PixelFormat::RGB24 => {
+            image::RgbImage::from_raw(out_w, out_h, pixels).map(DynamicImage::ImageRgb8)
+        }
+        jpeg_decoder::PixelFormat::L8 => image::GrayImage::from_raw(out_w, out_h, pixels).map(DynamicImage::ImageLuma8),
+        _ => None,
+    }
 }
 
 /// Whether any pixel is see-through: a PNG with an alpha channel it does not use is sent
@@ -182,6 +224,38 @@ mod tests {
             assert_eq!(prepared.size, want);
             assert_eq!(decoded_size(&prepared.data_url), want, "{rule:?} {detail:?}");
         }
+        Ok(())
+    }
+
+    /// `jpeg` with an EXIF block saying how the camera was held (6: turn 90° clockwise).
+    fn with_orientation(jpeg: &[u8], orientation: u8) -> Vec<u8> {
+        let tiff = [
+            &b"MM\x00\x2a\x00\x00\x00\x08\x00\x01"[..],
+            &[0x01, 0x12, 0x00, 0x03, 0x00, 0x00, 0x00, 0x01, 0x00, orientation, 0x00, 0x00],
+            &[0, 0, 0, 0],
+        ]
+        .concat();
+        let body = [&b"Exif\x00\x00"[..], &tiff].concat();
+        let length = u16::try_from(body.len() + 2).unwrap_or_default().to_be_bytes();
+        [&jpeg[..2], &[0xFF, 0xE1], &length, &body, &jpeg[2..]].concat()
+    }
+
+    #[test]
+    fn a_turned_photo_is_sent_upright_and_shrunk_on_load() -> Result<(), String> {
+        let photo = with_orientation(&jpeg(4000, 3000), 6);
+        assert_eq!(inspect("turned.jpg", &photo), Ok(Inspected { size: (3000, 4000) }), "{{width}} is as seen");
+        let prepared = prepare("turned.jpg", &photo, ResizeRule::OpenAiTiles, Detail::Auto)?;
+        assert_eq!(prepared.size, (768, 1024));
+        assert_eq!(decoded_size(&prepared.data_url), (768, 1024), "upright");
+        // Decoded at half (a quarter, 1000×750, would be under 1024×768), or at an eighth.
+        assert_eq!(
+            decode_jpeg_at_least(&jpeg(4000, 3000), (1024, 768)).map(|i| (i.width(), i.height())),
+            Some((2000, 1500))
+        );
+        assert_eq!(
+            decode_jpeg_at_least(&jpeg(4000, 3000), (480, 360)).map(|i| (i.width(), i.height())),
+            Some((500, 375))
+        );
         Ok(())
     }
 
