@@ -13,7 +13,7 @@ test("images added by URL are fetched by the server, described and exported with
   await page.getByText("Add from URLs", { exact: true }).click();
   const urls = page.getByLabel("Image URLs, one a line", { exact: true });
   await urls.fill(`${STUB}/files/blue%20mug.jpg\nhttp://10.0.0.1/admin.jpg\n${STUB}/files/page.html\n`);
-  await page.getByRole("button", { name: "Add images", exact: true }).click();
+  await page.getByRole("button", { name: "Add images from URLs", exact: true }).click();
 
   await expect(app.row("blue mug.jpg").locator(".badge")).toHaveText("ready");
   await expect(app.row("admin.jpg")).toContainText(

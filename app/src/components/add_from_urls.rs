@@ -26,7 +26,7 @@ pub fn AddFromUrls() -> impl IntoView {
             <label for="image-urls">"Image URLs, one a line"</label>
             <textarea id="image-urls" rows="4" bind:value=text placeholder="https://shop.example/files/mug.jpg"></textarea>
             <button type="button" disabled=move || text.with(|t| t.trim().is_empty()) on:click=move |_| add()>
-                "Add images"
+                "Add images from URLs"
             </button>
         </details>
     }
