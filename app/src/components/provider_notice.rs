@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use super::error_view::ErrorView;
+use crate::describe::kinds::KINDS;
 use crate::describe::ProviderInfo;
 use crate::error::{ApiError, NO_PROVIDER};
 
@@ -16,13 +17,10 @@ pub fn ProviderNotice(status: Result<ProviderInfo, ApiError>) -> impl IntoView {
                 <p>{NO_PROVIDER}</p>
                 <p>"You can still add, preview, edit and export images. For example:"</p>
                 <ul>
-                    <li>"OpenAI: " <code>"OPENAI_API_KEY=sk-…"</code></li>
-                    <li>"Anthropic: " <code>"ANTHROPIC_API_KEY=sk-ant-…"</code></li>
-                    <li>"Gemini: " <code>"GEMINI_API_KEY=…"</code></li>
-                    <li>
-                        "Azure OpenAI: "
-                        <code>"AZURE_OPENAI_ENDPOINT=https://NAME.openai.azure.com AZURE_OPENAI_API_KEY=… AZURE_OPENAI_DEPLOYMENT=…"</code>
-                    </li>
+                    {KINDS
+                        .iter()
+                        .map(|kind| view! { <li>{kind.label} ": " <code>{kind.example}</code></li> })
+                        .collect_view()}
                     <li>"Ollama: " <code>"OPENAI_BASE_URL=http://localhost:11434/v1 PICSCRIBE_MODEL=llava"</code></li>
                     <li>"LM Studio: " <code>"OPENAI_BASE_URL=http://localhost:1234/v1"</code></li>
                 </ul>

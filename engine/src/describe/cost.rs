@@ -68,32 +68,9 @@ pub enum ImageRule {
     GeminiTiles,
 }
 
-/// The rule for a provider kind and model, from the providers' vision pages.
+/// The rule for a provider kind and model ([`Descriptor::image_rule`](super::kinds::Descriptor)).
 pub fn image_rule(kind: ProviderKind, model: &str) -> ImageRule {
-    let model = model.trim().to_ascii_lowercase();
-    match kind {
-        ProviderKind::Anthropic => ImageRule::Area,
-        ProviderKind::Gemini => ImageRule::GeminiTiles,
-        ProviderKind::Openai | ProviderKind::Azure => {
-            let starts = |prefix: &str| model.starts_with(prefix);
-            if starts("gpt-4.1-mini") || starts("gpt-5-mini") {
-                ImageRule::Patches { factor: 1.62 }
-            } else if starts("gpt-4.1-nano") || starts("gpt-5-nano") {
-                ImageRule::Patches { factor: 2.46 }
-            } else if starts("o4-mini") {
-                ImageRule::Patches { factor: 1.72 }
-            } else if starts("gpt-4o-mini") {
-                ImageRule::Tiles { base: 2833, tile: 5667 }
-            } else if starts("gpt-5") {
-                ImageRule::Tiles { base: 70, tile: 140 }
-            } else if starts("o1") || starts("o3") {
-                ImageRule::Tiles { base: 75, tile: 150 }
-            } else {
-                // gpt-4o, gpt-4.1, and what local servers copy.
-                ImageRule::Tiles { base: 85, tile: 170 }
-            }
-        }
-    }
+    (kind.descriptor().image_rule)(model)
 }
 
 /// Tokens for one image of `width` × `height` as sent.

@@ -5,6 +5,7 @@ pub mod anthropic;
 pub mod cost;
 pub mod events;
 pub mod gemini;
+pub mod kinds;
 pub mod openai;
 pub mod prompt;
 pub mod providers;

@@ -22,16 +22,12 @@ pub enum ProviderKind {
 impl ProviderKind {
     /// How many pixels this provider keeps; sending more is paying to upload what it throws away.
     pub fn resize_rule(self) -> ResizeRule {
-        match self {
-            ProviderKind::Openai | ProviderKind::Azure => ResizeRule::OpenAiTiles,
-            ProviderKind::Anthropic => ResizeRule::LongEdge { max_edge: 1568, max_pixels: 1_150_000 },
-            ProviderKind::Gemini => ResizeRule::Tiles { tile: 768, auto_tiles: 2, high_tiles: 4 },
-        }
+        self.descriptor().resize
     }
 
     /// Whether the provider reads OpenAI's `detail` field, rather than only the size we cut to.
     pub fn reads_detail(self) -> bool {
-        matches!(self, ProviderKind::Openai | ProviderKind::Azure)
+        self.descriptor().reads_detail
     }
 }
 

@@ -8,6 +8,7 @@ use futures::future::BoxFuture;
 
 use super::http::{self, malformed, KeyedApi};
 use super::provider::{ProviderError, Reply, VisionProvider, VisionRequest};
+use super::ClientSettings;
 use crate::describe::anthropic::{
     is_out_of_credit, json_schema_output, messages_request, parse_message, StreamReader, API_VERSION,
 };
@@ -18,6 +19,13 @@ pub const DEFAULT_BASE_URL: &str = "https://api.anthropic.com";
 #[derive(Debug)]
 pub struct Anthropic {
     api: KeyedApi,
+}
+
+/// Anthropic's client, for its [`Descriptor`](crate::describe::kinds::Descriptor).
+pub fn client(settings: &ClientSettings<'_>) -> Result<Arc<dyn VisionProvider>, reqwest::Error> {
+    let base = settings.base_url.unwrap_or(DEFAULT_BASE_URL);
+    let key = settings.key.clone().unwrap_or_default();
+    Ok(Arc::new(Anthropic::new(base, key, settings.connect)?.streaming(settings.stream)))
 }
 
 impl Anthropic {

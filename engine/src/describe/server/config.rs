@@ -5,7 +5,8 @@
 use serde::Deserialize;
 
 use crate::describe::cost::{default_prices, Price};
-use crate::describe::{ProviderKind, FIRST_PROVIDER};
+use crate::describe::kinds::{Presence, KINDS};
+use crate::describe::ProviderKind;
 
 /// One provider as configured, before any client is built.
 #[derive(Clone, PartialEq, Eq, Deserialize)]
@@ -94,14 +95,10 @@ impl ProviderSettings {
 
     /// The model used until the page picks another.
     pub fn default_model(&self) -> String {
-        self.default_model.clone().or_else(|| self.models.first().cloned()).unwrap_or_else(|| {
-            match self.kind {
-                ProviderKind::Openai | ProviderKind::Azure => "gpt-4o-mini",
-                ProviderKind::Anthropic => "claude-sonnet-4-5",
-                ProviderKind::Gemini => "gemini-2.5-flash",
-            }
-            .into()
-        })
+        self.default_model
+            .clone()
+            .or_else(|| self.models.first().cloned())
+            .unwrap_or_else(|| self.kind.descriptor().default_model.into())
     }
 
     /// The name the picker shows: the configured label, else one guessed from the kind and
@@ -110,18 +107,8 @@ impl ProviderSettings {
         if let Some(label) = &self.label {
             return label.clone();
         }
-        let url = self.base_url.as_deref().unwrap_or_default().to_ascii_lowercase();
-        match self.kind {
-            ProviderKind::Azure => "Azure OpenAI",
-            ProviderKind::Anthropic => "Anthropic",
-            ProviderKind::Gemini => "Gemini",
-            ProviderKind::Openai if url.is_empty() || url.contains("api.openai.com") => "OpenAI",
-            ProviderKind::Openai if url.contains(":11434") => "Ollama",
-            ProviderKind::Openai if url.contains(":1234") => "LM Studio",
-            ProviderKind::Openai if url.contains("openrouter.ai") => "OpenRouter",
-            ProviderKind::Openai => "OpenAI-compatible server",
-        }
-        .into()
+        let kind = self.kind.descriptor();
+        (kind.label_for)(self.base_url.as_deref().unwrap_or_default()).unwrap_or(kind.label).into()
     }
 }
 
@@ -264,50 +251,27 @@ pub fn from_env(var: &dyn Fn(&str) -> Option<String>) -> Vec<ProviderSettings> {
             .unwrap_or_default()
     };
     let mut found = Vec::new();
-    let openai_key = var("OPENAI_API_KEY");
-    let openai_url = var("OPENAI_BASE_URL");
-    if openai_key.is_some() || openai_url.is_some() {
-        let mut openai = ProviderSettings::new(FIRST_PROVIDER, ProviderKind::Openai);
-        openai.base_url = openai_url;
-        openai.api_key = openai_key;
-        openai.models = list(var("PICSCRIBE_MODELS"));
-        openai.default_model = var("PICSCRIBE_MODEL");
-        openai.key_setting = "OPENAI_API_KEY".into();
-        openai.url_setting = "OPENAI_BASE_URL".into();
-        found.push(openai);
-    }
-    if let Some(endpoint) = var("AZURE_OPENAI_ENDPOINT") {
-        let mut azure = ProviderSettings::new("azure", ProviderKind::Azure);
-        azure.base_url = Some(endpoint);
-        azure.api_key = var("AZURE_OPENAI_API_KEY");
-        azure.models = list(var("AZURE_OPENAI_DEPLOYMENT"));
-        azure.api_version = var("OPENAI_API_VERSION");
-        azure.key_setting = "AZURE_OPENAI_API_KEY".into();
-        azure.url_setting = "AZURE_OPENAI_ENDPOINT".into();
-        // Deployments cannot be listed with an api-key; the v1 path lists models instead.
-        azure.list_models = false;
-        found.push(azure);
-    }
-    if let Some(key) = var("ANTHROPIC_API_KEY") {
-        let mut anthropic = ProviderSettings::new("anthropic", ProviderKind::Anthropic);
-        anthropic.api_key = Some(key);
-        anthropic.base_url = var("ANTHROPIC_BASE_URL");
-        anthropic.default_model = var("ANTHROPIC_MODEL");
-        anthropic.key_setting = "ANTHROPIC_API_KEY".into();
-        anthropic.url_setting = "ANTHROPIC_BASE_URL".into();
-        found.push(anthropic);
-    }
-    if let Some((key, key_setting)) = var("GEMINI_API_KEY")
-        .map(|k| (k, "GEMINI_API_KEY"))
-        .or_else(|| var("GOOGLE_API_KEY").map(|k| (k, "GOOGLE_API_KEY")))
-    {
-        let mut gemini = ProviderSettings::new("gemini", ProviderKind::Gemini);
-        gemini.api_key = Some(key);
-        gemini.base_url = var("GEMINI_BASE_URL").or_else(|| var("GOOGLE_GEMINI_BASE_URL"));
-        gemini.default_model = var("GEMINI_MODEL");
-        gemini.key_setting = key_setting.into();
-        gemini.url_setting = "GEMINI_BASE_URL".into();
-        found.push(gemini);
+    for kind in &KINDS {
+        let key = kind.key_vars.iter().find_map(|name| var(name).map(|key| (key, *name)));
+        let url = kind.url_vars.iter().find_map(|name| var(name));
+        let present = match kind.presence {
+            Presence::KeyOrUrl => key.is_some() || url.is_some(),
+            Presence::Url => url.is_some(),
+            Presence::Key => key.is_some(),
+        };
+        if !present {
+            continue;
+        }
+        let mut provider = ProviderSettings::new(kind.id, kind.kind);
+        provider.key_setting = key.as_ref().map_or(kind.key_vars[0], |(_, name)| name).into();
+        provider.url_setting = kind.url_vars[0].into();
+        provider.api_key = key.map(|(key, _)| key);
+        provider.base_url = url;
+        provider.models = list(kind.models_var.and_then(var));
+        provider.default_model = kind.model_var.and_then(var);
+        provider.api_version = kind.version_var.and_then(var);
+        provider.list_models = kind.lists_models;
+        found.push(provider);
     }
     for provider in &mut found {
         provider.stream = stream;

@@ -1,12 +1,14 @@
 //! Google Gemini: `x-goog-api-key`, `inline_data` parts, `streamGenerateContent?alt=sse`,
 //! and errors whose details (not their status) say a key is bad or a day's quota is gone.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
 
 use super::http::{self, malformed, KeyedApi};
 use super::provider::{ProviderError, Reply, VisionProvider, VisionRequest};
+use super::ClientSettings;
 use crate::describe::gemini::{error_facts, generate_request, method_path, parse_model_list, parse_response};
 
 pub const DEFAULT_BASE_URL: &str = "https://generativelanguage.googleapis.com";
@@ -14,6 +16,13 @@ pub const DEFAULT_BASE_URL: &str = "https://generativelanguage.googleapis.com";
 #[derive(Debug)]
 pub struct Gemini {
     api: KeyedApi,
+}
+
+/// Gemini's client, for its [`Descriptor`](crate::describe::kinds::Descriptor).
+pub fn client(settings: &ClientSettings<'_>) -> Result<Arc<dyn VisionProvider>, reqwest::Error> {
+    let base = settings.base_url.unwrap_or(DEFAULT_BASE_URL);
+    let key = settings.key.clone().unwrap_or_default();
+    Ok(Arc::new(Gemini::new(base, key, settings.connect)?.streaming(settings.stream)))
 }
 
 impl Gemini {

@@ -20,11 +20,8 @@ use tokio::sync::mpsc;
 // Tokio's clock, so tests can move it.
 use tokio::time::Instant;
 
-use self::anthropic::Anthropic;
 use self::call::{error_event, run, Call};
 use self::config::{ConfigError, ConfigFile, ProviderSettings};
-use self::gemini::Gemini;
-use self::openai_compat::OpenAiCompatible;
 use self::pace::{Limits, Pace};
 pub use self::provider::{Naming, ProviderError, VisionProvider, VisionRequest};
 use self::retry::RetryPolicy;
@@ -34,6 +31,19 @@ use crate::describe::providers::describing_models;
 use crate::describe::{ProviderChoice, ProviderInfo, ProviderKind};
 
 pub const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
+
+/// What a kind's client is built from ([`BuildClient`]).
+pub struct ClientSettings<'a> {
+    /// The configured address; none means the kind's own.
+    pub base_url: Option<&'a str>,
+    pub key: Option<String>,
+    pub api_version: Option<&'a str>,
+    pub connect: Duration,
+    pub stream: bool,
+}
+
+/// A kind's constructor, named by its [`Descriptor`](crate::describe::kinds::Descriptor).
+pub type BuildClient = fn(&ClientSettings<'_>) -> Result<Arc<dyn VisionProvider>, reqwest::Error>;
 
 /// How long to wait at each stage of one call.
 #[derive(Clone, Copy, Debug)]
@@ -107,26 +117,14 @@ impl ProviderEntry {
 
     /// Builds the client for configured settings.
     pub fn build(settings: &ProviderSettings, timeouts: Timeouts) -> Result<ProviderEntry, reqwest::Error> {
-        let key = settings.api_key.clone().filter(|k| !k.is_empty());
-        let base = settings.base_url.as_deref();
-        let connect = timeouts.connect;
-        let provider: Arc<dyn VisionProvider> = match settings.kind {
-            ProviderKind::Openai => Arc::new(
-                OpenAiCompatible::new(base.unwrap_or(DEFAULT_BASE_URL), key, connect)?.streaming(settings.stream),
-            ),
-            ProviderKind::Azure => Arc::new(
-                OpenAiCompatible::azure(base.unwrap_or_default(), key, settings.api_version.as_deref(), connect)?
-                    .streaming(settings.stream),
-            ),
-            ProviderKind::Anthropic => Arc::new(
-                Anthropic::new(base.unwrap_or(anthropic::DEFAULT_BASE_URL), key.unwrap_or_default(), connect)?
-                    .streaming(settings.stream),
-            ),
-            ProviderKind::Gemini => Arc::new(
-                Gemini::new(base.unwrap_or(gemini::DEFAULT_BASE_URL), key.unwrap_or_default(), connect)?
-                    .streaming(settings.stream),
-            ),
+        let client = ClientSettings {
+            base_url: settings.base_url.as_deref(),
+            key: settings.api_key.clone().filter(|k| !k.is_empty()),
+            api_version: settings.api_version.as_deref(),
+            connect: timeouts.connect,
+            stream: settings.stream,
         };
+        let provider = (settings.kind.descriptor().client)(&client)?;
         let naming = Naming {
             label: settings.label(),
             key_setting: settings.key_setting.clone(),

@@ -2,12 +2,14 @@
 //! that copy its API (Ollama, LM Studio, vLLM, llama.cpp).
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
 
 use super::http::{self, malformed};
 use super::provider::{ProviderError, Reply, VisionProvider, VisionRequest};
+use super::ClientSettings;
 use crate::describe::openai::{
     chat_request, is_insufficient_quota, json_schema_format, parse_chunk, parse_completion, parse_model_list, OutputCap,
 };
@@ -48,6 +50,19 @@ impl fmt::Debug for OpenAiCompatible {
         };
         f.debug_struct("OpenAiCompatible").field("endpoint", endpoint).field("api_key", &auth).finish()
     }
+}
+
+/// OpenAI's client, for its [`Descriptor`](crate::describe::kinds::Descriptor).
+pub fn client(settings: &ClientSettings<'_>) -> Result<Arc<dyn VisionProvider>, reqwest::Error> {
+    let base = settings.base_url.unwrap_or(super::DEFAULT_BASE_URL);
+    Ok(Arc::new(OpenAiCompatible::new(base, settings.key.clone(), settings.connect)?.streaming(settings.stream)))
+}
+
+/// Azure OpenAI's client, for its [`Descriptor`](crate::describe::kinds::Descriptor).
+pub fn azure_client(settings: &ClientSettings<'_>) -> Result<Arc<dyn VisionProvider>, reqwest::Error> {
+    let endpoint = settings.base_url.unwrap_or_default();
+    let azure = OpenAiCompatible::azure(endpoint, settings.key.clone(), settings.api_version, settings.connect)?;
+    Ok(Arc::new(azure.streaming(settings.stream)))
 }
 
 impl OpenAiCompatible {
