@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Benchmarks: 50, 500 and 5,000 photos chosen at once (first row, all rows, longest
+# Benchmarks: `picscribe describe` on 200 photos and 100,000 files (bench-command.sh),
+# 50, 500 and 5,000 photos chosen at once (first row, all rows, longest
 # main-thread task, JS heap), bytes sent for a 12 MP photo, the release wasm's size (raw
 # and gzip), and the pace at a provider's rate limits. Prints figures against the goals;
 # asserts nothing.
@@ -29,3 +30,5 @@ echo "release wasm loaded with the page: $(stat -c %s "$wasm") bytes, $(gzip -9 
 parts=$(ls target/site/pkg/*.wasm | grep -v "/picscribe.wasm$")
 echo "release wasm loaded on demand: $(cat $parts | wc -c) bytes in $(echo "$parts" | wc -l) files, $(for f in $parts; do gzip -9 -c "$f" | wc -c; done | awk '{ s += $1 } END { print s }') bytes gzipped"
 (cd end2end && PICSCRIBE_PROFILE=release npx playwright test --project bench) || echo "a page benchmark did not finish; its error is above"
+# The command: 200 photos of 12 MP beside vipsthumbnail, and 100,000 tiny files planned.
+./scripts/bench-command.sh || echo "a command benchmark did not finish; its error is above"

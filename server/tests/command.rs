@@ -136,7 +136,9 @@ async fn a_killed_run_is_taken_up_where_it_stopped() -> Result {
         save(&photos.join(format!("p{n:02}.jpg")), &photo(640, 480, n), ImageFormat::Jpeg)?;
     }
     let mut child = setup.command(&["photos", "--parallel", "2"]).stderr(std::process::Stdio::null()).spawn()?;
+    let waiting = tokio::time::Instant::now();
     while setup.calls() < 5 {
+        assert!(waiting.elapsed() < Duration::from_secs(60), "the run never got going");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     child.kill().await?; // SIGKILL: nothing gets to tidy up
