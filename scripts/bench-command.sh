@@ -11,7 +11,7 @@ cd "$root"
 photos_n="${PHOTOS:-200}"
 tiny_n="${TINY:-100000}"
 bin="$root/target/release/picscribe"
-work="$(mktemp -d)"
+work="$(mktemp -d -p "${TMPDIR:-/tmp}")"
 trap 'kill $stub_pid 2>/dev/null || true; rm -rf "$work"' EXIT
 
 missing=()
@@ -28,11 +28,9 @@ port=3998
 STUB_API_KEY=sk-bench-0123456789abcdefghij STUB_PIECE_DELAY_MS=0 target/release/stub-provider $port >/dev/null &
 stub_pid=$!
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/__stub/requests" >/dev/null && break; sleep 0.1; done
-run() {
-  env -i PATH="$PATH" OPENAI_API_KEY=sk-bench-0123456789abcdefghij OPENAI_BASE_URL="http://127.0.0.1:$port/v1" \
-    PICSCRIBE_DATA_DIR="$1" "$bin" describe "${@:2}"
-}
-# Peak RSS (kB) and wall seconds of a command, from GNU time's format.
+# `picscribe describe` with a data directory of its own, against the stub.
+run=(env -i PATH="$PATH" OPENAI_API_KEY=sk-bench-0123456789abcdefghij OPENAI_BASE_URL="http://127.0.0.1:$port/v1")
+# Wall seconds and peak RSS (kB) of a command, from GNU time (its last line on stderr).
 measure() { /usr/bin/time -f "%e %M" "$@" 2>&1 >/dev/null | tail -1; }
 
 # 200 photos: noise, so they encode and decode like photos, each a little different.
@@ -41,9 +39,9 @@ vips gaussnoise "$work/noise.v" 4000 3000 --sigma 40
 vips gaussblur "$work/noise.v" "$work/blur.v" 1.5
 vips colourspace "$work/blur.v" "$work/base.v" srgb
 for i in $(seq -w 1 "$photos_n"); do
-  vips linear "$work/base.v" "$work/photos/p$i.jpg[Q=90]" 1 "$((10#$i % 50))"
+  vips linear "$work/base.v" "$work/photos/p$i.jpg[Q=90]" 0.6 "$((10#$i))"
 done
-read -r ours_secs ours_kb < <(measure run "$work/data-photos" "$work/photos" --parallel 8)
+read -r ours_secs ours_kb < <(measure "${run[@]}" PICSCRIBE_DATA_DIR="$work/data-photos" "$bin" describe "$work/photos" --parallel 8)
 mkdir -p "$work/thumbs"
 read -r vips_secs _ < <(measure bash -c "vipsthumbnail '$work'/photos/*.jpg --size 1024x768 -o '$work/thumbs/%s.jpg[Q=85]'")
 awk -v n="$photos_n" -v o="$ours_secs" -v v="$vips_secs" -v kb="$ours_kb" 'BEGIN {
@@ -68,8 +66,8 @@ for i in range(n):
     with open(os.path.join(folder, f"t{i:06d}.jpg"), "wb") as f:
         f.write(data[:2] + b"\xff\xfe" + (len(note) + 2).to_bytes(2, "big") + note + data[2:])
 PY
-run "$work/data-tiny" "$work/tiny" --parallel 16 >/dev/null 2>&1 || true
-read -r tiny_secs tiny_kb < <(measure run "$work/data-tiny" "$work/tiny")
+"${run[@]}" PICSCRIBE_DATA_DIR="$work/data-tiny" "$bin" describe "$work/tiny" --parallel 16 >/dev/null 2>&1 || true
+read -r tiny_secs tiny_kb < <(measure "${run[@]}" PICSCRIBE_DATA_DIR="$work/data-tiny" "$bin" describe "$work/tiny")
 awk -v n="$tiny_n" -v s="$tiny_secs" -v kb="$tiny_kb" 'BEGIN {
   printf "command %d tiny files, all described before: walked, keyed and planned in %.1f s (goal ≤ 15), peak RSS %.0f MB (goal ≤ 200)\n", n, s, kb / 1024
 }'

@@ -116,7 +116,7 @@ async fn a_folder_is_described_once_with_a_caption_beside_each_image() -> Result
         setup.run(&["photos", "--glob", "*.jpg", "--glob", "*.png", "--glob", "*.webp", "--glob", "*.gif"]).await?;
     assert_eq!(again.status.code(), Some(1), "the broken ones still have no description");
     assert_eq!(setup.calls(), 4, "nothing is sent twice: {}", said(&again));
-    assert!(said(&again).contains("Described 4 images (4 from earlier runs), 2 failed"), "{}", said(&again));
+    assert!(said(&again).contains("Described 4 images (4 already described), 2 failed"), "{}", said(&again));
 
     let other_prompt = setup.run(&["photos/a.jpg", "--prompt", "Tags for {filename}"]).await?;
     assert_eq!(other_prompt.status.code(), Some(0), "{}", said(&other_prompt));
@@ -158,6 +158,23 @@ async fn a_killed_run_is_taken_up_where_it_stopped() -> Result {
     for n in 0..12 {
         assert!(photos.join(format!("p{n:02}.txt")).exists(), "p{n:02} has its caption");
     }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_same_image_in_two_folders_is_sent_once() -> Result {
+    let mut stub = Stub::new(Some(KEY.into()));
+    stub.think = Duration::from_millis(200);
+    let setup = Setup::new(stub).await?;
+    save(&setup.root.join("photos/a.jpg"), &photo(640, 480, 1), ImageFormat::Jpeg)?;
+    std::fs::create_dir_all(setup.root.join("photos/copies"))?;
+    std::fs::copy(setup.root.join("photos/a.jpg"), setup.root.join("photos/copies/a.jpg"))?;
+    let output = setup.run(&["photos", "--parallel", "4", "--sidecars"]).await?;
+    assert_eq!(output.status.code(), Some(0), "{}", said(&output));
+    assert_eq!(setup.calls(), 1, "one paid call for the two copies");
+    let first = std::fs::read_to_string(setup.root.join("photos/a.txt"))?;
+    assert_eq!(std::fs::read_to_string(setup.root.join("photos/copies/a.txt"))?, first);
+    assert!(said(&output).contains("Described 2 images (1 already described)"), "{}", said(&output));
     Ok(())
 }
 

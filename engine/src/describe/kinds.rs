@@ -8,6 +8,7 @@ use super::providers::ProviderKind;
 use crate::sizing::ResizeRule;
 
 /// When the environment configures a kind.
+#[cfg(feature = "server")]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Presence {
     /// Its key or its address is set (an OpenAI-compatible server may need no key).
@@ -26,6 +27,7 @@ pub struct Descriptor {
     /// What the picker shows when nothing better is known.
     pub label: &'static str,
     /// The model used until another is chosen.
+    #[cfg(feature = "server")]
     pub default_model: &'static str,
     /// How the page and the command shrink images for it.
     pub resize: ResizeRule,
@@ -34,16 +36,24 @@ pub struct Descriptor {
     /// How a model of this kind counts an image (already cut to the size it is sent at).
     pub image_rule: fn(&str) -> ImageRule,
     /// A better name than `label` from the configured address (Ollama, LM Studio, …).
+    #[cfg(feature = "server")]
     pub label_for: fn(&str) -> Option<&'static str>,
-    /// The environment: the key's variables (the first set wins), the address's (likewise),
+    /// The environment (server-only, like the rest the page never reads): the key's variables (the first set wins), the address's (likewise),
     /// the default model's, a list of models, an API version.
+    #[cfg(feature = "server")]
     pub key_vars: &'static [&'static str],
+    #[cfg(feature = "server")]
     pub url_vars: &'static [&'static str],
+    #[cfg(feature = "server")]
     pub model_var: Option<&'static str>,
+    #[cfg(feature = "server")]
     pub models_var: Option<&'static str>,
+    #[cfg(feature = "server")]
     pub version_var: Option<&'static str>,
+    #[cfg(feature = "server")]
     pub presence: Presence,
     /// Whether its own model list can be asked for with the configured credentials.
+    #[cfg(feature = "server")]
     pub lists_models: bool,
     /// How to set it up, for the page when nothing is configured.
     pub example: &'static str,
@@ -57,17 +67,26 @@ pub const KINDS: [Descriptor; 4] = [
         kind: ProviderKind::Openai,
         id: "openai",
         label: "OpenAI",
+        #[cfg(feature = "server")]
         default_model: "gpt-4o-mini",
         resize: ResizeRule::OpenAiTiles,
         reads_detail: true,
         image_rule: openai_image_rule,
+        #[cfg(feature = "server")]
         label_for: openai_label,
+        #[cfg(feature = "server")]
         key_vars: &["OPENAI_API_KEY"],
+        #[cfg(feature = "server")]
         url_vars: &["OPENAI_BASE_URL"],
+        #[cfg(feature = "server")]
         model_var: Some("PICSCRIBE_MODEL"),
+        #[cfg(feature = "server")]
         models_var: Some("PICSCRIBE_MODELS"),
+        #[cfg(feature = "server")]
         version_var: None,
+        #[cfg(feature = "server")]
         presence: Presence::KeyOrUrl,
+        #[cfg(feature = "server")]
         lists_models: true,
         example: "OPENAI_API_KEY=sk-…",
         #[cfg(feature = "server")]
@@ -77,18 +96,27 @@ pub const KINDS: [Descriptor; 4] = [
         kind: ProviderKind::Azure,
         id: "azure",
         label: "Azure OpenAI",
+        #[cfg(feature = "server")]
         default_model: "gpt-4o-mini",
         resize: ResizeRule::OpenAiTiles,
         reads_detail: true,
         image_rule: openai_image_rule,
+        #[cfg(feature = "server")]
         label_for: |_| None,
+        #[cfg(feature = "server")]
         key_vars: &["AZURE_OPENAI_API_KEY"],
+        #[cfg(feature = "server")]
         url_vars: &["AZURE_OPENAI_ENDPOINT"],
+        #[cfg(feature = "server")]
         model_var: None,
+        #[cfg(feature = "server")]
         models_var: Some("AZURE_OPENAI_DEPLOYMENT"),
+        #[cfg(feature = "server")]
         version_var: Some("OPENAI_API_VERSION"),
+        #[cfg(feature = "server")]
         presence: Presence::Url,
         // Deployments cannot be listed with an api-key; the v1 path lists models instead.
+        #[cfg(feature = "server")]
         lists_models: false,
         example: "AZURE_OPENAI_ENDPOINT=https://NAME.openai.azure.com AZURE_OPENAI_API_KEY=… AZURE_OPENAI_DEPLOYMENT=…",
         #[cfg(feature = "server")]
@@ -98,17 +126,26 @@ pub const KINDS: [Descriptor; 4] = [
         kind: ProviderKind::Anthropic,
         id: "anthropic",
         label: "Anthropic",
+        #[cfg(feature = "server")]
         default_model: "claude-sonnet-4-5",
         resize: ResizeRule::LongEdge { max_edge: 1568, max_pixels: 1_150_000 },
         reads_detail: false,
         image_rule: |_| ImageRule::Area,
+        #[cfg(feature = "server")]
         label_for: |_| None,
+        #[cfg(feature = "server")]
         key_vars: &["ANTHROPIC_API_KEY"],
+        #[cfg(feature = "server")]
         url_vars: &["ANTHROPIC_BASE_URL"],
+        #[cfg(feature = "server")]
         model_var: Some("ANTHROPIC_MODEL"),
+        #[cfg(feature = "server")]
         models_var: None,
+        #[cfg(feature = "server")]
         version_var: None,
+        #[cfg(feature = "server")]
         presence: Presence::Key,
+        #[cfg(feature = "server")]
         lists_models: true,
         example: "ANTHROPIC_API_KEY=sk-ant-…",
         #[cfg(feature = "server")]
@@ -118,17 +155,26 @@ pub const KINDS: [Descriptor; 4] = [
         kind: ProviderKind::Gemini,
         id: "gemini",
         label: "Gemini",
+        #[cfg(feature = "server")]
         default_model: "gemini-2.5-flash",
         resize: ResizeRule::Tiles { tile: 768, auto_tiles: 2, high_tiles: 4 },
         reads_detail: false,
         image_rule: |_| ImageRule::GeminiTiles,
+        #[cfg(feature = "server")]
         label_for: |_| None,
+        #[cfg(feature = "server")]
         key_vars: &["GEMINI_API_KEY", "GOOGLE_API_KEY"],
+        #[cfg(feature = "server")]
         url_vars: &["GEMINI_BASE_URL", "GOOGLE_GEMINI_BASE_URL"],
+        #[cfg(feature = "server")]
         model_var: Some("GEMINI_MODEL"),
+        #[cfg(feature = "server")]
         models_var: None,
+        #[cfg(feature = "server")]
         version_var: None,
+        #[cfg(feature = "server")]
         presence: Presence::Key,
+        #[cfg(feature = "server")]
         lists_models: true,
         example: "GEMINI_API_KEY=…",
         #[cfg(feature = "server")]
@@ -170,6 +216,7 @@ fn openai_image_rule(model: &str) -> ImageRule {
 }
 
 /// The servers that speak OpenAI's format, told apart by their usual address.
+#[cfg(feature = "server")]
 fn openai_label(url: &str) -> Option<&'static str> {
     let url = url.to_ascii_lowercase();
     Some(match () {

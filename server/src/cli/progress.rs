@@ -56,7 +56,7 @@ impl Tally {
             None => format!("{} tokens", thousands(tokens)),
         };
         format!(
-            "Described {} ({} from earlier runs), {} failed; {spent}; in {:.1} s.",
+            "Described {} ({} already described), {} failed; {spent}; in {:.1} s.",
             count(self.described + self.cached, "image", "images"),
             self.cached,
             self.failed,

@@ -2,6 +2,7 @@
 //! page keys it; a key the database already has is not sent again, the rest are prepared
 //! and described a few at a time, and every result is kept the moment it arrives.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -49,6 +50,40 @@ struct Run {
     cpu: Semaphore,
     /// Set when the provider says no other image can succeed (a refused key, no credit).
     stop: AtomicBool,
+    /// The same image found twice (a copy in another folder) is described once: the
+    /// second waits for the first's result.
+    same: KeyLocks,
+}
+
+/// One lock per cache key being worked on, dropped when the work is done.
+#[derive(Default)]
+struct KeyLocks {
+    held: std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+struct KeyTurn<'a> {
+    locks: &'a KeyLocks,
+    key: String,
+    _turn: tokio::sync::OwnedMutexGuard<()>,
+}
+
+impl KeyLocks {
+    async fn turn(&self, key: &str) -> Option<KeyTurn<'_>> {
+        let lock = {
+            let mut held = self.held.lock().ok()?;
+            Arc::clone(held.entry(key.to_string()).or_default())
+        };
+        Some(KeyTurn { locks: self, key: key.to_string(), _turn: lock.lock_owned().await })
+    }
+}
+
+impl Drop for KeyTurn<'_> {
+    fn drop(&mut self) {
+        // The result is in the store by now: whoever comes next finds it there.
+        if let Ok(mut held) = self.locks.held.lock() {
+            held.remove(&self.key);
+        }
+    }
 }
 
 /// What became of one input.
@@ -131,6 +166,7 @@ pub async fn describe(args: DescribeArgs, file: Option<ConfigFile>) -> ExitCode 
         ceiling: access.max_output_tokens,
         cpu: Semaphore::new(cores),
         stop: AtomicBool::new(false),
+        same: KeyLocks::default(),
     });
     let feed_headers = inputs.feed_headers().map(<[String]>::to_vec);
     let found = Arc::new(AtomicU64::new(0));
@@ -306,6 +342,9 @@ async fn image(run: &Run, name: &str, bytes: &[u8]) -> Outcome {
     let filename = base_name(name);
     let facts = Facts { filename, size: Some(inspected.size), existing: None };
     let key = run.settings.key_for(&sha256_hex(bytes), "", &facts);
+    let Some(_turn) = run.same.turn(&key).await else {
+        return Outcome::Failed("The run's bookkeeping broke; run the same command again.".into());
+    };
     let stored = match run.store.get(&key) {
         Ok(stored) => stored,
         Err(problem) => return Outcome::Failed(format!("the results database could not be read: {problem}")),
