@@ -26,39 +26,37 @@ pub struct Descriptor {
     pub id: &'static str,
     /// What the picker shows when nothing better is known.
     pub label: &'static str,
-    /// The model used until another is chosen.
-    #[cfg(feature = "server")]
-    pub default_model: &'static str,
     /// How the page and the command shrink images for it.
     pub resize: ResizeRule,
     /// Whether it reads OpenAI's `detail`, rather than only the size images are cut to.
     pub reads_detail: bool,
     /// How a model of this kind counts an image (already cut to the size it is sent at).
     pub image_rule: fn(&str) -> ImageRule,
-    /// A better name than `label` from the configured address (Ollama, LM Studio, …).
-    #[cfg(feature = "server")]
-    pub label_for: fn(&str) -> Option<&'static str>,
-    /// The environment (server-only, like the rest the page never reads): the key's variables (the first set wins), the address's (likewise),
-    /// the default model's, a list of models, an API version.
-    #[cfg(feature = "server")]
-    pub key_vars: &'static [&'static str],
-    #[cfg(feature = "server")]
-    pub url_vars: &'static [&'static str],
-    #[cfg(feature = "server")]
-    pub model_var: Option<&'static str>,
-    #[cfg(feature = "server")]
-    pub models_var: Option<&'static str>,
-    #[cfg(feature = "server")]
-    pub version_var: Option<&'static str>,
-    #[cfg(feature = "server")]
-    pub presence: Presence,
-    /// Whether its own model list can be asked for with the configured credentials.
-    #[cfg(feature = "server")]
-    pub lists_models: bool,
     /// How to set it up, for the page when nothing is configured.
     pub example: &'static str,
-    /// Builds its client from its settings (server-only).
+    /// What only the server reads: the environment, the defaults, the client.
     #[cfg(feature = "server")]
+    pub setup: Setup,
+}
+
+/// The server's half of a [`Descriptor`]: never in the wasm.
+#[cfg(feature = "server")]
+pub struct Setup {
+    /// The model used until another is chosen.
+    pub default_model: &'static str,
+    /// A better name than `label` from the configured address (Ollama, LM Studio, …).
+    pub label_for: fn(&str) -> Option<&'static str>,
+    /// The environment: the key's variables (the first set wins), the address's
+    /// (likewise), the default model's, a list of models', an API version's.
+    pub key_vars: &'static [&'static str],
+    pub url_vars: &'static [&'static str],
+    pub model_var: Option<&'static str>,
+    pub models_var: Option<&'static str>,
+    pub version_var: Option<&'static str>,
+    pub presence: Presence,
+    /// Whether its own model list can be asked for with the configured credentials.
+    pub lists_models: bool,
+    /// Builds its client from its settings.
     pub client: super::server::BuildClient,
 }
 
@@ -67,118 +65,90 @@ pub const KINDS: [Descriptor; 4] = [
         kind: ProviderKind::Openai,
         id: "openai",
         label: "OpenAI",
-        #[cfg(feature = "server")]
-        default_model: "gpt-4o-mini",
         resize: ResizeRule::OpenAiTiles,
         reads_detail: true,
         image_rule: openai_image_rule,
-        #[cfg(feature = "server")]
-        label_for: openai_label,
-        #[cfg(feature = "server")]
-        key_vars: &["OPENAI_API_KEY"],
-        #[cfg(feature = "server")]
-        url_vars: &["OPENAI_BASE_URL"],
-        #[cfg(feature = "server")]
-        model_var: Some("PICSCRIBE_MODEL"),
-        #[cfg(feature = "server")]
-        models_var: Some("PICSCRIBE_MODELS"),
-        #[cfg(feature = "server")]
-        version_var: None,
-        #[cfg(feature = "server")]
-        presence: Presence::KeyOrUrl,
-        #[cfg(feature = "server")]
-        lists_models: true,
         example: "OPENAI_API_KEY=sk-…",
         #[cfg(feature = "server")]
-        client: super::server::openai_compat::client,
+        setup: Setup {
+            default_model: "gpt-4o-mini",
+            label_for: openai_label,
+            key_vars: &["OPENAI_API_KEY"],
+            url_vars: &["OPENAI_BASE_URL"],
+            model_var: Some("PICSCRIBE_MODEL"),
+            models_var: Some("PICSCRIBE_MODELS"),
+            version_var: None,
+            presence: Presence::KeyOrUrl,
+            lists_models: true,
+            client: super::server::openai_compat::client,
+        },
     },
     Descriptor {
         kind: ProviderKind::Azure,
         id: "azure",
         label: "Azure OpenAI",
-        #[cfg(feature = "server")]
-        default_model: "gpt-4o-mini",
         resize: ResizeRule::OpenAiTiles,
         reads_detail: true,
         image_rule: openai_image_rule,
-        #[cfg(feature = "server")]
-        label_for: |_| None,
-        #[cfg(feature = "server")]
-        key_vars: &["AZURE_OPENAI_API_KEY"],
-        #[cfg(feature = "server")]
-        url_vars: &["AZURE_OPENAI_ENDPOINT"],
-        #[cfg(feature = "server")]
-        model_var: None,
-        #[cfg(feature = "server")]
-        models_var: Some("AZURE_OPENAI_DEPLOYMENT"),
-        #[cfg(feature = "server")]
-        version_var: Some("OPENAI_API_VERSION"),
-        #[cfg(feature = "server")]
-        presence: Presence::Url,
-        // Deployments cannot be listed with an api-key; the v1 path lists models instead.
-        #[cfg(feature = "server")]
-        lists_models: false,
         example: "AZURE_OPENAI_ENDPOINT=https://NAME.openai.azure.com AZURE_OPENAI_API_KEY=… AZURE_OPENAI_DEPLOYMENT=…",
         #[cfg(feature = "server")]
-        client: super::server::openai_compat::azure_client,
+        setup: Setup {
+            default_model: "gpt-4o-mini",
+            label_for: |_| None,
+            key_vars: &["AZURE_OPENAI_API_KEY"],
+            url_vars: &["AZURE_OPENAI_ENDPOINT"],
+            model_var: None,
+            models_var: Some("AZURE_OPENAI_DEPLOYMENT"),
+            version_var: Some("OPENAI_API_VERSION"),
+            presence: Presence::Url,
+            // Deployments cannot be listed with an api-key; the v1 path lists models instead.
+            lists_models: false,
+            client: super::server::openai_compat::azure_client,
+        },
     },
     Descriptor {
         kind: ProviderKind::Anthropic,
         id: "anthropic",
         label: "Anthropic",
-        #[cfg(feature = "server")]
-        default_model: "claude-sonnet-4-5",
         resize: ResizeRule::LongEdge { max_edge: 1568, max_pixels: 1_150_000 },
         reads_detail: false,
         image_rule: |_| ImageRule::Area,
-        #[cfg(feature = "server")]
-        label_for: |_| None,
-        #[cfg(feature = "server")]
-        key_vars: &["ANTHROPIC_API_KEY"],
-        #[cfg(feature = "server")]
-        url_vars: &["ANTHROPIC_BASE_URL"],
-        #[cfg(feature = "server")]
-        model_var: Some("ANTHROPIC_MODEL"),
-        #[cfg(feature = "server")]
-        models_var: None,
-        #[cfg(feature = "server")]
-        version_var: None,
-        #[cfg(feature = "server")]
-        presence: Presence::Key,
-        #[cfg(feature = "server")]
-        lists_models: true,
         example: "ANTHROPIC_API_KEY=sk-ant-…",
         #[cfg(feature = "server")]
-        client: super::server::anthropic::client,
+        setup: Setup {
+            default_model: "claude-sonnet-4-5",
+            label_for: |_| None,
+            key_vars: &["ANTHROPIC_API_KEY"],
+            url_vars: &["ANTHROPIC_BASE_URL"],
+            model_var: Some("ANTHROPIC_MODEL"),
+            models_var: None,
+            version_var: None,
+            presence: Presence::Key,
+            lists_models: true,
+            client: super::server::anthropic::client,
+        },
     },
     Descriptor {
         kind: ProviderKind::Gemini,
         id: "gemini",
         label: "Gemini",
-        #[cfg(feature = "server")]
-        default_model: "gemini-2.5-flash",
         resize: ResizeRule::Tiles { tile: 768, auto_tiles: 2, high_tiles: 4 },
         reads_detail: false,
         image_rule: |_| ImageRule::GeminiTiles,
-        #[cfg(feature = "server")]
-        label_for: |_| None,
-        #[cfg(feature = "server")]
-        key_vars: &["GEMINI_API_KEY", "GOOGLE_API_KEY"],
-        #[cfg(feature = "server")]
-        url_vars: &["GEMINI_BASE_URL", "GOOGLE_GEMINI_BASE_URL"],
-        #[cfg(feature = "server")]
-        model_var: Some("GEMINI_MODEL"),
-        #[cfg(feature = "server")]
-        models_var: None,
-        #[cfg(feature = "server")]
-        version_var: None,
-        #[cfg(feature = "server")]
-        presence: Presence::Key,
-        #[cfg(feature = "server")]
-        lists_models: true,
         example: "GEMINI_API_KEY=…",
         #[cfg(feature = "server")]
-        client: super::server::gemini::client,
+        setup: Setup {
+            default_model: "gemini-2.5-flash",
+            label_for: |_| None,
+            key_vars: &["GEMINI_API_KEY", "GOOGLE_API_KEY"],
+            url_vars: &["GEMINI_BASE_URL", "GOOGLE_GEMINI_BASE_URL"],
+            model_var: Some("GEMINI_MODEL"),
+            models_var: None,
+            version_var: None,
+            presence: Presence::Key,
+            lists_models: true,
+            client: super::server::gemini::client,
+        },
     },
 ];
 

@@ -98,7 +98,7 @@ impl ProviderSettings {
         self.default_model
             .clone()
             .or_else(|| self.models.first().cloned())
-            .unwrap_or_else(|| self.kind.descriptor().default_model.into())
+            .unwrap_or_else(|| self.kind.descriptor().setup.default_model.into())
     }
 
     /// The name the picker shows: the configured label, else one guessed from the kind and
@@ -108,7 +108,7 @@ impl ProviderSettings {
             return label.clone();
         }
         let kind = self.kind.descriptor();
-        (kind.label_for)(self.base_url.as_deref().unwrap_or_default()).unwrap_or(kind.label).into()
+        (kind.setup.label_for)(self.base_url.as_deref().unwrap_or_default()).unwrap_or(kind.label).into()
     }
 }
 
@@ -252,9 +252,10 @@ pub fn from_env(var: &dyn Fn(&str) -> Option<String>) -> Vec<ProviderSettings> {
     };
     let mut found = Vec::new();
     for kind in &KINDS {
-        let key = kind.key_vars.iter().find_map(|name| var(name).map(|key| (key, *name)));
-        let url = kind.url_vars.iter().find_map(|name| var(name));
-        let present = match kind.presence {
+        let setup = &kind.setup;
+        let key = setup.key_vars.iter().find_map(|name| var(name).map(|key| (key, *name)));
+        let url = setup.url_vars.iter().find_map(|name| var(name));
+        let present = match setup.presence {
             Presence::KeyOrUrl => key.is_some() || url.is_some(),
             Presence::Url => url.is_some(),
             Presence::Key => key.is_some(),
@@ -263,14 +264,14 @@ pub fn from_env(var: &dyn Fn(&str) -> Option<String>) -> Vec<ProviderSettings> {
             continue;
         }
         let mut provider = ProviderSettings::new(kind.id, kind.kind);
-        provider.key_setting = key.as_ref().map_or(kind.key_vars[0], |(_, name)| name).into();
-        provider.url_setting = kind.url_vars[0].into();
+        provider.key_setting = key.as_ref().map_or(setup.key_vars[0], |(_, name)| name).into();
+        provider.url_setting = setup.url_vars[0].into();
         provider.api_key = key.map(|(key, _)| key);
         provider.base_url = url;
-        provider.models = list(kind.models_var.and_then(var));
-        provider.default_model = kind.model_var.and_then(var);
-        provider.api_version = kind.version_var.and_then(var);
-        provider.list_models = kind.lists_models;
+        provider.models = list(setup.models_var.and_then(var));
+        provider.default_model = setup.model_var.and_then(var);
+        provider.api_version = setup.version_var.and_then(var);
+        provider.list_models = setup.lists_models;
         found.push(provider);
     }
     for provider in &mut found {

@@ -124,7 +124,7 @@ impl ProviderEntry {
             connect: timeouts.connect,
             stream: settings.stream,
         };
-        let provider = (settings.kind.descriptor().client)(&client)?;
+        let provider = (settings.kind.descriptor().setup.client)(&client)?;
         let naming = Naming {
             label: settings.label(),
             key_setting: settings.key_setting.clone(),
