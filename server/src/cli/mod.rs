@@ -3,6 +3,7 @@
 //! every result in the data directory as it arrives so that a rerun sends nothing twice.
 
 mod inputs;
+mod key_locks;
 mod outputs;
 mod progress;
 mod run;

@@ -2,7 +2,6 @@
 //! page keys it; a key the database already has is not sent again, the rest are prepared
 //! and described a few at a time, and every result is kept the moment it arrives.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -23,6 +22,7 @@ use futures::StreamExt;
 use tokio::sync::{mpsc, Semaphore};
 
 use super::inputs::{Input, Inputs, Source};
+use super::key_locks::KeyLocks;
 use super::outputs::{out_format, per_image, write_out};
 use super::progress::{Progress, Tally};
 use super::store::{Store, Stored};
@@ -53,37 +53,6 @@ struct Run {
     /// The same image found twice (a copy in another folder) is described once: the
     /// second waits for the first's result.
     same: KeyLocks,
-}
-
-/// One lock per cache key being worked on, dropped when the work is done.
-#[derive(Default)]
-struct KeyLocks {
-    held: std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
-}
-
-struct KeyTurn<'a> {
-    locks: &'a KeyLocks,
-    key: String,
-    _turn: tokio::sync::OwnedMutexGuard<()>,
-}
-
-impl KeyLocks {
-    async fn turn(&self, key: &str) -> Option<KeyTurn<'_>> {
-        let lock = {
-            let mut held = self.held.lock().ok()?;
-            Arc::clone(held.entry(key.to_string()).or_default())
-        };
-        Some(KeyTurn { locks: self, key: key.to_string(), _turn: lock.lock_owned().await })
-    }
-}
-
-impl Drop for KeyTurn<'_> {
-    fn drop(&mut self) {
-        // The result is in the store by now: whoever comes next finds it there.
-        if let Ok(mut held) = self.locks.held.lock() {
-            held.remove(&self.key);
-        }
-    }
 }
 
 /// What became of one input.
@@ -333,15 +302,22 @@ fn estimate_only(run: &Run, name: &str, size: Option<(u32, u32)>, _url: Option<&
     Outcome::Estimated { input, output }
 }
 
+/// The key of a file's call: what the page computes for the same file chosen in the
+/// browser — the SHA-256 of its bytes in lowercase hex (as `crypto.subtle` gives it), its
+/// base name for `{filename}`, its size as seen (after EXIF orientation), no own prompt.
+fn file_key(settings: &Settings, name: &str, bytes: &[u8], size: (u32, u32)) -> String {
+    let facts = Facts { filename: base_name(name), size: Some(size), existing: None };
+    settings.key_for(&sha256_hex(bytes), "", &facts)
+}
+
 /// One image's bytes: checked, keyed, and described unless the key is already done.
 async fn image(run: &Run, name: &str, bytes: &[u8]) -> Outcome {
     let inspected = match inspect(name, bytes) {
         Ok(inspected) => inspected,
         Err(why) => return Outcome::Failed(why),
     };
-    let filename = base_name(name);
-    let facts = Facts { filename, size: Some(inspected.size), existing: None };
-    let key = run.settings.key_for(&sha256_hex(bytes), "", &facts);
+    let facts = Facts { filename: base_name(name), size: Some(inspected.size), existing: None };
+    let key = file_key(&run.settings, name, bytes, inspected.size);
     let Some(_turn) = run.same.turn(&key).await else {
         return Outcome::Failed("The run's bookkeeping broke; run the same command again.".into());
     };
@@ -426,3 +402,7 @@ async fn image(run: &Run, name: &str, bytes: &[u8]) -> Outcome {
     }
     Outcome::Described { stored, cached: false }
 }
+
+#[cfg(test)]
+#[path = "run_tests.rs"]
+mod tests;
