@@ -16,6 +16,8 @@ test("images added by URL are fetched by the server, described and exported with
   await page.getByRole("button", { name: "Add images from URLs", exact: true }).click();
 
   await expect(app.row("blue mug.jpg").locator(".badge")).toHaveText("ready");
+  // The size the server fetched, not the 0 B the row had while waiting.
+  await expect(app.row("blue mug.jpg").locator(".facts").first()).toHaveText(/^\d+(\.\d+)? (KB|MB)$/);
   await expect(app.row("admin.jpg")).toContainText(
     "http://10.0.0.1/admin.jpg was not fetched: it points at an address inside this network.",
   );

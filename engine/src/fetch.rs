@@ -12,7 +12,7 @@ use std::time::Duration;
 use ipnet::IpNet;
 use reqwest::Url;
 
-use crate::images::{sniff, ImageKind};
+use crate::images::{human_size, sniff, ImageKind};
 
 pub const DEFAULT_MAX_BYTES: u64 = 20 * 1024 * 1024;
 const MAX_REDIRECTS: usize = 5;
@@ -179,7 +179,7 @@ pub enum FetchError {
     Timeout,
     #[error("its server answered {0}")]
     Status(u16),
-    #[error("it is larger than the {0} bytes allowed (PICSCRIBE_FETCH_MAX_BYTES)")]
+    #[error("it is larger than the {} allowed (PICSCRIBE_FETCH_MAX_BYTES)", human_size(*.0))]
     TooBig(u64),
     #[error("it redirected more than five times")]
     TooManyRedirects,

@@ -69,6 +69,7 @@ async fn fetch_into(batch: Batch, row: Row, url: String) {
     match fetch_image(url).await {
         Ok(fetched) => match file_of(&row.name, &fetched.data_url) {
             Some(file) => {
+                row.size.set(file.size() as u64);
                 browser::hold(row.id, file.clone().into());
                 inspect(batch, row, file).await;
             }
@@ -149,7 +150,7 @@ async fn inspect(batch: Batch, row: Row, file: web_sys::File) {
     let record = store::ImageRecord {
         hash: inspection.hash,
         name: row.name.to_string(),
-        size: row.size as f64,
+        size: row.size.get_untracked() as f64,
         added: row.added,
         width: row.dims.get_untracked().map(|d| d.0),
         height: row.dims.get_untracked().map(|d| d.1),

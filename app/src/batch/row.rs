@@ -114,7 +114,8 @@ pub struct Row {
     pub name: Arc<str>,
     /// Where an image added by URL was fetched from; exported as `url`.
     pub url: Option<Arc<str>>,
-    pub size: u64,
+    /// The file's size in bytes; an image added by URL has it once the server fetched it.
+    pub size: RwSignal<u64>,
     pub added: f64,
     /// Object URL of the small preview, once the file has been decoded.
     pub preview: RwSignal<Option<String>>,
@@ -146,7 +147,7 @@ impl Row {
             id,
             name: name.into(),
             url: None,
-            size,
+            size: RwSignal::new(size),
             added,
             preview: RwSignal::new(None),
             near: RwSignal::new(false),

@@ -110,7 +110,7 @@ pub fn ImageRow(row: Row, #[prop(into)] index: Signal<usize>) -> impl IntoView {
             <td class="thumb">{preview}</td>
             <td class="file">
                 <span class="name">{row.name.to_string()}</span>
-                <span class="facts">{human_size(row.size)}</span>
+                <span class="facts">{move || human_size(row.size.get())}</span>
                 <span class="facts">{dims}</span>
                 <span class="facts">{tokens}</span>
             </td>
