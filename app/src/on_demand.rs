@@ -49,7 +49,7 @@ pub fn prefetch() {
 /// What the `intake` part does.
 enum Intake {
     Add(Vec<web_sys::File>),
-    AddUrls(Vec<String>),
+    AddUrls(RwSignal<String>, String),
     Restore,
     ClearAll,
     RestoreSettings(Box<settings_panel::Restore>),
@@ -59,7 +59,7 @@ enum Intake {
 fn intake_part(batch: Batch, job: Intake) -> Result<(), SplitLoaderError> {
     match job {
         Intake::Add(files) => intake::add_files(batch, files),
-        Intake::AddUrls(urls) => intake::add_urls(batch, urls),
+        Intake::AddUrls(field, text) => intake::add_urls(batch, field, &text),
         Intake::Restore => intake::restore(batch),
         Intake::ClearAll => intake::clear_all(batch),
         Intake::RestoreSettings(restore) => settings_panel::restore(batch, *restore),
@@ -74,10 +74,11 @@ pub fn add_files(batch: Batch, files: Vec<web_sys::File>) {
     }
 }
 
-/// Adds images by URL, fetched by the server (`intake::add_urls`).
-pub fn add_urls(batch: Batch, urls: Vec<String>) {
-    if !urls.is_empty() {
-        when_loaded(batch, intake_part(batch, Intake::AddUrls(urls)));
+/// Adds the images a text area lists by URL, fetched by the server, and empties the text
+/// area once they are taken (`intake::add_urls`).
+pub fn add_urls(batch: Batch, field: RwSignal<String>, text: String) {
+    if !text.trim().is_empty() {
+        when_loaded(batch, intake_part(batch, Intake::AddUrls(field, text)));
     }
 }
 

@@ -15,7 +15,7 @@ use crate::browser::imaging::NoPreview;
 use crate::browser::records::TextRecord;
 use crate::browser::{self, store};
 use crate::feed::name_from_url;
-use crate::urls::fetch_image;
+use crate::urls::{fetch_image, urls_in, MAX_URLS};
 
 fn now() -> f64 {
     js_sys::Date::now()
@@ -50,10 +50,13 @@ pub fn add_files(batch: Batch, files: Vec<web_sys::File>) {
 /// Adds images by URL: a row for each at once, named by the URL's last segment; the
 /// server fetches them (a few at a time) and each then goes the way of a chosen file. A
 /// URL the server refuses or cannot fetch stays as a row with its sentence.
-pub fn add_urls(batch: Batch, urls: Vec<String>) {
-    if urls.is_empty() {
+pub fn add_urls(batch: Batch, field: RwSignal<String>, text: &str) {
+    let urls = urls_in(text);
+    if urls.len() > MAX_URLS {
+        batch.announce(format!("Add at most {MAX_URLS} URLs at a time; this list has {}.", urls.len()));
         return;
     }
+    field.set(String::new());
     spawn_local(async move {
         let added = in_slices(batch, urls, None, |url| {
             let row =

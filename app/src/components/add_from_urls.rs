@@ -3,23 +3,13 @@
 use leptos::prelude::*;
 
 use crate::batch::{actions, use_batch};
-use crate::urls::{urls_in, MAX_URLS};
 
 #[component]
 pub fn AddFromUrls() -> impl IntoView {
     let batch = use_batch();
     let text = RwSignal::new(String::new());
-    let add = move || {
-        let urls = urls_in(&text.get_untracked());
-        if urls.len() > MAX_URLS {
-            batch.announce(format!("Add at most {MAX_URLS} URLs at a time; this list has {}.", urls.len()));
-            return;
-        }
-        if !urls.is_empty() {
-            text.set(String::new());
-            actions::add_urls(batch, urls);
-        }
-    };
+    // Reading the list is the intake part's (`intake::add_urls`), loaded when first used.
+    let add = move || actions::add_urls(batch, text, text.get_untracked());
     view! {
         <details class="add-urls">
             <summary>"Add from URLs"</summary>
