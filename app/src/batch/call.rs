@@ -12,31 +12,14 @@ use crate::describe::events::{LineSplitter, StreamEvent};
 use crate::describe::DescribeInput;
 use crate::error::ApiError;
 
-/// What one call to the server came to.
-pub struct Reply {
-    pub text: String,
-    /// Input and output tokens, when the provider said.
-    pub usage: Option<(u32, u32)>,
-    pub end: End,
-}
-
-pub enum End {
-    Finished,
-    Failed {
-        message: String,
-        stop_batch: bool,
-    },
-    Refused(String),
-    /// The stream ended without saying how.
-    Closed,
-}
+pub use crate::describe::events::{End, Reply};
 
 /// How many times a call waits two seconds for a free slot before giving up.
 const SLOT_WAITS: u32 = 30;
 
 /// Sends one call and reads its event stream, showing the text in the row as it arrives.
 pub async fn fetch_reply(row: &Row, input: DescribeInput) -> Reply {
-    let mut reply = Reply { text: String::new(), usage: None, end: End::Closed };
+    let mut reply = Reply::default();
     // Another tab of the same person may hold their slots: wait for one, a while.
     let mut waits = 0;
     let mut stream = loop {
@@ -48,7 +31,7 @@ pub async fn fetch_reply(row: &Row, input: DescribeInput) -> Reply {
                 browser::sleep(2_000).await;
             }
             Err(err) => {
-                reply.end = End::Failed { stop_batch: err.stops_batch(), message: err.to_string() };
+                reply.end = Some(End::Failed { stop_batch: err.stops_batch(), message: err.to_string() });
                 return reply;
             }
         }
@@ -59,36 +42,25 @@ pub async fn fetch_reply(row: &Row, input: DescribeInput) -> Reply {
         let chunk = match chunk {
             Ok(chunk) => chunk,
             Err(err) => {
-                reply.end = End::Failed { stop_batch: err.stops_batch(), message: err.to_string() };
+                reply.end = Some(End::Failed { stop_batch: err.stops_batch(), message: err.to_string() });
                 return reply;
             }
         };
         for event in splitter.push(&chunk) {
-            match event {
-                StreamEvent::Retrying { attempt, wait_ms, reason } => row.note.set(Some(format!(
+            // The engine's fold decides how the reply ends; the row shows it as it comes.
+            if let StreamEvent::Retrying { attempt, wait_ms, reason } = &event {
+                row.note.set(Some(format!(
                     "Provider {reason}; trying again in {:.0} s (retry {attempt} of 3).",
-                    (wait_ms as f64 / 1000.0).ceil()
-                ))),
-                StreamEvent::Delta { text } => {
-                    reply.text.push_str(&text);
-                    row.note.set(None);
-                    row.phase.set(Phase::Writing { draft: reply.text.clone() });
-                }
-                StreamEvent::Usage { prompt_tokens, completion_tokens } => {
-                    reply.usage = Some((prompt_tokens, completion_tokens));
-                }
-                StreamEvent::Done => {
-                    reply.end = End::Finished;
-                    return reply;
-                }
-                StreamEvent::Error { message, stop_batch } => {
-                    reply.end = End::Failed { message, stop_batch };
-                    return reply;
-                }
-                StreamEvent::Refused { message } => {
-                    reply.end = End::Refused(message);
-                    return reply;
-                }
+                    (*wait_ms as f64 / 1000.0).ceil()
+                )));
+            }
+            let writing = matches!(event, StreamEvent::Delta { .. });
+            if reply.see(event) {
+                return reply;
+            }
+            if writing {
+                row.note.set(None);
+                row.phase.set(Phase::Writing { draft: reply.text.clone() });
             }
         }
     }

@@ -255,14 +255,15 @@ async fn describe_row(batch: Batch, row: &Row, settings: &Settings, run: Option<
         return Outcome::Cancelled;
     }
     match end {
-        End::Finished => {}
-        End::Failed { message, stop_batch } => return fail(message, stop_batch),
-        End::Refused(sentence) => {
+        Some(End::Finished) => {}
+        Some(End::Failed { message, stop_batch }) => return fail(message, stop_batch),
+        Some(End::Refused(sentence)) => {
             row.note.set(None);
             row.phase.set(Phase::Refused { sentence, key });
             return Outcome::Refused;
         }
-        End::Closed => {
+        // The stream ended without saying how.
+        None => {
             return fail(
                 "The connection to the picscribe server closed before the description was finished; nothing was saved."
                     .into(),
