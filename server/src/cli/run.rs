@@ -183,13 +183,11 @@ async fn run_all(
                         tally.output_tokens += u64::from(o);
                     }
                 }
-                let mut row =
-                    ExportRow::new(&input.name, stored.text.clone(), stored.values.clone(), Some(&stored.described));
+                // An answer in fields is its values; its JSON text is not a description.
+                let text = if stored.values.is_some() { String::new() } else { stored.text.clone() };
+                let mut row = ExportRow::new(&input.name, text, stored.values.clone(), Some(&stored.described));
                 if let Source::Url(url) = &input.source {
                     row.url = url.clone();
-                }
-                if stored.values.is_some() {
-                    row.description = String::new();
                 }
                 if let Err(problem) = per_image(&run.args, &input, &row, original.as_deref()) {
                     progress.say(&format!("{}: {problem}", input.name));
@@ -268,7 +266,7 @@ async fn one(run: Arc<Run>, input: Input) -> Done {
     let (outcome, original) = match &input.source {
         Source::Nothing => (Outcome::NoImage, None),
         Source::Problem(why) => (Outcome::Failed(why.clone()), None),
-        Source::Url(url) if run.args.estimate => (estimate_only(&run, &input.name, None, Some(url)), None),
+        Source::Url(url) if run.args.estimate => (estimate_only(&run, &input.name, None), None),
         Source::File(path) => match read(path, &input.name).await {
             Ok(bytes) => {
                 let outcome = image(&run, &input.name, &bytes).await;
@@ -294,7 +292,9 @@ async fn read(path: &PathBuf, name: &str) -> Result<Vec<u8>, String> {
     })
 }
 
-fn estimate_only(run: &Run, name: &str, size: Option<(u32, u32)>, _url: Option<&str>) -> Outcome {
+/// What `--estimate` counts for one image; one of unknown size (from a URL, not fetched)
+/// as a 12 MP photo.
+fn estimate_only(run: &Run, name: &str, size: Option<(u32, u32)>) -> Outcome {
     let size = size.unwrap_or(UNKNOWN_SIZE);
     let facts = Facts { filename: base_name(name), size: Some(size), existing: Some("") };
     let prompt = run.settings.prompt_for("", &facts);
@@ -337,7 +337,7 @@ async fn image(run: &Run, name: &str, bytes: &[u8]) -> Outcome {
         }
     }
     if run.args.estimate {
-        return estimate_only(run, name, Some(inspected.size), None);
+        return estimate_only(run, name, Some(inspected.size));
     }
     if run.stop.load(Ordering::Relaxed) {
         return Outcome::Failed(
