@@ -179,6 +179,32 @@ async fn the_same_image_in_two_folders_is_sent_once() -> Result {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn fields_come_back_as_fields() -> Result {
+    let setup = Setup::new(Stub::new(Some(KEY.into()))).await?;
+    save(&setup.root.join("photos/mug.jpg"), &photo(800, 600, 3), ImageFormat::Jpeg)?;
+    std::fs::write(
+        setup.root.join("fields.toml"),
+        "[[field]]\nname = \"alt_text\"\ninstruction = \"One sentence.\"\n\n[[field]]\nname = \"tags\"\ntype = \"list\"\n",
+    )?;
+    let output = setup.run(&["photos", "--fields", "fields.toml", "--out", "results.json", "--sidecars"]).await?;
+    assert_eq!(output.status.code(), Some(0), "{}", said(&output));
+    assert!(setup.stub.requests()[0].schema.is_some(), "sent as structured output");
+    let rows: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(setup.root.join("results.json"))?)?;
+    let row = &rows[0];
+    assert!(row.get("description").is_none(), "the answer's JSON is not a description: {row}");
+    assert_eq!(row["fields"]["tags"], serde_json::json!(["tags one", "tags two"]));
+    let alt = row["fields"]["alt_text"].as_str().ok_or("no alt_text")?;
+    assert!(alt.starts_with("Stub alt_text of a 800×600 image"), "{alt}");
+    assert_eq!(std::fs::read_to_string(setup.root.join("photos/mug.txt"))?, alt, "the caption is the first field");
+
+    std::fs::write(setup.root.join("bad.toml"), "[[field]]\nname = \"x\"\ntype = \"colour\"\n")?;
+    let bad = setup.run(&["photos", "--fields", "bad.toml"]).await?;
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(said(&bad).contains("has type “colour”"), "{}", said(&bad));
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn the_estimate_calls_nothing() -> Result {
     let setup = Setup::new(Stub::new(Some(KEY.into()))).await?;
     save(&setup.root.join("photos/a.jpg"), &photo(1600, 1200, 1), ImageFormat::Jpeg)?;

@@ -183,9 +183,9 @@ async fn run_all(
                         tally.output_tokens += u64::from(o);
                     }
                 }
-                // An answer in fields is its values; its JSON text is not a description.
-                let text = if stored.values.is_some() { String::new() } else { stored.text.clone() };
-                let mut row = ExportRow::new(&input.name, text, stored.values.clone(), Some(&stored.described));
+                // With values the writers export those, never the answer's JSON text.
+                let (text, values) = (stored.text.clone(), stored.values.clone());
+                let mut row = ExportRow::new(&input.name, text, values, Some(&stored.described));
                 if let Source::Url(url) = &input.source {
                     row.url = url.clone();
                 }
