@@ -6,11 +6,12 @@ use std::time::Duration;
 
 use futures::future::BoxFuture;
 
+use super::batch::BatchService;
 use super::http::{self, malformed, KeyedApi};
 use super::provider::{ProviderError, Reply, VisionProvider, VisionRequest};
 use super::ClientSettings;
 use crate::describe::anthropic::{
-    is_out_of_credit, json_schema_output, messages_request, parse_message, StreamReader, API_VERSION,
+    is_out_of_credit, json_schema_output, messages_request, parse_message, MessagesRequest, StreamReader, API_VERSION,
 };
 use crate::describe::openai::parse_model_list;
 
@@ -19,13 +20,17 @@ pub const DEFAULT_BASE_URL: &str = "https://api.anthropic.com";
 #[derive(Debug)]
 pub struct Anthropic {
     api: KeyedApi,
+    /// Whether to offer its Message Batches service.
+    batch: bool,
 }
 
 /// Anthropic's client, for its [`Descriptor`](crate::describe::kinds::Descriptor).
 pub fn client(settings: &ClientSettings<'_>) -> Result<Arc<dyn VisionProvider>, reqwest::Error> {
     let base = settings.base_url.unwrap_or(DEFAULT_BASE_URL);
     let key = settings.key.clone().unwrap_or_default();
-    Ok(Arc::new(Anthropic::new(base, key, settings.connect)?.streaming(settings.stream)))
+    let mut anthropic = Anthropic::new(base, key, settings.connect)?.streaming(settings.stream);
+    anthropic.batch = settings.batch.unwrap_or(true);
+    Ok(Arc::new(anthropic))
 }
 
 impl Anthropic {
@@ -39,6 +44,7 @@ impl Anthropic {
                 &[("anthropic-version", API_VERSION)],
                 connect_timeout,
             )?,
+            batch: true,
         })
     }
 
@@ -47,11 +53,17 @@ impl Anthropic {
         self
     }
 
-    async fn send(&self, request: &VisionRequest) -> Result<Reply, ProviderError> {
+    /// The body of one call: what is sent interactively and, not streamed, in a batch.
+    fn body<'a>(request: &'a VisionRequest, prompt: &'a str, stream: bool) -> MessagesRequest<'a> {
         let (media_type, data) = request.image_parts();
-        let prompt = request.text();
-        let mut body = messages_request(&request.model, &prompt, media_type, data, self.api.stream, request.max_tokens);
+        let mut body = messages_request(&request.model, prompt, media_type, data, stream, request.max_tokens);
         body.output_config = request.schema().as_ref().map(json_schema_output);
+        body
+    }
+
+    async fn send(&self, request: &VisionRequest) -> Result<Reply, ProviderError> {
+        let prompt = request.text();
+        let body = Anthropic::body(request, &prompt, self.api.stream);
         let url = format!("{}/v1/messages", self.api.base_url);
         let response = http::send(self.api.post(url).json(&body), error_for_status).await?;
         let reader = Arc::new(Mutex::new(StreamReader::default()));
@@ -82,7 +94,14 @@ impl VisionProvider for Anthropic {
         let url = format!("{}/v1/models?limit=1000", self.api.base_url);
         Box::pin(http::model_list(self.api.get(url), error_for_status, parse_model_list))
     }
+
+    fn batches(&self) -> Option<&dyn BatchService> {
+        self.batch.then_some(self as &dyn BatchService)
+    }
 }
+
+#[path = "anthropic_batch.rs"]
+mod batch;
 
 /// Anthropic's statuses: 402 and a too-low credit balance are final, 529 (overloaded) is
 /// retried like any 5xx.

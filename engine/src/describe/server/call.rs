@@ -16,7 +16,7 @@ use crate::describe::events::StreamEvent;
 use crate::describe::reply::{filtered_message, looks_like_refusal, refusal_message, ChunkEvent};
 use crate::fields::{self, Field};
 
-pub(super) fn error_event(error: &ProviderError, attempts: u32, naming: &Naming) -> StreamEvent {
+pub(crate) fn error_event(error: &ProviderError, attempts: u32, naming: &Naming) -> StreamEvent {
     StreamEvent::Error { message: error.user_message(attempts, naming), stop_batch: error.stops_batch() }
 }
 
@@ -95,71 +95,67 @@ pub(super) async fn run(call: &Call, request: VisionRequest, tx: mpsc::Sender<St
     }
 }
 
-/// Forwards a started reply until it finishes, breaks, goes quiet for too long, or turns
-/// out to be a refusal (flagged as such, never saved as a description). Returns the
-/// tokens the provider reported using, if it did.
-async fn relay(
-    mut chunks: provider::ChunkStream,
-    idle: Duration,
-    fields: &[Field],
-    naming: &Naming,
-    tx: &mpsc::Sender<StreamEvent>,
-) -> Option<u32> {
-    let mut used = None;
-    let mut finished = false;
-    let mut text = String::new();
-    let mut refusal: Option<String> = None;
-    let mut filtered: Option<String> = None;
-    let failure = loop {
-        let event = match tokio::time::timeout(idle, chunks.next()).await {
-            Err(_) => break Some(ProviderError::Stalled),
-            Ok(None) if finished || refusal.is_some() || filtered.is_some() => break None,
-            Ok(None) => break Some(ProviderError::Cut),
-            Ok(Some(Err(error))) => break Some(error),
-            Ok(Some(Ok(ChunkEvent::Finished))) => {
-                finished = true;
-                continue;
+/// A reply as it has arrived so far: what the rule for how it ended needs.
+#[derive(Debug, Default)]
+pub struct Heard {
+    pub text: String,
+    pub finished: bool,
+    pub refusal: Option<String>,
+    pub filtered: Option<String>,
+    /// The provider's count, input and output.
+    pub usage: Option<(u32, u32)>,
+}
+
+impl Heard {
+    /// Takes in one piece; returns what to pass on to the page, if anything.
+    pub fn hear(&mut self, event: ChunkEvent) -> Option<StreamEvent> {
+        match event {
+            ChunkEvent::Finished => self.finished = true,
+            ChunkEvent::Refusal(said) => self.refusal.get_or_insert_with(String::new).push_str(&said),
+            ChunkEvent::Filtered(reason) => self.filtered = Some(reason),
+            ChunkEvent::Delta(more) => {
+                self.text.push_str(&more);
+                return Some(StreamEvent::Delta { text: more });
             }
-            Ok(Some(Ok(ChunkEvent::Refusal(said)))) => {
-                refusal.get_or_insert_with(String::new).push_str(&said);
-                continue;
+            ChunkEvent::Usage(usage) => {
+                self.usage = Some((usage.prompt_tokens, usage.completion_tokens));
+                return Some(StreamEvent::Usage {
+                    prompt_tokens: usage.prompt_tokens,
+                    completion_tokens: usage.completion_tokens,
+                });
             }
-            Ok(Some(Ok(ChunkEvent::Filtered(reason)))) => {
-                filtered = Some(reason);
-                continue;
-            }
-            Ok(Some(Ok(ChunkEvent::Delta(more)))) => {
-                text.push_str(&more);
-                StreamEvent::Delta { text: more }
-            }
-            Ok(Some(Ok(ChunkEvent::Usage(usage)))) => {
-                used = Some(usage.prompt_tokens + usage.completion_tokens);
-                StreamEvent::Usage { prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens }
-            }
-        };
-        if tx.send(event).await.is_err() {
-            return used;
         }
-    };
-    let last = match (failure, filtered, refusal) {
-        (Some(error), _, _) => {
-            tracing::warn!(%error, "provider reply failed mid-stream");
-            error_event(&error, 1, naming)
-        }
-        (None, Some(reason), _) => {
+        None
+    }
+
+    /// Whether the reply said how it ended (finished, refused or filtered).
+    pub fn ended(&self) -> bool {
+        self.finished || self.refusal.is_some() || self.filtered.is_some()
+    }
+
+    /// How a whole reply ended: done, refused (flagged as such, never saved as a
+    /// description), or an answer that does not fit the fields. The one rule for a streamed
+    /// reply and for a batch's result line.
+    pub fn verdict(&self, fields: &[Field], naming: &Naming) -> StreamEvent {
+        if let Some(reason) = &self.filtered {
             tracing::info!(%reason, "the provider's filter stopped a description");
-            StreamEvent::Refused { message: filtered_message(&reason) }
+            return StreamEvent::Refused { message: filtered_message(reason) };
         }
-        (None, None, Some(said)) => {
+        if let Some(said) = &self.refusal {
             tracing::info!("the model declined to describe an image");
-            StreamEvent::Refused { message: refusal_message(&said) }
+            return StreamEvent::Refused { message: refusal_message(said) };
         }
-        (None, None, None) if looks_like_refusal(&text) => {
+        if !self.finished {
+            return error_event(&ProviderError::Cut, 1, naming);
+        }
+        if looks_like_refusal(&self.text) {
             tracing::info!("the reply is only an apology; flagged as a refusal");
-            StreamEvent::Refused { message: refusal_message(&text) }
+            return StreamEvent::Refused { message: refusal_message(&self.text) };
         }
-        (None, None, None) if fields.is_empty() => StreamEvent::Done,
-        (None, None, None) => match fields::parse_answer(fields, &text) {
+        if fields.is_empty() {
+            return StreamEvent::Done;
+        }
+        match fields::parse_answer(fields, &self.text) {
             Ok(_) => StreamEvent::Done,
             Err(misfit) => {
                 tracing::warn!(%misfit, "the answer did not fit the fields");
@@ -171,8 +167,42 @@ async fn relay(
                     stop_batch: false,
                 }
             }
-        },
+        }
+    }
+}
+
+/// Forwards a started reply until it finishes, breaks, goes quiet for too long, or turns
+/// out to be a refusal. Returns the tokens the provider reported using, if it did.
+async fn relay(
+    mut chunks: provider::ChunkStream,
+    idle: Duration,
+    fields: &[Field],
+    naming: &Naming,
+    tx: &mpsc::Sender<StreamEvent>,
+) -> Option<u32> {
+    let mut heard = Heard::default();
+    let used = |heard: &Heard| heard.usage.map(|(i, o)| i + o);
+    let failure = loop {
+        let event = match tokio::time::timeout(idle, chunks.next()).await {
+            Err(_) => break Some(ProviderError::Stalled),
+            Ok(None) if heard.ended() => break None,
+            Ok(None) => break Some(ProviderError::Cut),
+            Ok(Some(Err(error))) => break Some(error),
+            Ok(Some(Ok(event))) => heard.hear(event),
+        };
+        if let Some(event) = event {
+            if tx.send(event).await.is_err() {
+                return used(&heard);
+            }
+        }
+    };
+    let last = match failure {
+        Some(error) => {
+            tracing::warn!(%error, "provider reply failed mid-stream");
+            error_event(&error, 1, naming)
+        }
+        None => heard.verdict(fields, naming),
     };
     let _ = tx.send(last).await;
-    used
+    used(&heard)
 }

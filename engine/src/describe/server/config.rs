@@ -42,6 +42,10 @@ pub struct ProviderSettings {
     /// Whether to ask the provider for its model list.
     #[serde(default = "yes")]
     pub list_models: bool,
+    /// Whether to offer its batch service: on by default, except for servers that only
+    /// copy OpenAI's API (`batch = true` for one that has `/files` and `/batches`).
+    #[serde(default)]
+    pub batch: Option<bool>,
     /// The most requests a minute to start, for everyone on this server together.
     #[serde(default)]
     pub rpm: Option<u32>,
@@ -86,6 +90,7 @@ impl ProviderSettings {
             api_version: None,
             stream: true,
             list_models: true,
+            batch: None,
             rpm: None,
             tpm: None,
             key_setting: String::new(),
@@ -274,8 +279,16 @@ pub fn from_env(var: &dyn Fn(&str) -> Option<String>) -> Vec<ProviderSettings> {
         provider.list_models = setup.lists_models;
         found.push(provider);
     }
+    // PICSCRIBE_BATCH_SERVICE=true offers the batch service of every provider the
+    // environment names (an OpenAI-compatible server that has one); false offers none.
+    let batch = var("PICSCRIBE_BATCH_SERVICE").and_then(|v| match v.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Some(true),
+        "0" | "false" | "no" | "off" => Some(false),
+        _ => None,
+    });
     for provider in &mut found {
         provider.stream = stream;
+        provider.batch = batch;
     }
     found
 }

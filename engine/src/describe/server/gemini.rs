@@ -6,28 +6,36 @@ use std::time::Duration;
 
 use futures::future::BoxFuture;
 
+use super::batch::BatchService;
 use super::http::{self, malformed, KeyedApi};
 use super::provider::{ProviderError, Reply, VisionProvider, VisionRequest};
 use super::ClientSettings;
-use crate::describe::gemini::{error_facts, generate_request, method_path, parse_model_list, parse_response};
+use crate::describe::gemini::{
+    error_facts, generate_request, method_path, parse_model_list, parse_response, GenerateRequest,
+};
 
 pub const DEFAULT_BASE_URL: &str = "https://generativelanguage.googleapis.com";
 
 #[derive(Debug)]
 pub struct Gemini {
     api: KeyedApi,
+    /// Whether to offer its Batch Mode.
+    batch: bool,
 }
 
 /// Gemini's client, for its [`Descriptor`](crate::describe::kinds::Descriptor).
 pub fn client(settings: &ClientSettings<'_>) -> Result<Arc<dyn VisionProvider>, reqwest::Error> {
     let base = settings.base_url.unwrap_or(DEFAULT_BASE_URL);
     let key = settings.key.clone().unwrap_or_default();
-    Ok(Arc::new(Gemini::new(base, key, settings.connect)?.streaming(settings.stream)))
+    let mut gemini = Gemini::new(base, key, settings.connect)?.streaming(settings.stream);
+    gemini.batch = settings.batch.unwrap_or(true);
+    Ok(Arc::new(gemini))
 }
 
 impl Gemini {
     pub fn new(base_url: &str, api_key: String, connect_timeout: Duration) -> Result<Self, reqwest::Error> {
-        Ok(Gemini { api: KeyedApi::new(base_url, "/v1beta", "x-goog-api-key", api_key, &[], connect_timeout)? })
+        let api = KeyedApi::new(base_url, "/v1beta", "x-goog-api-key", api_key, &[], connect_timeout)?;
+        Ok(Gemini { api, batch: true })
     }
 
     pub fn streaming(mut self, stream: bool) -> Self {
@@ -49,13 +57,19 @@ impl Gemini {
         Ok(url)
     }
 
-    async fn send(&self, request: &VisionRequest) -> Result<Reply, ProviderError> {
+    /// The body of one call: what is sent interactively and in a batch.
+    fn body<'a>(request: &'a VisionRequest, prompt: &'a str) -> GenerateRequest<'a> {
         let (mime_type, data) = request.image_parts();
-        let prompt = request.text();
-        let mut body = generate_request(&prompt, mime_type, data, request.max_tokens);
+        let mut body = generate_request(prompt, mime_type, data, request.max_tokens);
         if let Some(schema) = request.schema() {
             body.generation_config = body.generation_config.with_schema(&schema);
         }
+        body
+    }
+
+    async fn send(&self, request: &VisionRequest) -> Result<Reply, ProviderError> {
+        let prompt = request.text();
+        let body = Gemini::body(request, &prompt);
         let url = self.url(&request.model)?;
         let response = http::send(self.api.post(url).json(&body), error_for_status).await?;
         http::read_reply(
@@ -76,7 +90,14 @@ impl VisionProvider for Gemini {
         let url = format!("{}/v1beta/models?pageSize=1000", self.api.base_url);
         Box::pin(http::model_list(self.api.get(url), error_for_status, parse_model_list))
     }
+
+    fn batches(&self) -> Option<&dyn BatchService> {
+        self.batch.then_some(self as &dyn BatchService)
+    }
 }
+
+#[path = "gemini_batch.rs"]
+mod batch;
 
 /// Gemini answers a bad key with 400 `API_KEY_INVALID`, says how long to wait in
 /// `RetryInfo` rather than `Retry-After`, and marks a spent daily quota in `QuotaFailure`.

@@ -2,6 +2,7 @@
 //! pipeline that turns one provider call into a stream of [`StreamEvent`]s.
 
 pub mod anthropic;
+pub mod batch;
 mod call;
 pub mod config;
 pub mod gemini;
@@ -20,6 +21,7 @@ use tokio::sync::mpsc;
 // Tokio's clock, so tests can move it.
 use tokio::time::Instant;
 
+pub use self::call::Heard;
 use self::call::{error_event, run, Call};
 use self::config::{ConfigError, ConfigFile, ProviderSettings};
 use self::pace::{Limits, Pace};
@@ -40,6 +42,9 @@ pub struct ClientSettings<'a> {
     pub api_version: Option<&'a str>,
     pub connect: Duration,
     pub stream: bool,
+    /// Whether to offer the provider's batch service; none means the kind's own answer
+    /// (yes, except for servers that only copy OpenAI's API).
+    pub batch: Option<bool>,
 }
 
 /// A kind's constructor, named by its [`Descriptor`](crate::describe::kinds::Descriptor).
@@ -123,6 +128,7 @@ impl ProviderEntry {
             api_version: settings.api_version.as_deref(),
             connect: timeouts.connect,
             stream: settings.stream,
+            batch: settings.batch,
         };
         let provider = (settings.kind.descriptor().setup.client)(&client)?;
         let naming = Naming {

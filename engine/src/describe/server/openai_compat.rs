@@ -7,11 +7,13 @@ use std::time::Duration;
 
 use futures::future::BoxFuture;
 
+use super::batch::BatchService;
 use super::http::{self, malformed};
 use super::provider::{ProviderError, Reply, VisionProvider, VisionRequest};
 use super::ClientSettings;
 use crate::describe::openai::{
-    chat_request, is_insufficient_quota, json_schema_format, parse_chunk, parse_completion, parse_model_list, OutputCap,
+    chat_request, is_insufficient_quota, json_schema_format, parse_chunk, parse_completion, parse_model_list,
+    ChatRequest, OutputCap,
 };
 
 /// How the key travels.
@@ -39,6 +41,11 @@ pub struct OpenAiCompatible {
     stream: bool,
     /// OpenAI and Azure cap replies with `max_completion_tokens`; copies of the API with `max_tokens`.
     legacy_cap: bool,
+    /// Where `/files` and `/batches` are, when the provider has a batch service.
+    batch_root: Option<String>,
+    /// What a batch line's `url` (and the batch's `endpoint`) names: OpenAI's
+    /// `/v1/chat/completions`, Azure's `/chat/completions`.
+    batch_endpoint: &'static str,
 }
 
 /// The key never reaches a log through `{:?}`.
@@ -55,14 +62,15 @@ impl fmt::Debug for OpenAiCompatible {
 /// OpenAI's client, for its [`Descriptor`](crate::describe::kinds::Descriptor).
 pub fn client(settings: &ClientSettings<'_>) -> Result<Arc<dyn VisionProvider>, reqwest::Error> {
     let base = settings.base_url.unwrap_or(super::DEFAULT_BASE_URL);
-    Ok(Arc::new(OpenAiCompatible::new(base, settings.key.clone(), settings.connect)?.streaming(settings.stream)))
+    let client = OpenAiCompatible::new(base, settings.key.clone(), settings.connect)?.streaming(settings.stream);
+    Ok(Arc::new(client.batching(settings.batch.unwrap_or(base.contains("api.openai.com")))))
 }
 
 /// Azure OpenAI's client, for its [`Descriptor`](crate::describe::kinds::Descriptor).
 pub fn azure_client(settings: &ClientSettings<'_>) -> Result<Arc<dyn VisionProvider>, reqwest::Error> {
     let endpoint = settings.base_url.unwrap_or_default();
     let azure = OpenAiCompatible::azure(endpoint, settings.key.clone(), settings.api_version, settings.connect)?;
-    Ok(Arc::new(azure.streaming(settings.stream)))
+    Ok(Arc::new(azure.streaming(settings.stream).batching(settings.batch.unwrap_or(true))))
 }
 
 impl OpenAiCompatible {
@@ -75,6 +83,8 @@ impl OpenAiCompatible {
             auth: api_key.filter(|k| !k.is_empty()).map_or(Auth::None, Auth::Bearer),
             stream: true,
             legacy_cap: !base.contains("api.openai.com"),
+            batch_root: Some(base.to_string()),
+            batch_endpoint: "/v1/chat/completions",
         })
     }
 
@@ -107,6 +117,9 @@ impl OpenAiCompatible {
             auth: api_key.filter(|k| !k.is_empty()).map_or(Auth::None, Auth::ApiKey),
             stream: true,
             legacy_cap: false,
+            // Azure's batch service is on the v1 path whichever path chat uses.
+            batch_root: Some(format!("{endpoint}/openai/v1")),
+            batch_endpoint: "/chat/completions",
         })
     }
 
@@ -114,6 +127,26 @@ impl OpenAiCompatible {
     pub fn streaming(mut self, stream: bool) -> Self {
         self.stream = stream;
         self
+    }
+
+    /// Offers the provider's batch service (`/files`, `/batches`) or not.
+    pub fn batching(mut self, on: bool) -> Self {
+        if !on {
+            self.batch_root = None;
+        }
+        self
+    }
+
+    /// The body of one call: what is sent interactively and, not streamed, in a batch.
+    fn body<'a>(&self, request: &'a VisionRequest, prompt: &'a str, stream: bool) -> ChatRequest<'a> {
+        let cap = if self.legacy_cap {
+            OutputCap::Legacy(request.max_tokens)
+        } else {
+            OutputCap::Completion(request.max_tokens)
+        };
+        let mut body = chat_request(&request.model, prompt, &request.image_url, request.detail, stream, cap);
+        body.response_format = request.schema().as_ref().map(json_schema_format);
+        body
     }
 
     fn authorized(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
@@ -148,14 +181,8 @@ impl OpenAiCompatible {
     }
 
     async fn send(&self, request: &VisionRequest) -> Result<Reply, ProviderError> {
-        let cap = if self.legacy_cap {
-            OutputCap::Legacy(request.max_tokens)
-        } else {
-            OutputCap::Completion(request.max_tokens)
-        };
         let prompt = request.text();
-        let mut body = chat_request(&request.model, &prompt, &request.image_url, request.detail, self.stream, cap);
-        body.response_format = request.schema().as_ref().map(json_schema_format);
+        let body = self.body(request, &prompt, self.stream);
         let url = self.chat_url(&request.model)?;
         let response = http::send(self.authorized(self.client.post(url).json(&body)), error_for_status).await?;
         http::read_reply(
@@ -185,6 +212,10 @@ impl VisionProvider for OpenAiCompatible {
     fn list_models(&self) -> BoxFuture<'_, Result<Vec<String>, ProviderError>> {
         Box::pin(self.models())
     }
+
+    fn batches(&self) -> Option<&dyn BatchService> {
+        self.batch_root.as_ref().map(|_| self as &dyn BatchService)
+    }
 }
 
 /// OpenAI's statuses: a 429 whose error is `insufficient_quota` is final.
@@ -194,6 +225,9 @@ pub fn error_for_status(status: u16, retry_after: Option<Duration>, body: &str) 
         _ => ProviderError::from_status(status, retry_after),
     }
 }
+
+#[path = "openai_batch.rs"]
+mod batch;
 
 #[cfg(test)]
 mod tests {

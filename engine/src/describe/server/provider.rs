@@ -74,6 +74,11 @@ pub trait VisionProvider: Send + Sync {
     fn list_models(&self) -> BoxFuture<'_, Result<Vec<String>, ProviderError>> {
         Box::pin(async { Ok(Vec::new()) })
     }
+
+    /// Its batch service (half the price, answered within a day), where it has one.
+    fn batches(&self) -> Option<&dyn super::batch::BatchService> {
+        None
+    }
 }
 
 /// How sentences name a provider and the settings a user would check.
