@@ -16,4 +16,6 @@ pub mod plan;
 pub mod prepare;
 pub mod settings;
 pub mod sizing;
+#[cfg(feature = "server")]
+pub mod store;
 pub mod text;

@@ -17,7 +17,7 @@ use tracing_subscriber::EnvFilter;
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     // The command's own lines are its progress; the log says only what went wrong.
-    let quiet = matches!(cli.command, Some(Command::Describe(_)));
+    let quiet = matches!(cli.command, Some(Command::Describe(_) | Command::Batches(_)));
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
@@ -34,6 +34,7 @@ async fn main() -> ExitCode {
     };
     match cli.command {
         Some(Command::Describe(args)) => server::cli::describe(*args, file).await,
+        Some(Command::Batches(args)) => server::cli::batches(args, file).await,
         None | Some(Command::Serve) => serve(file).await,
     }
 }

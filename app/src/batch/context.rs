@@ -44,7 +44,7 @@ impl Run {
         Some(match self.price {
             None => format!("{} tokens used", thousands(tokens)),
             Some((input, output)) => {
-                let price = Price { model: String::new(), input, output };
+                let price = Price::new("", input, output);
                 format!("{} tokens used, {}", thousands(tokens), money(dollars(self.input, self.output, &price)))
             }
         })

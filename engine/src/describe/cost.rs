@@ -17,6 +17,28 @@ pub struct Price {
     pub input: f64,
     /// Dollars per million output tokens (the answer; thinking included).
     pub output: f64,
+    /// Through the provider's batch service; half of `input` unless named.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch_input: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch_output: Option<f64>,
+}
+
+impl Price {
+    pub fn new(model: &str, input: f64, output: f64) -> Price {
+        Price { model: model.into(), input, output, batch_input: None, batch_output: None }
+    }
+
+    /// The price through the batch service: its own where the table names it, else half.
+    pub fn at_batch_rate(&self) -> Price {
+        Price {
+            model: self.model.clone(),
+            input: self.batch_input.unwrap_or(self.input * 0.5),
+            output: self.batch_output.unwrap_or(self.output * 0.5),
+            batch_input: None,
+            batch_output: None,
+        }
+    }
 }
 
 /// When the default prices below were taken from the providers' price pages.
@@ -25,7 +47,7 @@ pub const PRICES_CHECKED: &str = "2025-11";
 /// The providers' list prices as of [`PRICES_CHECKED`]; `[[price]]` tables in
 /// `picscribe.toml` replace or add to them.
 pub fn default_prices() -> Vec<Price> {
-    let price = |model: &str, input, output| Price { model: model.into(), input, output };
+    let price = Price::new;
     vec![
         price("gpt-4o-mini", 0.15, 0.60),
         price("gpt-4o", 2.50, 10.00),

@@ -58,7 +58,7 @@ fn the_sentence_before_the_run() {
     for _ in 0..200 {
         estimate.add(1_000, 60);
     }
-    let price = Price { model: "gpt-4o-mini".into(), input: 0.15, output: 0.60 };
+    let price = Price::new("gpt-4o-mini", 0.15, 0.60);
     assert_eq!(estimate.tokens(), 212_000);
     assert_eq!(
         estimate_sentence(&estimate, Some(&price), "gpt-4o-mini"),
@@ -81,4 +81,23 @@ fn the_sentence_before_the_run() {
     assert_eq!(answer_tokens(4, 1024), 280);
     assert_eq!(answer_tokens(4, 200), 200, "never more than the cap");
     assert_eq!(text_tokens("abcd efgh"), 3);
+}
+
+#[test]
+fn batches_cost_half_unless_the_table_says_otherwise() {
+    let mut estimate = Estimate::default();
+    for _ in 0..200 {
+        estimate.add(1_000, 60);
+    }
+    let list = Price::new("gpt-4o-mini", 0.15, 0.60);
+    assert_eq!(
+        estimate_sentence(&estimate, Some(&list.at_batch_rate()), "gpt-4o-mini"),
+        "200 images: about 212,000 tokens, about $0.018."
+    );
+    let own = Price { batch_input: Some(0.10), batch_output: Some(0.60), ..list.clone() };
+    let rate = own.at_batch_rate();
+    assert_eq!((rate.input, rate.output), (0.10, 0.60), "a price entry may name its own batch rate");
+    let parsed: Price =
+        serde_json::from_str(r#"{"model": "m", "input": 1.0, "output": 2.0, "batch_input": 0.4}"#).unwrap_or(list);
+    assert_eq!((parsed.at_batch_rate().input, parsed.at_batch_rate().output), (0.4, 1.0));
 }

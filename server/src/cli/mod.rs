@@ -2,18 +2,21 @@
 //! `picscribe describe` describes folders, lists and feeds through the same engine, keeping
 //! every result in the data directory as it arrives so that a rerun sends nothing twice.
 
+mod batch;
+mod batches;
+mod collect;
 mod inputs;
 mod key_locks;
 mod outputs;
 mod progress;
 mod run;
 mod settings;
-mod store;
 
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+pub use self::batches::batches;
 pub use self::run::describe;
 
 /// picscribe: good text for a pile of images, from a vision model.
@@ -34,9 +37,42 @@ pub enum Command {
     /// is sent twice. Providers, prices and pace come from the same environment and
     /// picscribe.toml as the server.
     ///
-    /// Exit status: 0 when every image has a description, 1 when some do not (each is listed
-    /// with its reason), 2 for a usage or configuration error, 130 when stopped by ctrl-c.
+    /// Exit status: 0 when every image has a description (with --no-wait: once the batches
+    /// are sent), 1 when some do not (each is listed with its reason), 2 for a usage or
+    /// configuration error, 130 when stopped by ctrl-c.
     Describe(Box<DescribeArgs>),
+    /// The batches `describe --batch` sent: where they stand, collecting what has finished,
+    /// cancelling.
+    Batches(BatchesArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BatchesArgs {
+    #[command(subcommand)]
+    pub action: Option<BatchesAction>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BatchesAction {
+    /// List pending and finished batches (what `picscribe batches` alone does).
+    List,
+    /// Take in what finished batches answered, send again what they did not, and write the
+    /// outputs (--sidecars, --out, …) each command that sent them asked for.
+    Collect,
+    /// Cancel a batch; what it already answered is still taken in.
+    Cancel {
+        /// The provider's batch id, as `picscribe batches` lists it.
+        id: String,
+    },
+}
+
+/// What becomes of images a batch did not answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Fallback {
+    /// Send them again in a new batch (at most 3 times).
+    Batch,
+    /// Describe them one by one, at the interactive price.
+    Interactive,
 }
 
 /// The page's presets.
@@ -72,7 +108,8 @@ pub enum DetailArg {
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:\n  picscribe describe photos/ --sidecars\n  \
                         picscribe describe --from products.csv --preset product --out products-described.csv\n  \
-                        picscribe describe photos/ --estimate")]
+                        picscribe describe photos/ --estimate\n  \
+                        picscribe describe --from feed.csv --batch --no-wait --out described.csv")]
 pub struct DescribeArgs {
     /// Image files and folders; folders are walked recursively for JPEG, PNG, GIF, WebP,
     /// BMP and AVIF files (or what --glob names).
@@ -152,4 +189,18 @@ pub struct DescribeArgs {
     /// Print the tokens and the cost the run would take, and call nothing.
     #[arg(long)]
     pub estimate: bool,
+
+    /// Send the images through the provider's batch service: half the price, answered
+    /// within 24 hours (Gemini: 48). The run waits unless --no-wait; stop it at any time and
+    /// run it again (or `picscribe batches collect`) to collect.
+    #[arg(long)]
+    pub batch: bool,
+
+    /// With --batch: return once the batches are sent, printing their ids.
+    #[arg(long, requires = "batch")]
+    pub no_wait: bool,
+
+    /// With --batch: what becomes of images a batch did not answer.
+    #[arg(long, value_enum, default_value = "batch", requires = "batch")]
+    pub fallback: Fallback,
 }

@@ -114,10 +114,62 @@ impl Progress {
         }
     }
 
+    /// Takes the bar off the screen, for lines that must stay.
+    pub fn clear(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+
     pub fn finish(&self, tally: &Tally) -> String {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
         tally.summary(self.price.as_ref(), self.started.elapsed())
+    }
+}
+
+/// Waiting for batches: a spinner with the provider's counts on a terminal, a line each
+/// look otherwise.
+pub struct Waiting {
+    bar: Option<ProgressBar>,
+}
+
+impl Waiting {
+    pub fn new() -> Waiting {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = ProgressBar::new_spinner();
+            bar.enable_steady_tick(Duration::from_millis(200));
+            bar
+        });
+        Waiting { bar }
+    }
+
+    /// "Waiting for 2 batches (in progress): 4,210 of 10,000 answered; next look in 30 s."
+    pub fn show(&mut self, batches: u64, answered: u64, total: u64, states: &str, next: Duration) {
+        let line = format!(
+            "Waiting for {} ({states}): {} of {} answered; next look in {}.",
+            count(batches, "batch", "batches"),
+            thousands(answered),
+            thousands(total),
+            humantime::format_duration(Duration::from_millis(next.as_millis() as u64 / 100 * 100))
+        );
+        match &self.bar {
+            Some(bar) => bar.set_message(line),
+            None => eprintln!("{line}"),
+        }
+    }
+
+    pub fn say(&self, line: &str) {
+        match &self.bar {
+            Some(bar) => bar.println(line),
+            None => eprintln!("{line}"),
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
     }
 }

@@ -7,43 +7,45 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
-use engine::describe::cost::{estimate_sentence, price_for, Estimate};
+use engine::describe::batch::custom_id;
+use engine::describe::cost::price_for;
 use engine::describe::events::Reply;
 use engine::describe::prompt::Facts;
+use engine::describe::server::batch::queue::service;
 use engine::describe::server::config::ConfigFile;
 use engine::describe::server::{Describer, ProviderEntry, VisionRequest};
-use engine::export::ExportRow;
 use engine::fetch::{fetch, FetchPolicy};
 use engine::fields::parse_answer;
 use engine::plan::{self, Candidate, Described};
 use engine::prepare::{inspect, prepare};
 use engine::settings::Settings;
+use engine::store::{ItemState, NewItem, Store, Stored};
 use futures::StreamExt;
 use tokio::sync::{mpsc, Semaphore};
 
+use super::collect::Collector;
 use super::inputs::{Input, Inputs, Source};
 use super::key_locks::KeyLocks;
-use super::outputs::{out_format, per_image, write_out};
-use super::progress::{Progress, Tally};
-use super::store::{Store, Stored};
+use super::outputs::out_format;
 use super::DescribeArgs;
 
 /// Exit statuses, as `--help` says.
-const SOME_FAILED: u8 = 1;
-const USAGE: u8 = 2;
-const STOPPED: u8 = 130;
+pub const SOME_FAILED: u8 = 1;
+pub const USAGE: u8 = 2;
+pub const STOPPED: u8 = 130;
 
 /// A 12 MP photo: what an image from a URL is counted as by `--estimate`, which fetches nothing.
 const UNKNOWN_SIZE: (u32, u32) = (4000, 3000);
 
 /// What every image of the run shares.
-struct Run {
-    args: DescribeArgs,
-    settings: Settings,
-    describer: Describer,
-    entry: ProviderEntry,
-    store: Store,
-    fetch: FetchPolicy,
+pub struct Run {
+    pub args: DescribeArgs,
+    pub settings: Settings,
+    pub describer: Describer,
+    pub entry: ProviderEntry,
+    pub store: Arc<Store>,
+    pub data_dir: PathBuf,
+    pub fetch: FetchPolicy,
     /// The reply cap when `--max-tokens` is not given.
     ceiling: u32,
     /// Decoding and shrinking take a core each: no more at once than there are cores.
@@ -53,13 +55,24 @@ struct Run {
     /// The same image found twice (a copy in another folder) is described once: the
     /// second waits for the first's result.
     same: KeyLocks,
+    /// Whether an image a batch gave up on is sent again.
+    resend: super::batch::Resend,
 }
 
 /// What became of one input.
-enum Outcome {
+pub enum Outcome {
     Described {
         stored: Stored,
         cached: bool,
+    },
+    /// `--batch`: ready to go into a batch, as this line.
+    Queued {
+        item: NewItem,
+        line: Vec<u8>,
+    },
+    /// `--batch`: already in a batch the provider has not answered yet.
+    Pending {
+        key: String,
     },
     /// `--estimate`: what it would cost, with its size known or assumed.
     Estimated {
@@ -70,14 +83,21 @@ enum Outcome {
     NoImage,
 }
 
-struct Done {
-    input: Input,
-    outcome: Outcome,
+pub struct Done {
+    pub input: Input,
+    pub outcome: Outcome,
     /// The file as read, kept for `--write-metadata`.
-    original: Option<Vec<u8>>,
+    pub original: Option<Vec<u8>>,
 }
 
-fn usage(problem: &str) -> ExitCode {
+/// How an image is sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Send {
+    Interactive,
+    Batch,
+}
+
+pub fn usage(problem: &str) -> ExitCode {
     eprintln!("picscribe describe: {problem}");
     ExitCode::from(USAGE)
 }
@@ -94,6 +114,12 @@ fn base_name(name: &str) -> &str {
 }
 
 pub async fn describe(args: DescribeArgs, file: Option<ConfigFile>) -> ExitCode {
+    describe_with(args, file, super::batch::Resend::Failed).await
+}
+
+/// `describe`, with what to do about images a batch gave up on (sent again by a rerun;
+/// not by `picscribe batches collect`).
+pub async fn describe_with(args: DescribeArgs, file: Option<ConfigFile>, resend: super::batch::Resend) -> ExitCode {
     let var = engine::describe::server::config::env_var;
     let describer = match Describer::load(&var, file.as_ref()) {
         Ok(describer) => describer,
@@ -120,8 +146,13 @@ pub async fn describe(args: DescribeArgs, file: Option<ConfigFile>) -> ExitCode 
         Ok(inputs) => inputs,
         Err(problem) => return usage(&problem),
     };
+    if args.batch && !args.estimate {
+        if let Err(problem) = service(&entry) {
+            return usage(&problem);
+        }
+    }
     let store = match Store::open(&access.data_dir) {
-        Ok(store) => store,
+        Ok(store) => Arc::new(store),
         Err(problem) => return usage(&problem),
     };
     let cores = std::thread::available_parallelism().map_or(2, usize::from);
@@ -131,11 +162,13 @@ pub async fn describe(args: DescribeArgs, file: Option<ConfigFile>) -> ExitCode 
         describer,
         entry,
         store,
+        data_dir: access.data_dir.clone(),
         fetch,
         ceiling: access.max_output_tokens,
         cpu: Semaphore::new(cores),
         stop: AtomicBool::new(false),
         same: KeyLocks::default(),
+        resend,
     });
     let feed_headers = inputs.feed_headers().map(<[String]>::to_vec);
     let found = Arc::new(AtomicU64::new(0));
@@ -143,7 +176,11 @@ pub async fn describe(args: DescribeArgs, file: Option<ConfigFile>) -> ExitCode 
     let counter = Arc::clone(&found);
     // The walk runs on its own thread, a channel's length ahead of the work.
     tokio::task::spawn_blocking(move || inputs.send_all(&tx, &counter));
-    run_all(run, rx, found, feed_headers).await
+    if run.args.batch && !run.args.estimate {
+        super::batch::run_all(run, rx, found, feed_headers).await
+    } else {
+        run_all(run, rx, found, feed_headers).await
+    }
 }
 
 async fn run_all(
@@ -152,17 +189,10 @@ async fn run_all(
     found: Arc<AtomicU64>,
     feed_headers: Option<Vec<String>>,
 ) -> ExitCode {
-    let price = price_for(&run.describer.prices, &run.settings.model).cloned();
-    let mut progress = Progress::new(price.clone());
-    let mut tally = Tally::default();
-    let mut estimate = Estimate::default();
-    let mut assumed = 0u64;
-    let mut failures: Vec<(String, String)> = Vec::new();
-    let keep_rows = run.args.out.is_some();
-    let mut rows: Vec<(Option<Vec<String>>, Option<ExportRow>)> = Vec::new();
+    let mut collector = Collector::new(&run, price(&run));
     let parallel = usize::from(run.args.parallel);
     let inputs = futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|input| (input, rx)) });
-    let mut results = Box::pin(inputs.map(|input| one(Arc::clone(&run), input)).buffered(parallel));
+    let mut results = Box::pin(inputs.map(|input| one(Arc::clone(&run), input, Send::Interactive)).buffered(parallel));
     let mut ctrl_c = std::pin::pin!(tokio::signal::ctrl_c());
     let stopped = loop {
         let next = tokio::select! {
@@ -170,98 +200,22 @@ async fn run_all(
             _ = &mut ctrl_c => break true,
         };
         let Some(done) = next else { break false };
-        progress.found(found.load(Ordering::Relaxed));
-        let Done { input, outcome, original } = done;
-        let row = match outcome {
-            Outcome::Described { stored, cached } => {
-                if cached {
-                    tally.cached += 1;
-                } else {
-                    tally.described += 1;
-                    if let Some((i, o)) = stored.usage {
-                        tally.input_tokens += u64::from(i);
-                        tally.output_tokens += u64::from(o);
-                    }
-                }
-                // With values the writers export those, never the answer's JSON text.
-                let (text, values) = (stored.text.clone(), stored.values.clone());
-                let mut row = ExportRow::new(&input.name, text, values, Some(&stored.described));
-                if let Source::Url(url) = &input.source {
-                    row.url = url.clone();
-                }
-                if let Err(problem) = per_image(&run.args, &input, &row, original.as_deref()) {
-                    progress.say(&format!("{}: {problem}", input.name));
-                    failures.push((input.name.clone(), problem));
-                }
-                Some(row)
-            }
-            Outcome::Estimated { input: tokens_in, output } => {
-                estimate.add(tokens_in, output);
-                if matches!(input.source, Source::Url(_)) {
-                    assumed += 1;
-                }
-                None
-            }
-            Outcome::Failed(sentence) => {
-                tally.failed += 1;
-                progress.say(&format!("{}: {sentence}", display_name(&input)));
-                failures.push((display_name(&input), sentence));
-                None
-            }
-            Outcome::NoImage => {
-                tally.without_image += 1;
-                None
-            }
-        };
-        if keep_rows {
-            rows.push((input.cells, row));
-        }
-        progress.update(&tally);
+        collector.progress.found(found.load(Ordering::Relaxed));
+        collector.take(&run, done);
     };
     drop(results);
-    let summary = progress.finish(&tally);
-    if run.args.estimate {
-        let model = &run.settings.model;
-        println!("{}", estimate_sentence(&estimate, price.as_ref(), model));
-        if tally.cached > 0 {
-            println!("{} already described are not counted.", tally.cached);
-        }
-        if assumed > 0 {
-            println!("{assumed} images from URLs are counted as 12 MP photos (nothing was fetched).");
-        }
-    } else if let (Some(out), false) = (&run.args.out, stopped && rows.is_empty()) {
-        if let Err(problem) = write_out(out, feed_headers.as_deref(), &rows) {
-            eprintln!("picscribe describe: {problem}");
-            return ExitCode::from(SOME_FAILED);
-        }
-    }
-    eprintln!("{summary}");
-    if !failures.is_empty() {
-        eprintln!("Not described:");
-        for (name, why) in &failures {
-            eprintln!("  {name}: {why}");
-        }
-    }
-    if stopped {
-        eprintln!("Stopped. What was described is kept; run the same command again to go on.");
-        return ExitCode::from(STOPPED);
-    }
-    if failures.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(SOME_FAILED)
-    }
+    collector.finish(&run, feed_headers.as_deref(), stopped)
 }
 
-fn display_name(input: &Input) -> String {
-    match &input.source {
-        Source::Url(url) => url.clone(),
-        _ => input.name.clone(),
-    }
+/// The price of the run's model, at the batch rate with `--batch`.
+pub fn price(run: &Run) -> Option<engine::describe::cost::Price> {
+    let price = price_for(&run.describer.prices, &run.settings.model)?;
+    Some(if run.args.batch { price.at_batch_rate() } else { price.clone() })
 }
 
-/// Reads, keys and (unless it is already described) describes one input.
-async fn one(run: Arc<Run>, input: Input) -> Done {
+/// Reads, keys and (unless it is already described) describes one input, or makes its
+/// batch line.
+pub async fn one(run: Arc<Run>, input: Input, send: Send) -> Done {
     let keep = run.args.write_metadata.is_some();
     let (outcome, original) = match &input.source {
         Source::Nothing => (Outcome::NoImage, None),
@@ -269,14 +223,14 @@ async fn one(run: Arc<Run>, input: Input) -> Done {
         Source::Url(url) if run.args.estimate => (estimate_only(&run, &input.name, None), None),
         Source::File(path) => match read(path, &input.name).await {
             Ok(bytes) => {
-                let outcome = image(&run, &input.name, &bytes).await;
+                let outcome = image(&run, &input.name, &bytes, send).await;
                 (outcome, keep.then_some(bytes))
             }
             Err(why) => (Outcome::Failed(why), None),
         },
         Source::Url(url) => match fetch(url, &run.fetch).await {
             Ok(fetched) => {
-                let outcome = image(&run, &input.name, &fetched.bytes).await;
+                let outcome = image(&run, &input.name, &fetched.bytes, send).await;
                 (outcome, keep.then_some(fetched.bytes))
             }
             Err(err) => (Outcome::Failed(err.sentence(url)), None),
@@ -310,8 +264,9 @@ fn file_key(settings: &Settings, name: &str, bytes: &[u8], size: (u32, u32)) -> 
     settings.key_for(&sha256_hex(bytes), "", &facts)
 }
 
-/// One image's bytes: checked, keyed, and described unless the key is already done.
-async fn image(run: &Run, name: &str, bytes: &[u8]) -> Outcome {
+/// One image's bytes: checked, keyed, and described unless the key is already done (or,
+/// in a batch, already waiting in one).
+async fn image(run: &Run, name: &str, bytes: &[u8], send: Send) -> Outcome {
     let inspected = match inspect(name, bytes) {
         Ok(inspected) => inspected,
         Err(why) => return Outcome::Failed(why),
@@ -339,6 +294,20 @@ async fn image(run: &Run, name: &str, bytes: &[u8]) -> Outcome {
     if run.args.estimate {
         return estimate_only(run, name, Some(inspected.size));
     }
+    if send == Send::Batch {
+        match run.store.is_pending(&key) {
+            Ok(true) => return Outcome::Pending { key },
+            Ok(false) => {}
+            Err(problem) => return Outcome::Failed(format!("the results database could not be read: {problem}")),
+        }
+        if run.resend == super::batch::Resend::Not {
+            match run.store.last_failure(&key) {
+                Ok(Some((ItemState::Cancelled, _, _))) => return Outcome::Failed("Its batch was cancelled.".into()),
+                Ok(Some((ItemState::GivenUp, _, why))) => return Outcome::Failed(why),
+                _ => {}
+            }
+        }
+    }
     if run.stop.load(Ordering::Relaxed) {
         return Outcome::Failed(
             "Not sent: the provider refused an earlier image in a way no other can succeed.".into(),
@@ -364,6 +333,9 @@ async fn image(run: &Run, name: &str, bytes: &[u8]) -> Outcome {
         fields: run.settings.fields.clone(),
         native_schema: true,
     };
+    if send == Send::Batch {
+        return batch_line(run, name, key, request);
+    }
     let mut events = Box::pin(run.describer.describe(&run.entry, request));
     let mut reply = Reply::default();
     while let Some(event) = events.next().await {
@@ -401,6 +373,22 @@ async fn image(run: &Run, name: &str, bytes: &[u8]) -> Outcome {
         return Outcome::Failed(format!("described, but the result could not be kept: {problem}"));
     }
     Outcome::Described { stored, cached: false }
+}
+
+/// The request as a line of the provider's batch, under the id its key gives.
+fn batch_line(run: &Run, name: &str, key: String, request: VisionRequest) -> Outcome {
+    let service = match service(&run.entry) {
+        Ok(service) => service,
+        Err(problem) => return Outcome::Failed(problem),
+    };
+    let id = custom_id(&key);
+    match service.line(&id, &request) {
+        Ok(line) => Outcome::Queued {
+            item: NewItem { custom_id: id, key, name: name.to_string(), prompt: request.prompt, attempt: 1 },
+            line,
+        },
+        Err(err) => Outcome::Failed(format!("{name} could not be written as a batch request: {err}.")),
+    }
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 //! each in the dialect of the request it spoils.
 
 mod answer;
+pub mod batches;
 mod files;
 mod limits;
 mod request;
@@ -108,6 +109,7 @@ struct Inner {
     limited: usize,
     /// Tokens of every request the rate limit let in.
     tokens: u64,
+    batches: batches::Batches,
 }
 
 #[derive(Clone)]
@@ -210,6 +212,7 @@ impl Stub {
                     StatusCode::NO_CONTENT
                 }),
             )
+            .merge(batches::routes())
             // Providers take images far larger than axum's 2 MiB default.
             .layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024))
             .with_state(self)
@@ -240,6 +243,9 @@ impl Stub {
         from_path: Option<String>,
         body: Bytes,
     ) -> Response {
+        if let Some(model) = from_path.as_deref().and_then(|p| p.strip_suffix(":batchGenerateContent")) {
+            return self.create_gemini(model, headers, &body);
+        }
         if let Some(refused) = dialect.authorize(self.key.as_deref(), headers, query) {
             return refused;
         }
@@ -254,24 +260,7 @@ impl Stub {
         // What the reply will say is known before it is let in: its usage is what the
         // token limit counts. The fault it meets is taken only once it is let in.
         let fault = self.lock().faults.front().cloned();
-        // Asked for fields, in the schema or only in the prompt: answer in JSON.
-        let schema = recorded.schema.clone().or_else(|| schema_in_prompt(&recorded.prompt));
-        let text = match (&fault, schema) {
-            (Some(Fault::Misfit), _) => r#"{"unexpected": "no fields here"}"#.to_string(),
-            (Some(Fault::Apology), _) => "I'm sorry, but I can't help with identifying people in images.".to_string(),
-            (_, Some(schema)) => answer_for(&schema, &recorded).to_string(),
-            _ => format!(
-                "Stub description of a {}×{} {} image for the prompt “{}”.",
-                recorded.width,
-                recorded.height,
-                recorded.image_mime.trim_start_matches("image/").to_ascii_uppercase(),
-                recorded.prompt.chars().take(40).collect::<String>()
-            ),
-        };
-        let usage = wire::Tokens {
-            prompt: 85 + recorded.prompt.split_whitespace().count() as u32,
-            completion: text.split_whitespace().count() as u32,
-        };
+        let (text, usage) = reply_text(fault.as_ref(), &recorded);
         let admission = self.admit(u64::from(usage.prompt + usage.completion));
         if !admission.admitted {
             let seconds = format!("{:.3}", admission.wait.as_secs_f64().max(0.001));
@@ -367,6 +356,29 @@ impl Stub {
             .body(Body::from_stream(body))
             .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
     }
+}
+
+/// What the stub answers a request it has read: the text (JSON when fields were asked
+/// for, in the schema or only in the prompt) and the tokens it reports.
+fn reply_text(fault: Option<&Fault>, recorded: &Recorded) -> (String, wire::Tokens) {
+    let schema = recorded.schema.clone().or_else(|| schema_in_prompt(&recorded.prompt));
+    let text = match (fault, schema) {
+        (Some(Fault::Misfit), _) => r#"{"unexpected": "no fields here"}"#.to_string(),
+        (Some(Fault::Apology), _) => "I'm sorry, but I can't help with identifying people in images.".to_string(),
+        (_, Some(schema)) => answer_for(&schema, recorded).to_string(),
+        _ => format!(
+            "Stub description of a {}×{} {} image for the prompt “{}”.",
+            recorded.width,
+            recorded.height,
+            recorded.image_mime.trim_start_matches("image/").to_ascii_uppercase(),
+            recorded.prompt.chars().take(40).collect::<String>()
+        ),
+    };
+    let usage = wire::Tokens {
+        prompt: 85 + recorded.prompt.split_whitespace().count() as u32,
+        completion: text.split_whitespace().count() as u32,
+    };
+    (text, usage)
 }
 
 /// Counts one reply as open for as long as its body lives.

@@ -17,51 +17,8 @@ pub struct Spent {
     pub month: u64,
 }
 
-/// Schema changes, applied in order; `PRAGMA user_version` says how many have run. The
-/// data directory's one database: usage for the budgets, and every description the
-/// command has made, by cache key, so a rerun sends nothing twice.
-const MIGRATIONS: [&str; 2] = [
-    "CREATE TABLE usage (
-        user TEXT NOT NULL,
-        day TEXT NOT NULL,
-        tokens INTEGER NOT NULL DEFAULT 0,
-        calls INTEGER NOT NULL DEFAULT 0,
-        PRIMARY KEY (user, day)
-    ) WITHOUT ROWID",
-    "CREATE TABLE descriptions (
-        key TEXT PRIMARY KEY,
-        text TEXT NOT NULL,
-        answer TEXT,
-        prompt TEXT NOT NULL,
-        provider TEXT NOT NULL,
-        model TEXT NOT NULL,
-        input_tokens INTEGER,
-        output_tokens INTEGER,
-        described_at INTEGER NOT NULL
-    ) WITHOUT ROWID",
-];
-
-/// Opens (or creates) `picscribe.sqlite3` in `dir`, in WAL mode, its schema up to date.
-pub fn open_database(dir: &Path) -> Result<Connection, String> {
-    std::fs::create_dir_all(dir).map_err(|err| format!("cannot create the data directory {}: {err}", dir.display()))?;
-    let path = dir.join("picscribe.sqlite3");
-    let conn = Connection::open(&path).map_err(|err| format!("cannot open {}: {err}", path.display()))?;
-    conn.pragma_update(None, "journal_mode", "WAL").map_err(|err| err.to_string())?;
-    // Waits for the other process (a server and a command share the file) instead of failing.
-    conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(|err| err.to_string())?;
-    migrate(conn)
-}
-
-fn migrate(mut conn: Connection) -> Result<Connection, String> {
-    let done: usize = conn.pragma_query_value(None, "user_version", |row| row.get(0)).map_err(|e| e.to_string())?;
-    let tx = conn.transaction().map_err(|e| e.to_string())?;
-    for (number, sql) in MIGRATIONS.iter().enumerate().skip(done) {
-        tx.execute_batch(sql).map_err(|err| format!("migration {} failed: {err}", number + 1))?;
-    }
-    tx.pragma_update(None, "user_version", MIGRATIONS.len()).map_err(|e| e.to_string())?;
-    tx.commit().map_err(|e| e.to_string())?;
-    Ok(conn)
-}
+use engine::store::migrate;
+pub use engine::store::open_database;
 
 /// The usage record. Cheap to clone; every call blocks briefly, so async callers use
 /// `spawn_blocking`.

@@ -1,15 +1,15 @@
-//! The command's results, kept in the data directory's database by cache key as each one
-//! arrives (one transaction each), so that a run stopped by ctrl-c, `kill -9` or a reboot
-//! is taken up by running the same command again, and nothing finished is paid twice.
+//! Descriptions kept by cache key as each one arrives (one transaction each), so that a run
+//! stopped by ctrl-c, `kill -9` or a reboot is taken up by running the same command again,
+//! and nothing finished is paid twice.
 
 use std::path::Path;
 use std::sync::Mutex;
-use std::time::{SystemTime, UNIX_EPOCH};
 
-use app::access::server::budget::open_database;
-use engine::fields::Values;
-use engine::plan::Described;
 use rusqlite::{params, Connection, OptionalExtension};
+
+use super::open_database;
+use crate::fields::Values;
+use crate::plan::Described;
 
 /// One finished description.
 #[derive(Clone, Debug, PartialEq)]
@@ -23,7 +23,7 @@ pub struct Stored {
 }
 
 pub struct Store {
-    conn: Mutex<Connection>,
+    pub(super) conn: Mutex<Connection>,
 }
 
 impl Store {
@@ -35,7 +35,7 @@ impl Store {
         Ok(Store { conn: Mutex::new(conn) })
     }
 
-    fn lock(&self) -> Result<std::sync::MutexGuard<'_, Connection>, String> {
+    pub(super) fn lock(&self) -> Result<std::sync::MutexGuard<'_, Connection>, String> {
         self.conn.lock().map_err(|_| "the results database is poisoned".to_string())
     }
 
@@ -71,28 +71,31 @@ impl Store {
     }
 
     pub fn put(&self, stored: &Stored) -> Result<(), String> {
+        Store::put_in(&*self.lock()?, stored)
+    }
+
+    /// Keeps a description, inside whatever transaction `conn` is in.
+    pub(super) fn put_in(conn: &Connection, stored: &Stored) -> Result<(), String> {
         let answer = stored.values.as_ref().map(|v| serde_json::to_string(v).unwrap_or_default());
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
         let d = &stored.described;
-        self.lock()?
-            .execute(
-                "INSERT OR REPLACE INTO descriptions
-                 (key, text, answer, prompt, provider, model, input_tokens, output_tokens, described_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                params![
-                    d.key,
-                    stored.text,
-                    answer,
-                    d.prompt,
-                    d.provider,
-                    d.model,
-                    stored.usage.map(|u| u.0),
-                    stored.usage.map(|u| u.1),
-                    i64::try_from(now).unwrap_or(i64::MAX)
-                ],
-            )
-            .map(drop)
-            .map_err(|err| err.to_string())
+        conn.execute(
+            "INSERT OR REPLACE INTO descriptions
+             (key, text, answer, prompt, provider, model, input_tokens, output_tokens, described_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                d.key,
+                stored.text,
+                answer,
+                d.prompt,
+                d.provider,
+                d.model,
+                stored.usage.map(|u| u.0),
+                stored.usage.map(|u| u.1),
+                super::now()
+            ],
+        )
+        .map(drop)
+        .map_err(|err| err.to_string())
     }
 }
 

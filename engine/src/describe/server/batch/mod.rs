@@ -3,6 +3,9 @@
 //! where a batch stands, its result lines, and cancelling. What the lines and the answers
 //! look like is in [`crate::describe::batch`]; what to do with them is the caller's.
 
+pub mod collect;
+pub mod queue;
+
 use std::path::{Path, PathBuf};
 
 use futures::future::BoxFuture;
