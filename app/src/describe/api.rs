@@ -20,8 +20,9 @@ use crate::error::ApiError;
 /// asked again once with the shape in the prompt alone, which is not a second paid call:
 /// the refused one cost nothing; an answer that does not fit ends in an `error` event).
 /// Refused before any provider call when the caller's or the
-/// server's budget is spent (402), the caller has `max_parallel` calls under way (429) or
-/// the server `PICSCRIBE_MAX_IN_FLIGHT` (503). Costs one provider call, plus up to three
+/// server's budget is spent, counting what calls under way hold (402), the caller has
+/// `max_parallel` calls under way (429) or the server `PICSCRIBE_MAX_IN_FLIGHT` (503). The
+/// call holds its expected tokens against both budgets until it ends. Costs one provider call, plus up to three
 /// retries after 408/409/429/5xx answers or lost connections; the tokens it reports count
 /// against the budgets. Provider failures arrive as an `error` event with a sentence, a
 /// declined description as a `refused` event; the key and the provider's raw error never do.
@@ -56,8 +57,9 @@ mod server {
     use futures::StreamExt;
     use leptos::server_fn::codec::TextStream;
 
-    use crate::access::server::{Access, Caller, Permits};
+    use crate::access::server::{Caller, Permits, Reservation};
     use crate::describe::events::StreamEvent;
+    use crate::describe::server::limits::request_tokens;
     use crate::describe::server::VisionRequest;
     use crate::describe::{DescribeInput, InputError};
     use crate::error::{ApiError, NO_PROVIDER};
@@ -95,25 +97,28 @@ mod server {
             Some(asked) if (1..=ceiling).contains(&asked) => asked,
             Some(_) => return Err(ApiError::Invalid(format!("Max tokens must be between 1 and {ceiling}."))),
         };
-        state.access.check_budget(&caller).await?;
-        let permits = state.access.admit(&caller)?;
-        let mut meter = Meter {
-            access: state.access.clone(),
-            caller,
-            provider: entry.id.clone(),
-            model: model.clone(),
-            tokens: 0,
-            outcome: "left",
-            _permits: permits,
-        };
         let request = VisionRequest {
-            model,
+            model: model.clone(),
             prompt: input.prompt.trim().to_string(),
             image_url: input.image,
             detail: input.detail,
             max_tokens,
             fields: input.fields,
             native_schema: true,
+        };
+        let permits = state.access.admit(&caller)?;
+        // Held against the budgets from now until the call ends, so calls started together
+        // cannot all start past a budget.
+        let expected = u64::from(request_tokens(entry.kind, &request));
+        let reservation = state.access.reserve(&caller, expected).await?;
+        let mut meter = Meter {
+            caller,
+            provider: entry.id.clone(),
+            model,
+            tokens: 0,
+            outcome: "left",
+            reservation: Some(reservation),
+            _permits: permits,
         };
         let events = describer.describe(entry, request).map(move |event| {
             meter.see(&event);
@@ -123,15 +128,15 @@ mod server {
     }
 
     /// Counts what one describe spends while it runs; when its stream ends (finished, failed,
-    /// or the page hung up) it records the tokens against the budgets, frees its slots and
-    /// writes the access log line (never the key or the image).
+    /// or the page hung up) it records the tokens against the budgets in place of what it
+    /// held, frees its slots and writes the access log line (never the key or the image).
     struct Meter {
-        access: Access,
         caller: Caller,
         provider: String,
         model: String,
         tokens: u64,
         outcome: &'static str,
+        reservation: Option<Reservation>,
         _permits: Permits,
     }
 
@@ -160,7 +165,9 @@ mod server {
                 outcome = self.outcome,
                 "describe"
             );
-            self.access.record(&self.caller.user.name, self.tokens);
+            if let Some(reservation) = self.reservation.take() {
+                reservation.settle(self.tokens);
+            }
         }
     }
 }

@@ -92,7 +92,7 @@ fn batches_cost_half_unless_the_table_says_otherwise() {
     let list = Price::new("gpt-4o-mini", 0.15, 0.60);
     assert_eq!(
         estimate_sentence(&estimate, Some(&list.at_batch_rate()), "gpt-4o-mini"),
-        "200 images: about 212,000 tokens, about $0.018."
+        "200 images: about 212,000 tokens, about $0.019."
     );
     let own = Price { batch_input: Some(0.10), batch_output: Some(0.60), ..list.clone() };
     let rate = own.at_batch_rate();

@@ -76,15 +76,27 @@ impl Budgets {
                 conn.query_row(sql, params![day, user], |row| row.get(0)).map_err(|err| err.to_string())?;
             Ok(u64::try_from(total).unwrap_or(0))
         };
+        // A batch sent from the page holds its estimate until its results are charged.
+        let held: i64 = conn
+            .query_row(
+                "SELECT COALESCE(SUM(reserved), 0) FROM batches
+                 WHERE state = 'pending' AND owner != '' AND (?1 IS NULL OR owner = ?1)",
+                params![user],
+                |row| row.get(0),
+            )
+            .map_err(|err| err.to_string())?;
+        let held = u64::try_from(held).unwrap_or(0);
         Ok(Spent {
-            day: query(
-                "SELECT COALESCE(SUM(tokens), 0) FROM usage WHERE day = ?1 AND (?2 IS NULL OR user = ?2)",
-                &today,
-            )?,
-            month: query(
-                "SELECT COALESCE(SUM(tokens), 0) FROM usage WHERE day LIKE ?1 AND (?2 IS NULL OR user = ?2)",
-                &month,
-            )?,
+            day: held
+                + query(
+                    "SELECT COALESCE(SUM(tokens), 0) FROM usage WHERE day = ?1 AND (?2 IS NULL OR user = ?2)",
+                    &today,
+                )?,
+            month: held
+                + query(
+                    "SELECT COALESCE(SUM(tokens), 0) FROM usage WHERE day LIKE ?1 AND (?2 IS NULL OR user = ?2)",
+                    &month,
+                )?,
         })
     }
 }

@@ -6,6 +6,7 @@
 pub mod budget;
 pub mod config;
 pub mod guard;
+mod reserve;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -18,6 +19,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use self::budget::{Budgets, Spent};
 pub use self::config::{AccessSettings, User};
+pub use self::reserve::Reservation;
 use crate::error::ApiError;
 
 pub const SESSION_COOKIE: &str = "picscribe_session";
@@ -62,6 +64,8 @@ struct Inner {
     in_flight: Arc<Semaphore>,
     per_user: Mutex<HashMap<String, Arc<Semaphore>>>,
     budgets: Budgets,
+    /// Tokens held by calls under way ([`reserve`]).
+    held: Mutex<reserve::Held>,
 }
 
 impl Access {
@@ -76,6 +80,7 @@ impl Access {
                 in_flight,
                 per_user: Mutex::default(),
                 budgets,
+                held: Mutex::default(),
             }),
         }
     }
@@ -193,32 +198,25 @@ impl Access {
         Ok((mine.map_err(budget_unreadable)?, all.map_err(budget_unreadable)?))
     }
 
-    /// Refuses a call that would start past a budget, with the sentence to show.
+    /// Refuses a call that would start past a budget, with the sentence to show; what
+    /// calls under way hold counts as spent.
     pub async fn check_budget(&self, caller: &Caller) -> Result<(), ApiError> {
         let settings = &self.inner.settings;
         let user = &caller.user;
         let (mine, all) = self.spent(caller).await?;
-        let whose = if caller.via == Via::Open { "This server's".to_string() } else { possessive(&user.name) };
-        budget::check(&whose, user.daily_token_budget, user.monthly_token_budget, mine)?;
-        budget::check("This server's", settings.daily_token_budget, settings.monthly_token_budget, all)
+        let (mine_held, all_held) = self.held(&user.name);
+        let plus = |spent: Spent, held: u64| Spent { day: spent.day + held, month: spent.month + held };
+        budget::check(&self.whose(caller), user.daily_token_budget, user.monthly_token_budget, plus(mine, mine_held))?;
+        budget::check("This server's", settings.daily_token_budget, settings.monthly_token_budget, plus(all, all_held))
     }
 
-    /// Adds a finished (or abandoned) call's tokens to the caller's day, off the async threads.
-    pub fn record(&self, user: &str, tokens: u64) {
-        if tokens == 0 {
-            return;
-        }
-        let budgets = self.inner.budgets.clone();
-        let user = user.to_string();
-        let write = move || {
-            if let Err(error) = budgets.record(&user, tokens, SystemTime::now()) {
-                tracing::error!(%error, %user, tokens, "could not record token usage");
-            }
-        };
-        // Called from a drop, which may (rarely) run outside the runtime: then write here.
-        match tokio::runtime::Handle::try_current() {
-            Ok(runtime) => drop(runtime.spawn_blocking(write)),
-            Err(_) => write(),
+    /// How a budget sentence names the caller's budget: "Alice's", or "This server's" for
+    /// the one local user of an open install.
+    fn whose(&self, caller: &Caller) -> String {
+        if caller.via == Via::Open {
+            "This server's".to_string()
+        } else {
+            possessive(&caller.user.name)
         }
     }
 }
