@@ -10,6 +10,7 @@ pub mod describe;
 pub mod error;
 pub mod export;
 pub mod import;
+pub mod jobs;
 pub mod on_demand;
 #[cfg(feature = "ssr")]
 pub mod state;

@@ -16,6 +16,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub describer: Describer,
     pub access: Access,
+    /// The batches sent from the page.
+    pub jobs: crate::jobs::server::Jobs,
 }
 
 /// The state leptos_axum provides to server functions.

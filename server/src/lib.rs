@@ -12,6 +12,7 @@ use std::time::Duration;
 use app::access::server::guard::guard;
 use app::access::server::Access;
 use app::describe::server::Describer;
+use app::jobs::server::Jobs;
 use app::state::AppState;
 use app::{shell, App};
 use axum::body::Body;
@@ -81,7 +82,14 @@ fn page_security() {
 /// The whole app: pages, server functions, static files and the health checks, behind the
 /// guard (hosts, other sites, sign-in) and with security headers on every answer.
 pub fn router(leptos_options: LeptosOptions, describer: Describer, access: Access) -> Router {
-    let state = AppState { leptos_options, describer, access: access.clone() };
+    let settings = access.settings();
+    let jobs = Jobs::new(settings.data_dir.clone(), settings.batch_poll);
+    router_with_jobs(leptos_options, describer, access, jobs)
+}
+
+/// [`router`], with the page's batches kept by `jobs` (which `serve` resumes polling).
+pub fn router_with_jobs(leptos_options: LeptosOptions, describer: Describer, access: Access, jobs: Jobs) -> Router {
+    let state = AppState { leptos_options, describer, access: access.clone(), jobs };
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     let header = |name, value| SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value));

@@ -60,7 +60,11 @@ async fn serve(file: Option<ConfigFile>) -> ExitCode {
         }
     };
     let header_timeout = access.settings().client_timeout;
-    let app = server::router(options, describer, access);
+    // Batches sent from the page before a restart are still waited for.
+    let settings = access.settings();
+    let jobs = app::jobs::server::Jobs::new(settings.data_dir.clone(), settings.batch_poll);
+    jobs.resume(&describer);
+    let app = server::router_with_jobs(options, describer, access, jobs);
 
     let listener = match tokio::net::TcpListener::bind(addr).await {
         Ok(listener) => listener,

@@ -53,14 +53,14 @@ pub async fn provider_status() -> Result<ProviderInfo, ApiError> {
 }
 
 #[cfg(feature = "ssr")]
-mod server {
+pub(crate) mod server {
     use futures::StreamExt;
     use leptos::server_fn::codec::TextStream;
 
     use crate::access::server::{Caller, Permits, Reservation};
     use crate::describe::events::StreamEvent;
     use crate::describe::server::limits::request_tokens;
-    use crate::describe::server::VisionRequest;
+    use crate::describe::server::{ProviderEntry, VisionRequest};
     use crate::describe::{DescribeInput, InputError};
     use crate::error::{ApiError, NO_PROVIDER};
 
@@ -68,8 +68,40 @@ mod server {
         let state = crate::state::app_state()?;
         let caller = crate::state::caller()
             .ok_or_else(|| ApiError::SignIn("Sign in to describe images: enter your access token above.".into()))?;
+        let (entry, request) = request_for(&state, &caller, input).await?;
+        let model = request.model.clone();
+        let describer = state.describer.clone();
+        let permits = state.access.admit(&caller)?;
+        // Held against the budgets from now until the call ends, so calls started together
+        // cannot all start past a budget.
+        let expected = u64::from(request_tokens(entry.kind, &request));
+        let reservation = state.access.reserve(&caller, expected).await?;
+        let mut meter = Meter {
+            caller,
+            provider: entry.id.clone(),
+            model,
+            tokens: 0,
+            outcome: "left",
+            reservation: Some(reservation),
+            _permits: permits,
+        };
+        let events = describer.describe(&entry, request).map(move |event| {
+            meter.see(&event);
+            Ok(event.to_line())
+        });
+        Ok(TextStream::new(events))
+    }
+
+    /// The request a caller's input makes, checked as every server function that sends one
+    /// checks it: the input itself, the provider, a model it offers that the caller may
+    /// use, the output cap.
+    pub async fn request_for(
+        state: &crate::state::AppState,
+        caller: &Caller,
+        input: DescribeInput,
+    ) -> Result<(ProviderEntry, VisionRequest), ApiError> {
         input.validate().map_err(|err| ApiError::Invalid(err.to_string()))?;
-        let describer = state.describer;
+        let describer = &state.describer;
         if describer.providers.is_empty() {
             return Err(ApiError::Unavailable(NO_PROVIDER.into()));
         }
@@ -98,7 +130,7 @@ mod server {
             Some(_) => return Err(ApiError::Invalid(format!("Max tokens must be between 1 and {ceiling}."))),
         };
         let request = VisionRequest {
-            model: model.clone(),
+            model,
             prompt: input.prompt.trim().to_string(),
             image_url: input.image,
             detail: input.detail,
@@ -106,25 +138,7 @@ mod server {
             fields: input.fields,
             native_schema: true,
         };
-        let permits = state.access.admit(&caller)?;
-        // Held against the budgets from now until the call ends, so calls started together
-        // cannot all start past a budget.
-        let expected = u64::from(request_tokens(entry.kind, &request));
-        let reservation = state.access.reserve(&caller, expected).await?;
-        let mut meter = Meter {
-            caller,
-            provider: entry.id.clone(),
-            model,
-            tokens: 0,
-            outcome: "left",
-            reservation: Some(reservation),
-            _permits: permits,
-        };
-        let events = describer.describe(entry, request).map(move |event| {
-            meter.see(&event);
-            Ok(event.to_line())
-        });
-        Ok(TextStream::new(events))
+        Ok((entry.clone(), request))
     }
 
     /// Counts what one describe spends while it runs; when its stream ends (finished, failed,

@@ -45,6 +45,9 @@ pub struct ProviderChoice {
     pub models: Vec<String>,
     pub default_model: String,
     pub resize: ResizeRule,
+    /// Whether it offers its batch service (half the price, answered within a day).
+    #[serde(default)]
+    pub batch: bool,
 }
 
 /// What the server tells the page about its providers; the first is the default.
@@ -133,6 +136,7 @@ mod tests {
             models: vec!["m".into()],
             default_model: "m".into(),
             resize: ProviderKind::Openai.resize_rule(),
+            batch: false,
         };
         let info = ProviderInfo { providers: vec![choice("openai"), choice("anthropic")], ..ProviderInfo::default() };
         assert_eq!(info.choose("anthropic").map(|p| p.id.as_str()), Some("anthropic"));

@@ -63,8 +63,6 @@ pub struct NewBatch<'a> {
     pub owner: &'a str,
     /// The command line that sent it, for `picscribe batches collect`.
     pub invocation: Option<&'a str>,
-    /// Tokens held against the owner's budget until the results say what was spent.
-    pub reserved: u64,
 }
 
 /// One request of a batch to record.
@@ -77,6 +75,8 @@ pub struct NewItem {
     pub prompt: String,
     /// 1 the first time the key is sent, 2 the second, …
     pub attempt: u32,
+    /// The tokens it is expected to cost, held against its sender's budget until charged.
+    pub expected: u64,
 }
 
 /// A recorded batch.
@@ -182,7 +182,7 @@ impl Store {
                 batch.owner,
                 batch.invocation,
                 signed(items.len() as u64),
-                signed(batch.reserved),
+                signed(items.iter().map(|i| i.expected).sum()),
                 now()
             ],
         )
@@ -215,6 +215,31 @@ impl Store {
         }
         tx.commit().map_err(text)?;
         Ok(row)
+    }
+
+    /// What became of a key in the latest of `owner`'s batches that held it: its state,
+    /// the sentence if it was given up, and the batch.
+    pub fn item_for_owner(
+        &self,
+        key: &str,
+        owner: &str,
+    ) -> Result<Option<(ItemState, Option<String>, BatchRow)>, String> {
+        let conn = self.lock()?;
+        let columns: Vec<String> = BATCH_COLUMNS.split(", ").map(|c| format!("b.{c}")).collect();
+        let sql = format!(
+            "SELECT {}, i.state, i.reason FROM batch_items i JOIN batches b ON b.id = i.batch
+             WHERE i.key = ?1 AND b.owner = ?2 ORDER BY i.batch DESC LIMIT 1",
+            columns.join(", ")
+        );
+        let mut statement = conn.prepare_cached(&sql).map_err(text)?;
+        statement
+            .query_row(params![key, owner], |row| {
+                let batch = batch_row(row)?;
+                let state = ItemState::from_word(&row.get::<_, String>(17)?);
+                Ok((state, row.get(18)?, batch))
+            })
+            .optional()
+            .map_err(text)
     }
 
     /// Whether a key waits in a batch the provider has not answered yet.
@@ -348,6 +373,15 @@ impl Store {
             )
             .map_err(text)?;
         }
+        // A batch sent from the page is charged to its sender as its hold ends, in the same
+        // transaction, so the budget never sees neither.
+        tx.execute(
+            "INSERT INTO usage (user, day, tokens, calls)
+             SELECT owner, date('now'), ?2, ?3 FROM batches WHERE id = ?1 AND owner != '' AND ?2 > 0
+             ON CONFLICT (user, day) DO UPDATE SET tokens = tokens + excluded.tokens, calls = calls + excluded.calls",
+            params![batch, signed(input + output), signed(described.len() as u64)],
+        )
+        .map_err(text)?;
         tx.execute(
             "UPDATE batches SET state = ?2, answered = ?3, input_tokens = ?4, output_tokens = ?5, finished_at = ?6
              WHERE id = ?1",

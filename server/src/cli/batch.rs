@@ -66,7 +66,6 @@ pub async fn run_all(
         fields: serde_json::to_string(&run.settings.fields).unwrap_or_else(|_| "[]".into()),
         owner: String::new(),
         invocation: Some(invocation()),
-        reserve_each: 0,
     };
     let lowered = (number_var("PICSCRIBE_BATCH_MAX_REQUESTS"), number_var("PICSCRIBE_BATCH_MAX_BYTES"));
     let mut queue = match Queue::new(&run.entry, Arc::clone(&run.store), &run.data_dir, meta, lowered) {

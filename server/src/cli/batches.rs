@@ -161,7 +161,6 @@ async fn again(
         fields: batch.fields.clone(),
         owner: batch.owner.clone(),
         invocation: batch.invocation.clone(),
-        reserve_each: 0,
     };
     let lowered = (None, None);
     if let Ok(mut queue) = Queue::new(entry, std::sync::Arc::clone(store), data_dir, meta, lowered) {

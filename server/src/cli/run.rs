@@ -384,7 +384,14 @@ fn batch_line(run: &Run, name: &str, key: String, request: VisionRequest) -> Out
     let id = custom_id(&key);
     match service.line(&id, &request) {
         Ok(line) => Outcome::Queued {
-            item: NewItem { custom_id: id, key, name: name.to_string(), prompt: request.prompt, attempt: 1 },
+            item: NewItem {
+                custom_id: id,
+                key,
+                name: name.to_string(),
+                prompt: request.prompt,
+                attempt: 1,
+                expected: 0,
+            },
             line,
         },
         Err(err) => Outcome::Failed(format!("{name} could not be written as a batch request: {err}.")),

@@ -92,6 +92,9 @@ pub struct AccessSettings {
     pub client_timeout: std::time::Duration,
     /// Where "Add from URLs" may fetch from (`PICSCRIBE_FETCH_ALLOW`, `PICSCRIBE_FETCH_MAX_BYTES`).
     pub fetch: engine::fetch::FetchPolicy,
+    /// How often the server asks providers about the batches sent from the page
+    /// (`PICSCRIBE_BATCH_POLL_SECS`, 30 s).
+    pub batch_poll: std::time::Duration,
 }
 
 impl Default for AccessSettings {
@@ -109,6 +112,7 @@ impl Default for AccessSettings {
             data_dir: PathBuf::from("data"),
             client_timeout: std::time::Duration::from_secs(u64::from(DEFAULT_CLIENT_TIMEOUT_SECS)),
             fetch: engine::fetch::FetchPolicy::default(),
+            batch_poll: std::time::Duration::from_secs(30),
         }
     }
 }
@@ -234,6 +238,7 @@ pub fn load(
         settings.client_timeout = std::time::Duration::from_secs(u64::from(secs));
     }
     settings.fetch = engine::fetch::FetchPolicy::from_env(var).map_err(AccessConfigError)?;
+    settings.batch_poll = crate::jobs::server::Jobs::poll_every(var);
     if let Some(dir) = var("PICSCRIBE_DATA_DIR") {
         settings.data_dir = PathBuf::from(dir);
     }

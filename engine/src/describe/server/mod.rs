@@ -158,6 +158,7 @@ impl ProviderEntry {
             models: describing_models(models),
             default_model: self.default_model.clone(),
             resize: self.kind.resize_rule(),
+            batch: self.provider.batches().is_some(),
         }
     }
 

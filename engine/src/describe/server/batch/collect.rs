@@ -165,6 +165,8 @@ pub async fn resend(queue: &mut Queue, store: &Store, entry: &ProviderEntry, dat
                 name: item.name.clone(),
                 prompt: item.prompt.clone(),
                 attempt: item.attempt + 1,
+                // What it costs is charged when it is answered.
+                expected: 0,
             };
             match lines.get(&item.custom_id) {
                 Some(line) => {

@@ -22,8 +22,6 @@ pub struct Meta {
     pub fields: String,
     pub owner: String,
     pub invocation: Option<String>,
-    /// Tokens each request is expected to cost, reserved against a budget.
-    pub reserve_each: u64,
 }
 
 /// Requests that did not get into an accepted batch, each with the sentence why.
@@ -183,7 +181,6 @@ impl Queue {
             fields: &self.meta.fields,
             owner: &self.meta.owner,
             invocation: self.meta.invocation.as_deref(),
-            reserved: self.meta.reserve_each * open.fill.lines,
         };
         match self.store.record_batch(&record, &open.items) {
             Ok(row) => {
