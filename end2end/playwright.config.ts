@@ -67,6 +67,9 @@ export default defineConfig({
         PICSCRIBE_DATA_DIR: data("main"),
         // "Add from URLs" fetches from the stub's image host, on loopback.
         PICSCRIBE_FETCH_ALLOW: "127.0.0.1",
+        // The stub speaks OpenAI's batch service too; the server looks every second.
+        PICSCRIBE_BATCH_SERVICE: "true",
+        PICSCRIBE_BATCH_POLL_SECS: "1",
       },
       reuseExistingServer: false,
     },

@@ -32,3 +32,5 @@ echo "release wasm loaded on demand: $(cat $parts | wc -c) bytes in $(echo "$par
 (cd end2end && PICSCRIBE_PROFILE=release npx playwright test --project bench) || echo "a page benchmark did not finish; its error is above"
 # The command: 200 photos of 12 MP beside vipsthumbnail, and 100,000 tiny files planned.
 ./scripts/bench-command.sh || echo "a command benchmark did not finish; its error is above"
+# The batch service: 10,000 small photos prepared and submitted, and the JSONL's overhead.
+./scripts/bench-batch.sh || echo "the batch benchmark did not finish; its error is above"

@@ -19,7 +19,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos::wasm_split::{wasm_split, SplitLoaderError};
 
-use crate::batch::{intake, run, transfer, Batch, Row};
+use crate::batch::{intake, run, send, transfer, Batch, Row};
 use crate::components::{fields_editor, image_table, settings_panel};
 use crate::export::Format;
 
@@ -102,6 +102,11 @@ pub fn restore_settings(batch: Batch, restore: settings_panel::Restore) {
 enum Describe {
     All,
     One(Box<Row>),
+    /// "Send as a batch".
+    Batch,
+    /// Ask what the batches brought back.
+    Look,
+    CancelBatches,
 }
 
 #[wasm_split(describe, wasm_split_path = ::leptos::wasm_split, fallible, preload(preload_describe))]
@@ -109,8 +114,26 @@ fn describe_part(batch: Batch, job: Describe) -> Result<(), SplitLoaderError> {
     match job {
         Describe::All => run::describe_all(batch),
         Describe::One(row) => run::describe_one(batch, *row),
+        Describe::Batch => send::send_all(batch),
+        Describe::Look => send::look(batch),
+        Describe::CancelBatches => send::cancel_all(batch),
     }
     Ok(())
+}
+
+/// "Send as a batch" (`send::send_all`).
+pub fn send_batch(batch: Batch) {
+    when_loaded(batch, describe_part(batch, Describe::Batch));
+}
+
+/// Fills in the rows their batches have answered (`send::look`).
+pub fn look_for_batches(batch: Batch) {
+    when_loaded(batch, describe_part(batch, Describe::Look));
+}
+
+/// "Cancel batch" (`send::cancel_all`).
+pub fn cancel_batches(batch: Batch) {
+    when_loaded(batch, describe_part(batch, Describe::CancelBatches));
 }
 
 /// "Describe all" (`run::describe_all`).

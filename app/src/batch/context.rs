@@ -83,6 +83,8 @@ pub struct Batch {
     pub announcement: RwSignal<String>,
     /// A storage failure, shown until the next success.
     pub storage_error: RwSignal<Option<String>>,
+    /// Whether the page will ask again soon what its batches brought back.
+    pub looking: StoredValue<bool>,
     next_id: StoredValue<u64>,
 }
 
@@ -199,6 +201,7 @@ pub fn provide_batch_context(providers: Memo<ProviderInfo>) -> Batch {
         saving: RwSignal::new(0),
         announcement: RwSignal::new(String::new()),
         storage_error: RwSignal::new(None),
+        looking: StoredValue::new(false),
         next_id: StoredValue::new(0),
     };
     provide_context(batch);

@@ -224,6 +224,9 @@ pub fn restore(batch: Batch) {
         }
         // Anything added before storage answered stays after the restored rows.
         in_slices(batch, saved, Some(0), |(image, blob, text)| (restored(batch, image, blob, text), ())).await;
+        // Rows a batch holds fill in (the remembered settings, which make the keys, are
+        // applied by then).
+        crate::on_demand::look_for_batches(batch);
     });
 }
 

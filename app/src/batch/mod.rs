@@ -7,6 +7,7 @@ mod context;
 pub(crate) mod intake;
 mod row;
 pub(crate) mod run;
+pub(crate) mod send;
 pub(crate) mod transfer;
 mod watch;
 

@@ -42,6 +42,11 @@ pub enum Phase {
     Unusable {
         why: String,
     },
+    /// Sent in a provider's batch; its answer fills in when the batch comes back.
+    /// `note` says since when ("In a batch since 10:42").
+    InBatch {
+        note: String,
+    },
 }
 
 impl Phase {
@@ -49,9 +54,10 @@ impl Phase {
         matches!(self, Phase::Queued | Phase::Sending | Phase::Writing { .. })
     }
 
-    /// Whether Describe, Regenerate or Retry may send this row now.
+    /// Whether Describe, Regenerate or Retry may send this row now (not while a batch
+    /// is answering it: that call is paid for already).
     pub fn can_describe(&self) -> bool {
-        !self.in_flight() && !matches!(self, Phase::Reading | Phase::Unusable { .. })
+        !self.in_flight() && !matches!(self, Phase::Reading | Phase::Unusable { .. } | Phase::InBatch { .. })
     }
 
     pub fn draft(&self) -> Option<&str> {
@@ -66,6 +72,7 @@ impl Phase {
         match self {
             Phase::Failed { sentence } | Phase::Refused { sentence, .. } => Some(sentence),
             Phase::Unusable { why } => Some(why),
+            Phase::InBatch { note } => Some(note),
             _ => None,
         }
     }
@@ -83,6 +90,7 @@ impl Phase {
             Phase::Done => "done",
             Phase::Failed { .. } | Phase::Unusable { .. } => "error",
             Phase::Refused { .. } => "refused",
+            Phase::InBatch { .. } => "in a batch",
         }
     }
 }
@@ -238,6 +246,7 @@ mod tests {
             (failed.clone(), false, "error"),
             (refused.clone(), true, "refused"),
             (unusable.clone(), false, "error"),
+            (Phase::InBatch { note: "In a batch since 10:42".into() }, false, "in a batch"),
         ];
         for (phase, stale, want) in cases {
             assert_eq!(phase.label(stale), want, "{phase:?}");
@@ -248,5 +257,11 @@ mod tests {
         assert!(Phase::Writing { draft: String::new() }.in_flight() && !Phase::Done.in_flight());
         assert!(!unusable.can_describe() && !Phase::Reading.can_describe() && !Phase::Sending.can_describe());
         assert!(failed.can_describe() && refused.can_describe() && Phase::Ready.can_describe());
+        let in_batch = Phase::InBatch { note: "In a batch since 10:42".into() };
+        assert!(
+            !in_batch.can_describe() && !in_batch.in_flight(),
+            "a batch is paid for already, and not a call under way"
+        );
+        assert_eq!(in_batch.sentence(), Some("In a batch since 10:42"));
     }
 }

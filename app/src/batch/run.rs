@@ -21,7 +21,7 @@ use crate::plan::{self, Candidate, Skip};
 use crate::text::count;
 
 /// Why "Describe all" leaves a row alone, if it does: [`plan::skip`] over the row as it is.
-fn skip(row: &Row, settings: &Settings, include_edited: bool) -> Option<Skip> {
+pub(super) fn skip(row: &Row, settings: &Settings, include_edited: bool) -> Option<Skip> {
     let key = row.key(settings);
     let phase = row.phase.get_untracked();
     let described = row.described.get_untracked().map(|d| d.key);
@@ -271,32 +271,52 @@ async fn describe_row(batch: Batch, row: &Row, settings: &Settings, run: Option<
             )
         }
     }
-    if settings.fields.is_empty() {
-        row.description.set(text.trim().to_string());
-        row.values.set(None);
-        row.fields.set(Vec::new());
+    // The server checked the answer already; a page that cannot read it keeps the row.
+    let values = if settings.fields.is_empty() {
+        None
     } else {
-        // The server checked the answer already; a page that cannot read it keeps the row.
         match parse_answer(&settings.fields, &text) {
-            Ok(values) => {
-                row.values.set(Some(values));
-                row.fields.set(settings.fields.clone());
-            }
+            Ok(values) => Some(values),
             Err(misfit) => {
                 return fail(format!("The answer did not fit the fields: {misfit}. Retry to ask again."), false)
             }
         }
-    }
-    row.described.set(Some(Described {
+    };
+    let described = Described {
         key,
         prompt: prompt.trim().to_string(),
         provider: settings.provider.clone(),
         model: settings.model.trim().to_string(),
         tokens,
-    }));
+    };
+    keep(batch, row, text, values, &settings.fields, described);
+    Outcome::Done
+}
+
+/// A finished description into its row, in one place whoever brought it (a call, a
+/// batch): the text or the fields, what made it, and saved in this browser.
+pub(super) fn keep(
+    batch: Batch,
+    row: &Row,
+    text: String,
+    values: Option<crate::fields::Values>,
+    fields: &[crate::fields::Field],
+    described: Described,
+) {
+    match values {
+        None => {
+            row.description.set(text.trim().to_string());
+            row.values.set(None);
+            row.fields.set(Vec::new());
+        }
+        Some(values) => {
+            row.values.set(Some(values));
+            row.fields.set(fields.to_vec());
+        }
+    }
+    row.described.set(Some(described));
     row.hand.set(None);
     row.note.set(None);
     row.phase.set(Phase::Done);
     save_text(batch, row);
-    Outcome::Done
 }
