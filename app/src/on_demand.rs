@@ -20,7 +20,7 @@ use leptos::task::spawn_local;
 use leptos::wasm_split::{wasm_split, SplitLoaderError};
 
 use crate::batch::{intake, run, send, transfer, Batch, Row};
-use crate::components::{fields_editor, image_table, settings_panel};
+use crate::components::{fields_editor, image_table, settings_panel, toolbar};
 use crate::export::Format;
 
 const UNLOADED: &str =
@@ -188,11 +188,11 @@ pub fn import(batch: Batch, file: web_sys::File) {
     when_loaded(batch, transfer_part(batch, Transfer::Import(file)));
 }
 
+/// A part's view as it loads; boxed, so that every lazy view shares one copy of the code.
+type PartView = std::pin::Pin<Box<dyn Future<Output = Result<AnyView, SplitLoaderError>> + Send>>;
+
 /// A view whose code is loaded on demand: nothing while it loads, a sentence if it cannot be.
-fn lazy_view<F>(load: fn() -> F) -> impl IntoView
-where
-    F: Future<Output = Result<AnyView, SplitLoaderError>> + Send + 'static,
-{
+fn lazy_view(load: fn() -> PartView) -> impl IntoView {
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
@@ -209,7 +209,17 @@ fn table_part() -> Result<AnyView, SplitLoaderError> {
 
 /// The tally and the table's rows (`image_table::table_rows`).
 pub fn table() -> impl IntoView {
-    lazy_view(table_part)
+    lazy_view(|| Box::pin(table_part()))
+}
+
+#[wasm_split(describe, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn batch_buttons_part() -> Result<AnyView, SplitLoaderError> {
+    Ok(toolbar::batch_buttons().into_any())
+}
+
+/// "Send as a batch" and "Cancel batch" (`toolbar::batch_buttons`).
+pub fn batch_buttons() -> impl IntoView {
+    lazy_view(|| Box::pin(batch_buttons_part()))
 }
 
 #[wasm_split(fields, wasm_split_path = ::leptos::wasm_split, fallible)]
@@ -219,5 +229,5 @@ fn fields_part() -> Result<AnyView, SplitLoaderError> {
 
 /// The fields editor's inputs, one group per field (`fields_editor::field_rows`).
 pub fn field_rows() -> impl IntoView {
-    lazy_view(fields_part)
+    lazy_view(|| Box::pin(fields_part()))
 }

@@ -145,6 +145,16 @@ async fn every_dialect_describes_a_folder_through_its_batch_service() -> Result 
         }
         assert!(setup.root.join("photos/p2.txt").exists(), "{dialect:?}: the sidecars are written");
         assert!(said(&output).contains("at the batch rate"), "{dialect:?}: {}", said(&output));
+        // One request line and one result line, as they travel (the image cut short).
+        let shorten = |value: &serde_json::Value| {
+            let text = value.to_string();
+            match text.find(";base64,").or(text.find("\"data\":\"")) {
+                Some(at) => format!("{}…{}", &text[..at + 12], &text[text.len().saturating_sub(160)..]),
+                None => text,
+            }
+        };
+        println!("{dialect:?} request {}: {}", batches[0].custom_ids[0], shorten(&setup.stub.batch_bodies()[0]));
+        println!("{dialect:?} result: {}", shorten(&setup.stub.batch_results()[0]));
 
         let again = setup.run(&["describe", "photos", "--batch"]).await?;
         assert_eq!(again.status.code(), Some(0), "{}", said(&again));

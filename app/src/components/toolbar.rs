@@ -1,9 +1,9 @@
-//! The batch's controls: add, describe all, cancel, progress, export, clear.
+//! The batch's controls: add, describe all (or send as a batch), cancel, progress, export, clear.
 
 use leptos::prelude::*;
 
 use super::add_from_urls::AddFromUrls;
-use crate::batch::{actions, use_batch, Phase};
+use crate::batch::{actions, use_batch, Batch, Phase};
 use crate::browser::files;
 use crate::describe::ProviderInfo;
 use crate::export::Format;
@@ -14,10 +14,6 @@ pub fn Toolbar() -> impl IntoView {
     // What the server offers, from the page's providers context once it has hydrated.
     let configured = move || batch.providers.with(ProviderInfo::configured);
     let empty = move || batch.rows.read().is_empty();
-    // Whether the chosen provider has a batch service, and whether any row waits in one.
-    let batchable = move || batch.providers.with(|info| info.choose(&batch.provider.get()).is_some_and(|p| p.batch));
-    let waiting =
-        move || batch.rows.with(|rows| rows.iter().any(|r| r.phase.with(|p| matches!(p, Phase::InBatch { .. }))));
     let progress_label = move || batch.run.get().map(|run| run.progress_label()).unwrap_or_default();
     let estimate = actions::watch_estimate(batch, move || configured() && !empty() && !batch.running());
     let saved_label = move || match (batch.storage_error.get(), batch.saving.get()) {
@@ -47,21 +43,7 @@ pub fn Toolbar() -> impl IntoView {
             >
                 "Describe all"
             </button>
-            <Show when=batchable>
-                <button
-                    type="button"
-                    disabled=move || !configured() || batch.running() || empty()
-                    aria-describedby="estimate"
-                    on:click=move |_| actions::send_batch(batch)
-                >
-                    "Send as a batch (about half the price, ready within 24 hours)"
-                </button>
-            </Show>
-            <Show when=waiting>
-                <button type="button" on:click=move |_| actions::cancel_batches(batch)>
-                    "Cancel batch"
-                </button>
-            </Show>
+            {crate::on_demand::batch_buttons()}
             <span id="estimate" class="estimate">
                 {move || estimate.get()}
             </span>
@@ -118,5 +100,32 @@ pub fn Toolbar() -> impl IntoView {
             </button>
             <span class="saved" role="status">{saved_label}</span>
         </section>
+    }
+}
+
+/// "Send as a batch" when the chosen provider has a batch service, and "Cancel batch"
+/// while a row waits in one; loaded with the describing part (`on_demand`).
+pub fn batch_buttons() -> impl IntoView {
+    let batch: Batch = use_batch();
+    let configured = move || batch.providers.with(ProviderInfo::configured);
+    let batchable = move || batch.providers.with(|info| info.choose(&batch.provider.get()).is_some_and(|p| p.batch));
+    let waiting =
+        move || batch.rows.with(|rows| rows.iter().any(|r| r.phase.with(|p| matches!(p, Phase::InBatch { .. }))));
+    view! {
+        <Show when=batchable>
+            <button
+                type="button"
+                disabled=move || !configured() || batch.running() || batch.rows.read().is_empty()
+                aria-describedby="estimate"
+                on:click=move |_| actions::send_batch(batch)
+            >
+                "Send as a batch (about half the price, ready within 24 hours)"
+            </button>
+        </Show>
+        <Show when=waiting>
+            <button type="button" on:click=move |_| actions::cancel_batches(batch)>
+                "Cancel batch"
+            </button>
+        </Show>
     }
 }

@@ -17,10 +17,13 @@ pub struct Price {
     pub input: f64,
     /// Dollars per million output tokens (the answer; thinking included).
     pub output: f64,
-    /// Through the provider's batch service; half of `input` unless named.
+    /// Through the provider's batch service; half of `input` unless named. Only the
+    /// server prices batches, so the page's copy leaves them out (and their code).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", serde(skip))]
     pub batch_input: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", serde(skip))]
     pub batch_output: Option<f64>,
 }
 

@@ -118,6 +118,8 @@ pub struct Stub {
     key: Option<String>,
     /// Replies whose body is still being sent or held open; see [`Stub::open_replies`].
     open: Arc<AtomicUsize>,
+    /// The last id given to a file or batch; kept across a reset.
+    serial: Arc<std::sync::atomic::AtomicU64>,
     /// Pause between streamed pieces, so streaming is visible.
     pub piece_delay: Duration,
     /// A rate limit like a provider's: at most this many requests per window, the rest
@@ -138,6 +140,7 @@ impl Stub {
             inner: Arc::default(),
             key,
             open: Arc::default(),
+            serial: Arc::default(),
             piece_delay: Duration::from_millis(20),
             rate_limit: None,
             token_limit: None,

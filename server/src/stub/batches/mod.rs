@@ -80,19 +80,26 @@ pub struct Batches {
     pub faults: std::collections::VecDeque<LineFault>,
     pub ends: std::collections::VecDeque<BatchEnd>,
     pub hold: bool,
-    next: u64,
 }
 
-impl Batches {
-    fn id(&mut self, prefix: &str) -> String {
-        self.next += 1;
-        format!("{prefix}{:04}", self.next)
+impl Stub {
+    /// A new id: never one given before by this stub, not even across a reset (a
+    /// provider never gives an id twice).
+    fn new_id(&self, prefix: &str) -> String {
+        let n = self.serial.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        format!("{prefix}{n:04}")
     }
 }
 
 impl Stub {
     pub fn batches(&self) -> Vec<StubBatch> {
         self.lock().batches.list.clone()
+    }
+
+    /// The result lines of every batch that is over, as the provider sends them (OpenAI's
+    /// output and error files, Anthropic's results, Gemini's inline responses).
+    pub fn batch_results(&self) -> Vec<Value> {
+        self.lock().batches.list.iter().flat_map(|b| b.results.iter().chain(&b.errors).cloned()).collect()
     }
 
     /// The request bodies of every batch, as uploaded (a test validates them).

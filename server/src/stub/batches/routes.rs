@@ -27,13 +27,13 @@ impl Stub {
         requests: Vec<(String, Value)>,
         bytes: usize,
     ) -> String {
-        let mut inner = self.lock();
         let prefix = match dialect {
             Dialect::Openai | Dialect::Azure => "batch_",
             Dialect::Anthropic => "msgbatch_",
             Dialect::Gemini => "batches/",
         };
-        let id = inner.batches.id(prefix);
+        let id = self.new_id(prefix);
+        let mut inner = self.lock();
         let (custom_ids, requests) = requests.into_iter().unzip();
         inner.batches.list.push(StubBatch {
             id: id.clone(),
@@ -98,8 +98,8 @@ impl Stub {
         let Some(file) = file.filter(|_| purpose == "batch") else {
             return dialect.error(StatusCode::BAD_REQUEST, "Expected purpose=batch and a file.");
         };
+        let id = self.new_id("file-");
         let mut inner = self.lock();
-        let id = inner.batches.id("file-");
         let bytes = file.len();
         inner.batches.files.insert(id.clone(), file.to_vec());
         Json(json!({"id": id, "object": "file", "bytes": bytes, "created_at": now(),
