@@ -43,7 +43,12 @@ pub fn Toolbar() -> impl IntoView {
             >
                 "Describe all"
             </button>
-            {crate::on_demand::batch_buttons()}
+            // Outside the lazy view, so that the page as served and as hydrated agree (both
+            // before the providers are known); the buttons' code comes with describing.
+            // "Cancel batch" shows with the provider the rows were sent to.
+            <Show when=move || batch_offered(batch)>
+                {crate::on_demand::batch_buttons()}
+            </Show>
             <span id="estimate" class="estimate">
                 {move || estimate.get()}
             </span>
@@ -103,16 +108,23 @@ pub fn Toolbar() -> impl IntoView {
     }
 }
 
+/// Whether the chosen provider has a batch service.
+fn batch_offered(batch: Batch) -> bool {
+    batch.providers.with(|info| info.choose(&batch.provider.get()).is_some_and(|p| p.batch))
+}
+
+/// Whether any row waits in a batch.
+fn batch_waiting(batch: Batch) -> bool {
+    batch.rows.with(|rows| rows.iter().any(|r| r.phase.with(|p| matches!(p, Phase::InBatch { .. }))))
+}
+
 /// "Send as a batch" when the chosen provider has a batch service, and "Cancel batch"
 /// while a row waits in one; loaded with the describing part (`on_demand`).
 pub fn batch_buttons() -> impl IntoView {
     let batch: Batch = use_batch();
     let configured = move || batch.providers.with(ProviderInfo::configured);
-    let batchable = move || batch.providers.with(|info| info.choose(&batch.provider.get()).is_some_and(|p| p.batch));
-    let waiting =
-        move || batch.rows.with(|rows| rows.iter().any(|r| r.phase.with(|p| matches!(p, Phase::InBatch { .. }))));
     view! {
-        <Show when=batchable>
+        <Show when=move || batch_offered(batch)>
             <button
                 type="button"
                 disabled=move || !configured() || batch.running() || batch.rows.read().is_empty()
@@ -122,7 +134,7 @@ pub fn batch_buttons() -> impl IntoView {
                 "Send as a batch (about half the price, ready within 24 hours)"
             </button>
         </Show>
-        <Show when=waiting>
+        <Show when=move || batch_waiting(batch)>
             <button type="button" on:click=move |_| actions::cancel_batches(batch)>
                 "Cancel batch"
             </button>

@@ -226,6 +226,10 @@ pub async fn add(line: JobLine) -> Result<(), ApiError> {
     })?;
     draft.rows += 1;
     draft.expected += expected;
+    if !draft.queue.submitted.is_empty() {
+        // A full batch went on its own (the provider's limit): it is waited for already.
+        jobs.start_polling(&state.describer);
+    }
     Ok(())
 }
 
