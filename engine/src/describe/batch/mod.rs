@@ -211,7 +211,9 @@ mod tests {
                 fill = Fill::default();
             }
             fill.add(len);
-            out.last_mut().map(|chunk| chunk.push(len));
+            if let Some(chunk) = out.last_mut() {
+                chunk.push(len);
+            }
         }
         out
     }
