@@ -217,7 +217,8 @@ impl Stub {
             )
             .merge(batches::routes())
             // Providers take images far larger than axum's 2 MiB default.
-            .layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024))
+            // Batch uploads too: OpenAI takes files of 200 MB, Anthropic 256 MB.
+            .layer(axum::extract::DefaultBodyLimit::max(300 * 1024 * 1024))
             .with_state(self)
     }
 
