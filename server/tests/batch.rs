@@ -145,6 +145,9 @@ async fn every_dialect_describes_a_folder_through_its_batch_service() -> Result 
         }
         assert!(setup.root.join("photos/p2.txt").exists(), "{dialect:?}: the sidecars are written");
         assert!(said(&output).contains("at the batch rate"), "{dialect:?}: {}", said(&output));
+        if dialect == Dialect::Anthropic {
+            assert!(setup.stub.batch_bodies()[0].get("stream").is_none(), "a batch request names no streaming");
+        }
         // One request line and one result line, as they travel (the image cut short).
         let shorten = |value: &serde_json::Value| {
             let text = value.to_string();

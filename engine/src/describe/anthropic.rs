@@ -12,6 +12,8 @@ pub const API_VERSION: &str = "2023-06-01";
 pub struct MessagesRequest<'a> {
     pub model: &'a str,
     pub max_tokens: u32,
+    /// Left out when false: a batch's requests may not name streaming at all.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub stream: bool,
     pub messages: [Message<'a>; 1],
     /// Structured output: see [`json_schema_output`].
