@@ -82,8 +82,7 @@ fn page_security() {
 /// The whole app: pages, server functions, static files and the health checks, behind the
 /// guard (hosts, other sites, sign-in) and with security headers on every answer.
 pub fn router(leptos_options: LeptosOptions, describer: Describer, access: Access) -> Router {
-    let settings = access.settings();
-    let jobs = Jobs::new(settings.data_dir.clone(), settings.batch_poll);
+    let jobs = Jobs::new(access.settings());
     router_with_jobs(leptos_options, describer, access, jobs)
 }
 

@@ -61,8 +61,7 @@ async fn serve(file: Option<ConfigFile>) -> ExitCode {
     };
     let header_timeout = access.settings().client_timeout;
     // Batches sent from the page before a restart are still waited for.
-    let settings = access.settings();
-    let jobs = app::jobs::server::Jobs::new(settings.data_dir.clone(), settings.batch_poll);
+    let jobs = app::jobs::server::Jobs::new(access.settings());
     jobs.resume(&describer);
     let app = server::router_with_jobs(options, describer, access, jobs);
 

@@ -54,6 +54,8 @@ struct Inner {
     drafts: Mutex<HashMap<(String, String), Shared>>,
     polling: AtomicBool,
     every: Duration,
+    /// Lower limits per batch than the provider's (requests, bytes).
+    lowered: (Option<u64>, Option<u64>),
 }
 
 fn unavailable(problem: &str) -> ApiError {
@@ -64,26 +66,18 @@ fn unavailable(problem: &str) -> ApiError {
 }
 
 impl Jobs {
-    /// Batches kept in `data_dir`'s database, polled every `every`.
-    pub fn new(data_dir: PathBuf, every: Duration) -> Jobs {
+    /// Batches kept in the data directory's database, polled and cut as the settings say.
+    pub fn new(settings: &crate::access::server::AccessSettings) -> Jobs {
         Jobs {
             inner: Arc::new(Inner {
-                data_dir,
+                data_dir: settings.data_dir.clone(),
                 store: OnceLock::new(),
                 drafts: Mutex::default(),
                 polling: AtomicBool::new(false),
-                every,
+                every: settings.batch_poll,
+                lowered: settings.batch_lowered,
             }),
         }
-    }
-
-    /// `PICSCRIBE_BATCH_POLL_SECS` (30 s unless set).
-    pub fn poll_every(var: &dyn Fn(&str) -> Option<String>) -> Duration {
-        var("PICSCRIBE_BATCH_POLL_SECS")
-            .and_then(|v| v.trim().parse::<f64>().ok())
-            .filter(|s| *s > 0.0)
-            .and_then(|s| Duration::try_from_secs_f64(s).ok())
-            .unwrap_or(Duration::from_secs(30))
     }
 
     fn store(&self) -> Result<Arc<Store>, ApiError> {
@@ -145,7 +139,7 @@ impl Jobs {
                         invocation: None,
                     };
                     if let Ok(mut queue) =
-                        Queue::new(entry, Arc::clone(&store), &self.inner.data_dir, meta, (None, None))
+                        Queue::new(entry, Arc::clone(&store), &self.inner.data_dir, meta, self.inner.lowered)
                     {
                         resend(&mut queue, &store, entry, &self.inner.data_dir).await;
                     }
@@ -197,8 +191,8 @@ pub async fn add(line: JobLine) -> Result<(), ApiError> {
                 owner: caller.user.name.clone(),
                 invocation: None,
             };
-            let queue =
-                Queue::new(&entry, store, &jobs.inner.data_dir, meta, (None, None)).map_err(|p| unavailable(&p))?;
+            let queue = Queue::new(&entry, store, &jobs.inner.data_dir, meta, jobs.inner.lowered)
+                .map_err(|p| unavailable(&p))?;
             let made = Arc::new(tokio::sync::Mutex::new(Draft {
                 queue,
                 provider: entry.id.clone(),

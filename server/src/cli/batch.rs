@@ -30,21 +30,8 @@ pub enum Resend {
     Not,
 }
 
-/// `PICSCRIBE_BATCH_POLL_SECS`, 30 s unless set; the wait grows from it to ten minutes.
-fn poll_every() -> Duration {
-    std::env::var("PICSCRIBE_BATCH_POLL_SECS")
-        .ok()
-        .and_then(|v| v.trim().parse::<f64>().ok())
-        .filter(|s| *s > 0.0)
-        .and_then(|s| Duration::try_from_secs_f64(s).ok())
-        .unwrap_or(Duration::from_secs(30))
-}
-
+/// The wait grows from `PICSCRIBE_BATCH_POLL_SECS` to this.
 const LONGEST_WAIT: Duration = Duration::from_secs(600);
-
-fn number_var(name: &str) -> Option<u64> {
-    std::env::var(name).ok().and_then(|v| v.trim().replace('_', "").parse().ok())
-}
 
 /// The command line as given and where it was given, so `picscribe batches collect` can
 /// write the outputs it asked for.
@@ -67,8 +54,7 @@ pub async fn run_all(
         owner: String::new(),
         invocation: Some(invocation()),
     };
-    let lowered = (number_var("PICSCRIBE_BATCH_MAX_REQUESTS"), number_var("PICSCRIBE_BATCH_MAX_BYTES"));
-    let mut queue = match Queue::new(&run.entry, Arc::clone(&run.store), &run.data_dir, meta, lowered) {
+    let mut queue = match Queue::new(&run.entry, Arc::clone(&run.store), &run.data_dir, meta, run.batch_lowered) {
         Ok(queue) => queue,
         Err(problem) => return usage(&problem),
     };
@@ -159,7 +145,7 @@ pub async fn run_all(
 /// what it did not answer (unless `--fallback interactive` will describe those one by
 /// one). True when stopped by ctrl-c.
 async fn wait(run: &Run, queue: &mut Queue) -> bool {
-    let base = poll_every();
+    let base = run.batch_poll;
     let mut next = base;
     let mut waiting = Waiting::new();
     let mut ctrl_c = std::pin::pin!(tokio::signal::ctrl_c());

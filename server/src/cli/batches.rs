@@ -44,7 +44,7 @@ pub async fn batches(args: BatchesArgs, file: Option<ConfigFile>) -> ExitCode {
             };
             match action {
                 BatchesAction::Cancel { id } => cancel(&describer, &store, &id).await,
-                _ => collect(&describer, store, &access.data_dir, file).await,
+                _ => collect(&describer, store, &access, file).await,
             }
         }
     }
@@ -89,9 +89,10 @@ fn list(store: &Store) -> ExitCode {
 async fn collect(
     describer: &Describer,
     store: Store,
-    data_dir: &std::path::Path,
+    access: &app::access::server::AccessSettings,
     file: Option<ConfigFile>,
 ) -> ExitCode {
+    let data_dir = access.data_dir.as_path();
     let store = std::sync::Arc::new(store);
     let pending = match store.pending_batches(None, Some("")) {
         Ok(pending) => pending,
@@ -123,7 +124,7 @@ async fn collect(
                     status.state.word(),
                     engine::describe::cost::thousands(input_tokens + output_tokens)
                 );
-                again(entry, &store, data_dir, batch).await;
+                again(entry, &store, access, batch).await;
                 finished.extend(batch.invocation.clone());
             }
             Err(error) => {
@@ -153,17 +154,17 @@ async fn collect(
 async fn again(
     entry: &engine::describe::server::ProviderEntry,
     store: &std::sync::Arc<Store>,
-    data_dir: &std::path::Path,
+    access: &app::access::server::AccessSettings,
     batch: &BatchRow,
 ) {
+    let data_dir = access.data_dir.as_path();
     let meta = Meta {
         model: batch.model.clone(),
         fields: batch.fields.clone(),
         owner: batch.owner.clone(),
         invocation: batch.invocation.clone(),
     };
-    let lowered = (None, None);
-    if let Ok(mut queue) = Queue::new(entry, std::sync::Arc::clone(store), data_dir, meta, lowered) {
+    if let Ok(mut queue) = Queue::new(entry, std::sync::Arc::clone(store), data_dir, meta, access.batch_lowered) {
         let sent = resend(&mut queue, store, entry, data_dir).await;
         if sent > 0 {
             eprintln!("Sent {} again: {}.", engine::text::count(sent, "image", "images"), queue.submitted.join(", "));

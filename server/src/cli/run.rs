@@ -57,6 +57,10 @@ pub struct Run {
     same: KeyLocks,
     /// Whether an image a batch gave up on is sent again.
     resend: super::batch::Resend,
+    /// How often to ask about batches, at first, and lower limits per batch (the access
+    /// settings', as the server reads them).
+    pub batch_poll: std::time::Duration,
+    pub batch_lowered: (Option<u64>, Option<u64>),
 }
 
 /// What became of one input.
@@ -169,6 +173,8 @@ pub async fn describe_with(args: DescribeArgs, file: Option<ConfigFile>, resend:
         stop: AtomicBool::new(false),
         same: KeyLocks::default(),
         resend,
+        batch_poll: access.batch_poll,
+        batch_lowered: access.batch_lowered,
     });
     let feed_headers = inputs.feed_headers().map(<[String]>::to_vec);
     let found = Arc::new(AtomicU64::new(0));

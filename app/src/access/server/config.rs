@@ -95,6 +95,9 @@ pub struct AccessSettings {
     /// How often the server asks providers about the batches sent from the page
     /// (`PICSCRIBE_BATCH_POLL_SECS`, 30 s).
     pub batch_poll: std::time::Duration,
+    /// Lower limits per batch than the provider's, in requests and bytes
+    /// (`PICSCRIBE_BATCH_MAX_REQUESTS`, `PICSCRIBE_BATCH_MAX_BYTES`), for the page and the command.
+    pub batch_lowered: (Option<u64>, Option<u64>),
 }
 
 impl Default for AccessSettings {
@@ -113,6 +116,7 @@ impl Default for AccessSettings {
             client_timeout: std::time::Duration::from_secs(u64::from(DEFAULT_CLIENT_TIMEOUT_SECS)),
             fetch: engine::fetch::FetchPolicy::default(),
             batch_poll: std::time::Duration::from_secs(30),
+            batch_lowered: (None, None),
         }
     }
 }
@@ -238,7 +242,8 @@ pub fn load(
         settings.client_timeout = std::time::Duration::from_secs(u64::from(secs));
     }
     settings.fetch = engine::fetch::FetchPolicy::from_env(var).map_err(AccessConfigError)?;
-    settings.batch_poll = crate::jobs::server::Jobs::poll_every(var);
+    settings.batch_poll = seconds(var, "PICSCRIBE_BATCH_POLL_SECS")?.unwrap_or(settings.batch_poll);
+    settings.batch_lowered = (number(var, "PICSCRIBE_BATCH_MAX_REQUESTS")?, number(var, "PICSCRIBE_BATCH_MAX_BYTES")?);
     if let Some(dir) = var("PICSCRIBE_DATA_DIR") {
         settings.data_dir = PathBuf::from(dir);
     }
@@ -264,6 +269,19 @@ fn parse_net(value: &str) -> Result<IpNet, AccessConfigError> {
 
 fn is_yes(value: &str) -> bool {
     matches!(value.to_ascii_lowercase().as_str(), "1" | "true" | "yes")
+}
+
+/// A number of seconds above 0, fractions allowed (`0.05`).
+fn seconds(var: &dyn Fn(&str) -> Option<String>, name: &str) -> Result<Option<std::time::Duration>, AccessConfigError> {
+    match var(name) {
+        None => Ok(None),
+        Some(value) => {
+            match value.trim().parse::<f64>().ok().filter(|s| *s > 0.0).map(std::time::Duration::try_from_secs_f64) {
+                Some(Ok(duration)) => Ok(Some(duration)),
+                _ => Err(AccessConfigError(format!("{name} must be a number of seconds above 0, not “{value}”"))),
+            }
+        }
+    }
 }
 
 fn number<T: std::str::FromStr + PartialOrd + Default>(
@@ -335,10 +353,29 @@ mod tests {
     }
 
     #[test]
+    fn batch_settings_are_read_once_for_the_page_and_the_command() -> Result<(), AccessConfigError> {
+        let defaults = load(&env(&[]), None)?;
+        assert_eq!((defaults.batch_poll, defaults.batch_lowered), (std::time::Duration::from_secs(30), (None, None)));
+        let set = load(
+            &env(&[
+                ("PICSCRIBE_BATCH_POLL_SECS", "0.05"),
+                ("PICSCRIBE_BATCH_MAX_REQUESTS", "2"),
+                ("PICSCRIBE_BATCH_MAX_BYTES", "40_000"),
+            ]),
+            None,
+        )?;
+        assert_eq!(
+            (set.batch_poll, set.batch_lowered),
+            (std::time::Duration::from_millis(50), (Some(2), Some(40_000)))
+        );
+        Ok(())
+    }
+
+    #[test]
     fn bad_settings_are_refused_with_the_reason() {
         /// Variables, the file, and what the refusal says.
         type Case<'a> = (&'a [(&'a str, &'a str)], Option<&'a str>, &'a str);
-        let cases: [Case; 7] = [
+        let cases: [Case; 9] = [
             (&[("PICSCRIBE_ACCESS_TOKEN", "short")], None, "shorter than 16"),
             (&[("PICSCRIBE_TRUSTED_USER_HEADER", "Remote-User")], None, "needs PICSCRIBE_TRUSTED_PROXIES"),
             (
@@ -347,6 +384,8 @@ mod tests {
                 "not an address",
             ),
             (&[("PICSCRIBE_MAX_IN_FLIGHT", "0")], None, "above 0"),
+            (&[("PICSCRIBE_BATCH_POLL_SECS", "soon")], None, "PICSCRIBE_BATCH_POLL_SECS must be a number of seconds"),
+            (&[("PICSCRIBE_BATCH_MAX_BYTES", "-1")], None, "PICSCRIBE_BATCH_MAX_BYTES must be a whole number above 0"),
             (&[], Some("[[user]]\nname = \"a\"\ntoken_env = \"MISSING\""), "MISSING, which is not set"),
             (&[], Some("[[user]]\nname = \"a\"\nmax_paralel = 3"), "unknown field"),
             (&[], Some("[[user]]\nname = \"a\"\n[[user]]\nname = \"a\""), "two users"),

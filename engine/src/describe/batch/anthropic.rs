@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+pub use super::parse_id;
 use super::{Line, Outcome, Results, State, Status};
 use crate::describe::anthropic::parse_message;
 
@@ -39,14 +40,6 @@ struct Counts {
     canceled: u64,
     #[serde(default)]
     expired: u64,
-}
-
-pub fn parse_id(body: &str) -> Result<String, serde_json::Error> {
-    #[derive(Deserialize)]
-    struct Created {
-        id: String,
-    }
-    Ok(serde_json::from_str::<Created>(body)?.id)
 }
 
 pub fn parse_batch(body: &str) -> Result<Status, serde_json::Error> {

@@ -64,6 +64,16 @@ impl Service {
         }
     }
 
+    /// How the data directory names it (`batches.service`).
+    pub fn id(self) -> &'static str {
+        match self {
+            Service::OpenAi => "openai",
+            Service::Azure => "azure",
+            Service::Anthropic => "anthropic",
+            Service::Gemini => "gemini",
+        }
+    }
+
     /// How long the provider takes at most, for the user.
     pub fn window(self) -> &'static str {
         match self {
@@ -82,6 +92,15 @@ impl Limits {
             bytes: bytes.filter(|n| *n > 0).map_or(self.bytes, |n| n.min(self.bytes)),
         }
     }
+}
+
+/// The `id` in an answer to creating an uploaded file or a batch (OpenAI, Azure, Anthropic).
+pub fn parse_id(body: &str) -> Result<String, serde_json::Error> {
+    #[derive(Deserialize)]
+    struct Created {
+        id: String,
+    }
+    Ok(serde_json::from_str::<Created>(body)?.id)
 }
 
 /// The id a request travels under: the SHA-256 of its cache key in hex, 64 characters of

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+pub use super::parse_id;
 use super::{Line, Outcome, Results, State, Status};
 use crate::describe::openai::parse_completion;
 
@@ -64,14 +65,6 @@ struct Problem {
 }
 
 /// The id in an answer to `POST /files` or `POST /batches`.
-pub fn parse_id(body: &str) -> Result<String, serde_json::Error> {
-    #[derive(Deserialize)]
-    struct Created {
-        id: String,
-    }
-    Ok(serde_json::from_str::<Created>(body)?.id)
-}
-
 pub fn parse_batch(body: &str) -> Result<Status, serde_json::Error> {
     let batch: Batch = serde_json::from_str(body)?;
     let state = match batch.status.as_str() {

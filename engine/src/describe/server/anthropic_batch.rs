@@ -3,7 +3,7 @@
 
 use futures::future::BoxFuture;
 
-use super::super::batch::{framed, parse_lines, same_origin, BatchService, Upload};
+use super::super::batch::{parse_lines, post_document, same_origin, BatchService, Upload};
 use super::super::http::{self, malformed};
 use super::super::provider::{ProviderError, VisionRequest};
 use super::{error_for_status, Anthropic};
@@ -26,14 +26,8 @@ impl Anthropic {
     }
 
     async fn create(&self, upload: &Upload) -> Result<String, ProviderError> {
-        let (body, length) = framed(&upload.path, Service::Anthropic.framing()).await?;
         let url = format!("{}/v1/messages/batches", self.api.base_url);
-        let request = self
-            .api
-            .post(url)
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .header(reqwest::header::CONTENT_LENGTH, length)
-            .body(body);
+        let request = post_document(self.api.post(url), upload, Service::Anthropic).await?;
         parse_id(&self.text(request).await?).map_err(malformed)
     }
 

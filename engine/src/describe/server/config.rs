@@ -309,6 +309,31 @@ mod tests {
     }
 
     #[test]
+    fn batch_services_are_offered_by_kind_unless_the_environment_says() -> Result<(), reqwest::Error> {
+        let offered = |pairs: &[(&str, &str)]| -> Result<Vec<(String, bool)>, reqwest::Error> {
+            let mut out = Vec::new();
+            for settings in from_env(&env(pairs)) {
+                let entry = crate::describe::server::ProviderEntry::build(&settings, Default::default())?;
+                out.push((entry.id.clone(), entry.provider.batches().is_some()));
+            }
+            Ok(out)
+        };
+        let compatible = [("OPENAI_BASE_URL", "http://127.0.0.1:11434/v1"), ("ANTHROPIC_API_KEY", "k")];
+        let s = |id: &str, on| (id.to_string(), on);
+        assert_eq!(
+            offered(&compatible)?,
+            [s("openai", false), s("anthropic", true)],
+            "a copy of OpenAI's API has none"
+        );
+        assert_eq!(offered(&[("OPENAI_API_KEY", "k")])?, [s("openai", true)], "OpenAI itself has one");
+        let on = [compatible[0], compatible[1], ("PICSCRIBE_BATCH_SERVICE", "true")];
+        assert_eq!(offered(&on)?, [s("openai", true), s("anthropic", true)]);
+        let off = [compatible[0], compatible[1], ("PICSCRIBE_BATCH_SERVICE", "off")];
+        assert_eq!(offered(&off)?, [s("openai", false), s("anthropic", false)]);
+        Ok(())
+    }
+
+    #[test]
     fn the_environment_names_each_ecosystem_uses() -> Result<(), ConfigError> {
         let s = |id: &str, kind, label: &str, model: &str| (id.to_string(), kind, label.to_string(), model.to_string());
         let cases = [

@@ -3,7 +3,7 @@
 
 use futures::future::BoxFuture;
 
-use super::super::batch::{framed, BatchService, Upload};
+use super::super::batch::{post_document, BatchService, Upload};
 use super::super::http::{self, malformed};
 use super::super::provider::{ProviderError, VisionRequest};
 use super::{error_for_status, Gemini};
@@ -28,19 +28,13 @@ impl Gemini {
     }
 
     async fn create(&self, model: &str, upload: &Upload) -> Result<String, ProviderError> {
-        let (body, length) = framed(&upload.path, Service::Gemini.framing()).await?;
         let mut url = reqwest::Url::parse(&format!("{}/v1beta/models/", self.api.base_url))
             .map_err(|_| ProviderError::Connect)?;
         let model = model.strip_prefix("models/").unwrap_or(model);
         if let Ok(mut path) = url.path_segments_mut() {
             path.pop_if_empty().push(&format!("{model}:batchGenerateContent"));
         }
-        let request = self
-            .api
-            .post(url)
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .header(reqwest::header::CONTENT_LENGTH, length)
-            .body(body);
+        let request = post_document(self.api.post(url), upload, Service::Gemini).await?;
         parse_id(&self.text(request).await?).map_err(malformed)
     }
 }

@@ -73,6 +73,20 @@ pub async fn framed(path: &Path, framing: Framing) -> Result<(reqwest::Body, u64
     Ok((reqwest::Body::wrap_stream(open.chain(lines).chain(close)), length))
 }
 
+/// A POST of the framed lines as one JSON document (Anthropic, Gemini), read from disk as
+/// it is sent.
+pub async fn post_document(
+    request: reqwest::RequestBuilder,
+    upload: &Upload,
+    service: Service,
+) -> Result<reqwest::RequestBuilder, ProviderError> {
+    let (body, length) = framed(&upload.path, service.framing()).await?;
+    Ok(request
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .header(reqwest::header::CONTENT_LENGTH, length)
+        .body(body))
+}
+
 /// An address the provider named for its results, checked to be on the provider's own
 /// host before the key is sent there.
 pub fn same_origin(base: &str, url: &str) -> Result<reqwest::Url, ProviderError> {

@@ -171,11 +171,9 @@ impl Queue {
                 return Err(refuse(open.items, refused_sentence(&error, &self.entry)));
             }
         };
-        let service_name =
-            serde_json::to_value(self.service()).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
         let record = NewBatch {
             provider: &self.entry.id,
-            service: &service_name,
+            service: self.service().id(),
             batch_id: &batch_id,
             model: &self.meta.model,
             fields: &self.meta.fields,
