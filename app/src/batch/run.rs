@@ -226,18 +226,8 @@ async fn describe_row(batch: Batch, row: &Row, settings: &Settings, run: Option<
     if cancelled() {
         return Outcome::Cancelled;
     }
-    let existing = row.text();
-    let facts = Facts { filename: &row.name, size: row.dims.get_untracked(), existing: Some(&existing) };
-    let prompt = settings.prompt_for(&row.prompt.get_untracked(), &facts);
-    let input = DescribeInput {
-        image,
-        prompt: prompt.clone(),
-        provider: settings.provider.clone(),
-        model: settings.model.clone(),
-        detail: settings.detail,
-        max_tokens: settings.max_tokens,
-        fields: settings.fields.clone(),
-    };
+    let input = input_for(row, settings, image);
+    let prompt = input.prompt.clone();
     let (call, registration) = AbortHandle::new_pair();
     row.call.set_value(Some(call));
     let reply = Abortable::new(fetch_reply(row, input), registration).await;
@@ -291,6 +281,22 @@ async fn describe_row(batch: Batch, row: &Row, settings: &Settings, run: Option<
     };
     keep(batch, row, text, values, &settings.fields, described);
     Outcome::Done
+}
+
+/// What the server is asked for one row, interactively or in a batch: its image as
+/// prepared, its prompt with the row's facts filled in, the settings.
+pub(super) fn input_for(row: &Row, settings: &Settings, image: String) -> DescribeInput {
+    let existing = row.text();
+    let facts = Facts { filename: &row.name, size: row.dims.get_untracked(), existing: Some(&existing) };
+    DescribeInput {
+        image,
+        prompt: settings.prompt_for(&row.prompt.get_untracked(), &facts),
+        provider: settings.provider.clone(),
+        model: settings.model.clone(),
+        detail: settings.detail,
+        max_tokens: settings.max_tokens,
+        fields: settings.fields.clone(),
+    }
 }
 
 /// A finished description into its row, in one place whoever brought it (a call, a

@@ -7,11 +7,9 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::run::{keep, skip};
+use super::run::{input_for, keep, skip};
 use super::{Batch, Phase, Row};
 use crate::browser;
-use crate::describe::prompt::Facts;
-use crate::describe::DescribeInput;
 use crate::fields;
 use crate::jobs::{add_to_batch, batch_results, cancel_batches, send_batch, JobLine, JobState};
 use crate::text::count;
@@ -90,17 +88,7 @@ pub fn send_all(batch: Batch) {
 async fn add_row(row: &Row, settings: &super::Settings, draft: &str) -> Result<(), String> {
     let key = row.key(settings).ok_or_else(|| format!("{} is not read yet.", row.name))?;
     let image = browser::upload_for(row.id, settings.resize, settings.detail).await?;
-    let existing = row.text();
-    let facts = Facts { filename: &row.name, size: row.dims.get_untracked(), existing: Some(&existing) };
-    let input = DescribeInput {
-        image,
-        prompt: settings.prompt_for(&row.prompt.get_untracked(), &facts),
-        provider: settings.provider.clone(),
-        model: settings.model.clone(),
-        detail: settings.detail,
-        max_tokens: settings.max_tokens,
-        fields: settings.fields.clone(),
-    };
+    let input = input_for(row, settings, image);
     let line = JobLine { draft: draft.to_string(), key, name: row.name.to_string(), input };
     add_to_batch(line).await.map_err(|error| error.to_string())
 }

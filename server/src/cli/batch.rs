@@ -20,7 +20,7 @@ use tokio::sync::mpsc;
 use super::collect::Collector;
 use super::inputs::{Input, Source};
 use super::progress::Waiting;
-use super::run::{one, price, usage, Done, Outcome, Run, Send, STOPPED};
+use super::run::{one, outcomes, price, usage, Done, Outcome, Run, Send, STOPPED};
 
 /// Whether images a batch gave up on are sent again: yes by a rerun of the command, no
 /// by `picscribe batches collect` (which only takes in and writes out).
@@ -61,9 +61,7 @@ pub async fn run_all(
     // Inputs whose outcome a batch brings: their place in `--out`, the input, its key.
     let mut waiting: Vec<(usize, Input, String)> = Vec::new();
     let mut refused: HashMap<String, String> = HashMap::new();
-    let parallel = usize::from(run.args.parallel);
-    let inputs = futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|input| (input, rx)) });
-    let mut results = Box::pin(inputs.map(|input| one(Arc::clone(&run), input, Send::Batch)).buffered(parallel));
+    let mut results = outcomes(Arc::clone(&run), rx, Send::Batch);
     let mut ctrl_c = std::pin::pin!(tokio::signal::ctrl_c());
     let stopped = loop {
         let next = tokio::select! {

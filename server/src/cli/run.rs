@@ -20,7 +20,7 @@ use engine::plan::{self, Candidate, Described};
 use engine::prepare::{inspect, prepare};
 use engine::settings::Settings;
 use engine::store::{ItemState, NewItem, Store, Stored};
-use futures::StreamExt;
+use futures::{Stream, StreamExt};
 use tokio::sync::{mpsc, Semaphore};
 
 use super::collect::Collector;
@@ -196,9 +196,7 @@ async fn run_all(
     feed_headers: Option<Vec<String>>,
 ) -> ExitCode {
     let mut collector = Collector::new(&run, price(&run));
-    let parallel = usize::from(run.args.parallel);
-    let inputs = futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|input| (input, rx)) });
-    let mut results = Box::pin(inputs.map(|input| one(Arc::clone(&run), input, Send::Interactive)).buffered(parallel));
+    let mut results = outcomes(Arc::clone(&run), rx, Send::Interactive);
     let mut ctrl_c = std::pin::pin!(tokio::signal::ctrl_c());
     let stopped = loop {
         let next = tokio::select! {
@@ -211,6 +209,17 @@ async fn run_all(
     };
     drop(results);
     collector.finish(&run, feed_headers.as_deref(), stopped)
+}
+
+/// Each input's outcome, `--parallel` at a time, in the inputs' order.
+pub fn outcomes(
+    run: Arc<Run>,
+    rx: mpsc::Receiver<Input>,
+    send: Send,
+) -> std::pin::Pin<Box<dyn Stream<Item = Done> + std::marker::Send>> {
+    let parallel = usize::from(run.args.parallel);
+    let inputs = futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|input| (input, rx)) });
+    Box::pin(inputs.map(move |input| one(Arc::clone(&run), input, send)).buffered(parallel))
 }
 
 /// The price of the run's model, at the batch rate with `--batch`.
