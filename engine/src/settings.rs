@@ -5,7 +5,7 @@
 use crate::describe::cost::{answer_tokens, image_rule, image_tokens, text_tokens};
 use crate::describe::prompt::{expand, key_prompt, Facts};
 use crate::describe::ProviderKind;
-use crate::describe::{cache_key, capped_key, fields_key, Detail, ResizeRule};
+use crate::describe::{cache_key, capped_key, fields_key, temperature_key, Detail, ResizeRule};
 use crate::fields::{self, Field};
 use crate::images::upload_size;
 
@@ -24,6 +24,8 @@ pub struct Settings {
     pub fields: Vec<Field>,
     /// The answer's language; empty means whatever the prompt implies.
     pub language: String,
+    /// How freely the model words its answer; none is the provider's default.
+    pub temperature: Option<f32>,
 }
 
 impl Settings {
@@ -41,12 +43,12 @@ impl Settings {
         expand(self.template(own), facts, &self.language)
     }
 
-    /// The identity of this row's call: without variables, language or fields it is the
-    /// key descriptions have always had.
+    /// The identity of this row's call: without variables, language, fields or a
+    /// temperature it is the key descriptions have always had.
     pub fn key_for(&self, hash: &str, own: &str, facts: &Facts<'_>) -> String {
         let prompt = key_prompt(self.template(own), facts, &self.language);
         let key = capped_key(cache_key(hash, &prompt, &self.provider, &self.model, self.detail), self.max_tokens);
-        fields_key(key, &self.fields)
+        temperature_key(fields_key(key, &self.fields), self.temperature)
     }
 }
 

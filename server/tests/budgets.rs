@@ -55,6 +55,7 @@ async fn calls_started_together_end_within_one_calls_estimate_of_the_budget() {
         max_tokens: alice.settings().max_output_tokens,
         fields: Vec::new(),
         native_schema: true,
+        temperature: None,
     };
     let estimate =
         u64::from(app::describe::server::limits::request_tokens(app::describe::ProviderKind::Openai, &request));

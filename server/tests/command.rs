@@ -123,6 +123,17 @@ async fn a_folder_is_described_once_with_a_caption_beside_each_image() -> Result
     assert_eq!(setup.calls(), 5, "another prompt is another call");
     let recorded = setup.stub.requests().pop().ok_or("no request")?;
     assert_eq!(recorded.prompt, "Tags for a.jpg");
+
+    let warm = setup.run(&["photos/a.jpg", "--temperature", "0.7"]).await?;
+    assert_eq!(warm.status.code(), Some(0), "{}", said(&warm));
+    assert_eq!(setup.calls(), 6, "a temperature is another call");
+    let recorded = setup.stub.requests().pop().ok_or("no request")?;
+    assert!(recorded.temperature.is_some_and(|t| (t - 0.7).abs() < 1e-6), "{:?}", recorded.temperature);
+    let again = setup.run(&["photos/a.jpg", "--temperature", "0.70"]).await?;
+    assert_eq!((again.status.code(), setup.calls()), (Some(0), 6), "the same temperature is the same call");
+    let hot = setup.run(&["photos/a.jpg", "--temperature", "2.5"]).await?;
+    assert_eq!(hot.status.code(), Some(2), "{}", said(&hot));
+    assert!(said(&hot).contains("a number from 0 to 2"), "{}", said(&hot));
     Ok(())
 }
 

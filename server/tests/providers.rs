@@ -313,9 +313,9 @@ async fn the_page_learns_every_provider_its_models_and_resize_rule() {
         got,
         vec![
             // The default model first, then the provider's own list, without embeddings.
-            ("openai", vec!["stub-vision", "stub-vision-large"], openai),
+            ("openai", vec!["stub-vision", "stub-vision-large", "o4-mini"], openai),
             ("azure", vec!["vision-deployment"], openai),
-            ("azure-v1", vec!["vision-deployment", "stub-vision", "stub-vision-large"], openai),
+            ("azure-v1", vec!["vision-deployment", "stub-vision", "stub-vision-large", "o4-mini"], openai),
             ("anthropic", vec!["claude-stub-4", "claude-stub-4-haiku"], anthropic),
             ("gemini", vec!["gemini-stub-flash"], gemini),
         ]

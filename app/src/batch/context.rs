@@ -69,6 +69,8 @@ pub struct Batch {
     pub fields: RwSignal<Vec<Field>>,
     /// The "Answer language" field; empty means as the prompt says.
     pub language: RwSignal<String>,
+    /// The "Temperature" field; none means the provider's default.
+    pub temperature: RwSignal<Option<f32>>,
     /// "Include edited rows": let "Describe all" replace text a person wrote.
     pub include_edited: RwSignal<bool>,
     /// How many calls the server lets this person have under way (from the viewer).
@@ -117,6 +119,7 @@ impl Batch {
             max_tokens: read(self.max_tokens, tracked),
             fields: read(self.fields, tracked),
             language: read(self.language, tracked),
+            temperature: read(self.temperature, tracked),
         }
     }
 
@@ -194,6 +197,7 @@ pub fn provide_batch_context(providers: Memo<ProviderInfo>) -> Batch {
         max_tokens: RwSignal::new(None),
         fields: RwSignal::new(Vec::new()),
         language: RwSignal::new(String::new()),
+        temperature: RwSignal::new(None),
         include_edited: RwSignal::new(false),
         max_parallel: RwSignal::new(8),
         max_output_tokens: RwSignal::new(1024),

@@ -296,6 +296,7 @@ pub(super) fn input_for(row: &Row, settings: &Settings, image: String) -> Descri
         detail: settings.detail,
         max_tokens: settings.max_tokens,
         fields: settings.fields.clone(),
+        temperature: settings.temperature,
     }
 }
 

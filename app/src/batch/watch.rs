@@ -75,6 +75,7 @@ fn track_estimate(batch: Batch) {
     batch.max_tokens.track();
     batch.fields.track();
     batch.language.track();
+    batch.temperature.track();
     batch.include_edited.track();
     batch.max_output_tokens.track();
     batch.providers.track();

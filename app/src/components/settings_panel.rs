@@ -7,7 +7,7 @@ use crate::batch::{use_batch, Batch};
 use crate::browser::prefs::{self, Prefs, SavedPreset};
 use crate::components::fields_editor::FieldsEditor;
 use crate::describe::prompt::VARIABLES;
-use crate::describe::{Detail, ProviderInfo, PRESETS};
+use crate::describe::{parse_temperature, temperature_text, Detail, ProviderInfo, PRESETS};
 use crate::fields::preset_fields;
 use crate::on_demand;
 
@@ -327,6 +327,20 @@ pub fn SettingsPanel() -> impl IntoView {
                     <span id="max-tokens-hint" class="hint">
                         {move || format!("Longest reply; empty means the server's {}.", batch.max_output_tokens.get())}
                     </span>
+                </div>
+                <div class="field">
+                    <label for="temperature">"Temperature"</label>
+                    <input
+                        id="temperature"
+                        type="number"
+                        min="0"
+                        max="2"
+                        step="0.1"
+                        aria-describedby="temperature-hint"
+                        prop:value=move || batch.temperature.get().map(temperature_text).unwrap_or_default()
+                        on:change=move |ev| batch.temperature.set(parse_temperature(&event_target_value(&ev)).ok().flatten())
+                    />
+                    <span id="temperature-hint" class="hint">"0 to 2; empty means the provider's default."</span>
                 </div>
             </div>
         </section>

@@ -137,6 +137,7 @@ pub(crate) mod server {
             max_tokens,
             fields: input.fields,
             native_schema: true,
+            temperature: input.temperature,
         };
         Ok((entry.clone(), request))
     }

@@ -19,7 +19,13 @@ pub struct MessagesRequest<'a> {
     /// Structured output: see [`json_schema_output`].
     #[serde(skip_serializing_if = "Option::is_none")]
     pub output_config: Option<serde_json::Value>,
+    /// 0 to 1 (Anthropic's range); left out for the model's default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub temperature: Option<f32>,
 }
+
+/// The most Anthropic takes: a higher temperature asked of it is sent as 1.
+pub const MAX_TEMPERATURE: f32 = 1.0;
 
 /// Anthropic's structured output (`output_config.format`, generally available; no beta
 /// header) for an answer schema.
@@ -69,6 +75,7 @@ pub fn messages_request<'a>(
             ],
         }],
         output_config: None,
+        temperature: None,
     }
 }
 

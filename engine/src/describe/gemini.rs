@@ -27,6 +27,9 @@ pub struct GenerationConfig {
     /// Schema, unlike the older OpenAPI-subset `responseSchema`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub response_json_schema: Option<serde_json::Value>,
+    /// 0 to 2; left out for the model's default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub temperature: Option<f32>,
 }
 
 impl GenerationConfig {
@@ -76,6 +79,7 @@ pub fn generate_request<'a>(
             max_output_tokens: max_tokens,
             response_mime_type: None,
             response_json_schema: None,
+            temperature: None,
         },
     }
 }

@@ -40,6 +40,32 @@ pub struct DescribeInput {
     /// The fields the answer must have; none means one free-text description.
     #[serde(default)]
     pub fields: Vec<Field>,
+    /// How freely the model words its answer, 0 to 2; none means the provider's default.
+    #[serde(default)]
+    pub temperature: Option<f32>,
+}
+
+/// The highest temperature any provider takes (OpenAI's and Gemini's; Anthropic's is 1).
+pub const MAX_TEMPERATURE: f32 = 2.0;
+
+/// A temperature as the cache key and the command's columns write it: to the hundredth,
+/// so 0.7 and 0.70000001 are one call.
+pub fn temperature_text(temperature: f32) -> String {
+    let hundredths = (temperature * 100.0).round() / 100.0;
+    format!("{hundredths}")
+}
+
+/// A temperature typed by someone: a number from 0 to 2 (a comma as the decimal mark
+/// too); empty is the provider's default.
+pub fn parse_temperature(text: &str) -> Result<Option<f32>, InputError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    match text.replace(',', ".").parse::<f32>() {
+        Ok(t) if (0.0..=MAX_TEMPERATURE).contains(&t) => Ok(Some(t)),
+        _ => Err(InputError::BadTemperature),
+    }
 }
 
 pub const MAX_PROMPT_CHARS: usize = 4_000;
@@ -90,6 +116,8 @@ pub enum InputError {
     ImageTooLarge,
     #[error("This server has no provider called “{0}”; reload the page to see the ones it has.")]
     UnknownProvider(String),
+    #[error("The temperature must be a number from 0 to 2, or empty for the provider's default.")]
+    BadTemperature,
     #[error("{0}")]
     Fields(#[from] fields::FieldError),
 }
@@ -113,6 +141,9 @@ impl DescribeInput {
             return Err(InputError::BadModel);
         }
         fields::check(&self.fields)?;
+        if self.temperature.is_some_and(|t| !(0.0..=MAX_TEMPERATURE).contains(&t)) {
+            return Err(InputError::BadTemperature);
+        }
         if self.image.len() > MAX_IMAGE_URL_CHARS {
             return Err(InputError::ImageTooLarge);
         }
@@ -166,6 +197,15 @@ pub fn fields_key(key: String, fields: &[Field]) -> String {
     }
 }
 
+/// A key for an answer asked at a set temperature; the provider's default keeps the key
+/// it always had.
+pub fn temperature_key(key: String, temperature: Option<f32>) -> String {
+    match temperature {
+        Some(t) => format!("{key}|temp:{}", temperature_text(t)),
+        None => key,
+    }
+}
+
 /// The provider every description was made with before there was a choice: the one
 /// configured by `OPENAI_*`.
 pub const FIRST_PROVIDER: &str = "openai";
@@ -198,6 +238,7 @@ mod tests {
             detail: Detail::Auto,
             max_tokens: None,
             fields: Vec::new(),
+            temperature: None,
         }
     }
 
@@ -217,6 +258,12 @@ mod tests {
         spaced_model.model = "gpt 4o".into();
         let mut empty_model = input(&jpeg);
         empty_model.model = String::new();
+        let mut hot = input(&jpeg);
+        hot.temperature = Some(2.5);
+        let mut negative = input(&jpeg);
+        negative.temperature = Some(-0.1);
+        let mut warm = input(&jpeg);
+        warm.temperature = Some(2.0);
         let mut bad_field = input(&jpeg);
         bad_field.fields = vec![Field::new("Title", fields::FieldKind::Text, "")];
         let cases = [
@@ -231,6 +278,9 @@ mod tests {
             (long_prompt, Err(InputError::PromptTooLong)),
             (spaced_model, Err(InputError::BadModel)),
             (empty_model, Err(InputError::BadModel)),
+            (hot, Err(InputError::BadTemperature)),
+            (negative, Err(InputError::BadTemperature)),
+            (warm, Ok(ImageKind::Jpeg)),
             (bad_field, Err(InputError::Fields(fields::FieldError::BadName("Title".into())))),
         ];
         for (case, want) in cases {
@@ -258,6 +308,32 @@ mod tests {
         assert_ne!(capped_key(base.clone(), Some(200)), capped_key(base.clone(), Some(300)));
         assert_eq!(fields_key(base.clone(), &[]), base, "free text, the key it always had");
         assert_ne!(fields_key(base.clone(), &fields::preset_fields("Tags")), base);
+        assert_eq!(temperature_key(base.clone(), None), base, "the provider's default, the key it always had");
+        assert_eq!(temperature_key(base.clone(), Some(0.7)), temperature_key(base.clone(), Some(0.700_000_1)));
+        assert_ne!(temperature_key(base.clone(), Some(0.7)), temperature_key(base.clone(), Some(0.8)));
+        assert_ne!(temperature_key(base.clone(), Some(0.0)), base, "zero is a choice, not the default");
+    }
+
+    #[test]
+    fn temperatures_as_typed() {
+        let cases = [
+            ("", Ok(None)),
+            ("  ", Ok(None)),
+            ("0", Ok(Some(0.0))),
+            ("0.7", Ok(Some(0.7))),
+            ("0,7", Ok(Some(0.7))),
+            ("2", Ok(Some(2.0))),
+            ("2.01", Err(InputError::BadTemperature)),
+            ("-1", Err(InputError::BadTemperature)),
+            ("warm", Err(InputError::BadTemperature)),
+            ("NaN", Err(InputError::BadTemperature)),
+        ];
+        for (text, want) in cases {
+            assert_eq!(parse_temperature(text), want, "{text:?}");
+        }
+        assert_eq!(temperature_text(0.7), "0.7");
+        assert_eq!(temperature_text(1.0), "1");
+        assert_eq!(temperature_text(0.254), "0.25");
     }
 
     #[test]

@@ -20,6 +20,9 @@ pub struct ChatRequest<'a> {
     /// Structured output: see [`json_schema_format`].
     #[serde(skip_serializing_if = "Option::is_none")]
     pub response_format: Option<serde_json::Value>,
+    /// Left out for the model's default (reasoning models take no other).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub temperature: Option<f32>,
 }
 
 /// OpenAI's strict structured output for an answer schema; servers that copy the API
@@ -93,6 +96,7 @@ pub fn chat_request<'a>(
             OutputCap::Completion(_) => None,
         },
         response_format: None,
+        temperature: None,
     }
 }
 

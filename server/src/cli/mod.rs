@@ -164,6 +164,11 @@ pub struct DescribeArgs {
     #[arg(long, value_name = "N")]
     pub max_tokens: Option<u32>,
 
+    /// How freely the model words its answers, 0 to 2; the default is the provider's.
+    /// Anthropic takes at most 1; a model that takes none is asked again without it.
+    #[arg(long, value_name = "T", value_parser = temperature)]
+    pub temperature: Option<f32>,
+
     /// Images described at a time (1 to 16).
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=16))]
     pub parallel: u16,
@@ -203,4 +208,12 @@ pub struct DescribeArgs {
     /// With --batch: what becomes of images a batch did not answer.
     #[arg(long, value_enum, default_value = "batch", requires = "batch")]
     pub fallback: Fallback,
+}
+
+/// `--temperature`: a number from 0 to 2.
+fn temperature(text: &str) -> Result<f32, String> {
+    match engine::describe::parse_temperature(text) {
+        Ok(Some(t)) => Ok(t),
+        _ => Err("a number from 0 to 2".into()),
+    }
 }

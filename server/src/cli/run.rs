@@ -347,6 +347,7 @@ async fn image(run: &Run, name: &str, bytes: &[u8], send: Send) -> Outcome {
         max_tokens: run.settings.max_tokens.unwrap_or(run.ceiling),
         fields: run.settings.fields.clone(),
         native_schema: true,
+        temperature: run.settings.temperature,
     };
     if send == Send::Batch {
         return batch_line(run, name, key, request);

@@ -13,6 +13,7 @@ fn settings(prompt: &str) -> Settings {
         max_tokens: None,
         fields: Vec::new(),
         language: String::new(),
+        temperature: None,
     }
 }
 

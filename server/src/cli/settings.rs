@@ -94,6 +94,7 @@ pub fn settings<'a>(args: &DescribeArgs, describer: &'a Describer) -> Result<(Se
         max_tokens: args.max_tokens,
         fields,
         language: args.language.trim().to_string(),
+        temperature: args.temperature,
     };
     Ok((settings, entry))
 }

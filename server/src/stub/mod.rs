@@ -96,6 +96,8 @@ pub struct Recorded {
     pub max_tokens: Option<u64>,
     /// The answer schema sent as structured output, if any.
     pub schema: Option<Value>,
+    /// The temperature asked for, if any.
+    pub temperature: Option<f64>,
     pub fault: Option<Fault>,
 }
 
@@ -275,6 +277,9 @@ impl Stub {
             inner.faults.pop_front();
             recorded.fault = fault.clone();
             inner.requests.push(recorded.clone());
+        }
+        if let Some(refused) = dialect.refuse_temperature(&recorded) {
+            return refused;
         }
         if fault == Some(Fault::RejectSchema) && recorded.schema.is_some() {
             return dialect.error(StatusCode::BAD_REQUEST, "Unsupported parameter: structured output (json_schema).");

@@ -23,6 +23,8 @@ pub struct Seen {
     max_tokens: Option<u64>,
     /// The answer's schema, wherever the dialect puts structured output.
     schema: Option<Value>,
+    /// The temperature, wherever the dialect puts it.
+    temperature: Option<f64>,
 }
 
 impl Seen {
@@ -54,6 +56,7 @@ impl Seen {
             include_usage: self.include_usage,
             max_tokens: self.max_tokens,
             schema: self.schema,
+            temperature: self.temperature,
             fault: None,
         })
     }
@@ -93,6 +96,7 @@ impl Dialect {
                     include_usage: request["stream_options"]["include_usage"].as_bool().unwrap_or(false),
                     max_tokens: request["max_completion_tokens"].as_u64().or(request["max_tokens"].as_u64()),
                     schema: strict_schema(&request["response_format"])?,
+                    temperature: request["temperature"].as_f64(),
                 })
             }
             Dialect::Anthropic => {
@@ -115,6 +119,11 @@ impl Dialect {
                         Value::Null => None,
                         format if format["type"] == "json_schema" => Some(format.get("schema")?.clone()),
                         _ => return None,
+                    },
+                    // Anthropic's range is 0 to 1: more is not the shape picscribe sends.
+                    temperature: match request["temperature"].as_f64() {
+                        Some(t) if !(0.0..=1.0).contains(&t) => return None,
+                        t => t,
                     },
                 })
             }
@@ -145,6 +154,7 @@ impl Dialect {
                         }
                         _ => return None,
                     },
+                    temperature: request["generationConfig"]["temperature"].as_f64(),
                 })
             }
         }

@@ -238,6 +238,7 @@ impl Dialect {
             Dialect::Openai | Dialect::Azure => json!({"object": "list", "data": [
                 {"id": "stub-vision", "object": "model", "created": 0, "owned_by": "stub"},
                 {"id": "stub-vision-large", "object": "model", "created": 0, "owned_by": "stub"},
+                {"id": "o4-mini", "object": "model", "created": 0, "owned_by": "stub"},
                 {"id": "text-embedding-3-small", "object": "model", "created": 0, "owned_by": "stub"},
             ]}),
             Dialect::Anthropic => json!({"data": [
@@ -261,6 +262,21 @@ impl Dialect {
             Dialect::Anthropic => anthropic_error(status, "invalid_request_error", message),
             Dialect::Gemini => gemini_error(status, "INVALID_ARGUMENT", message, vec![]),
         }
+    }
+
+    /// OpenAI's reasoning models (`o1`, `o3`, `o4-mini`, `gpt-5`) take no temperature but
+    /// their own: a request naming another is refused with OpenAI's body for it.
+    pub fn refuse_temperature(self, recorded: &super::Recorded) -> Option<Response> {
+        let reasoning = ["o1", "o3", "o4", "gpt-5"].iter().any(|p| recorded.model.starts_with(p));
+        let asked = recorded.temperature.filter(|t| (t - 1.0).abs() > f64::EPSILON)?;
+        if !reasoning || !matches!(self, Dialect::Openai | Dialect::Azure) {
+            return None;
+        }
+        let message = format!(
+            "Unsupported value: 'temperature' does not support {asked} with this model. Only the default (1) value is supported."
+        );
+        let body = json!({"error": {"message": message, "type": "invalid_request_error", "param": "temperature", "code": "unsupported_value"}});
+        Some((StatusCode::BAD_REQUEST, Json(body)).into_response())
     }
 
     pub fn rate_limited(self, retry_after: Option<&str>) -> Response {

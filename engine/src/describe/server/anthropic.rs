@@ -8,7 +8,7 @@ use futures::future::BoxFuture;
 
 use super::batch::BatchService;
 use super::http::{self, malformed, KeyedApi};
-use super::provider::{ProviderError, Reply, VisionProvider, VisionRequest};
+use super::provider::{names_temperature, ProviderError, Reply, VisionProvider, VisionRequest};
 use super::ClientSettings;
 use crate::describe::anthropic::{
     is_out_of_credit, json_schema_output, messages_request, parse_message, MessagesRequest, StreamReader, API_VERSION,
@@ -58,6 +58,7 @@ impl Anthropic {
         let (media_type, data) = request.image_parts();
         let mut body = messages_request(&request.model, prompt, media_type, data, stream, request.max_tokens);
         body.output_config = request.schema().as_ref().map(json_schema_output);
+        body.temperature = request.temperature.map(|t| t.min(crate::describe::anthropic::MAX_TEMPERATURE));
         body
     }
 
@@ -109,6 +110,7 @@ pub fn error_for_status(status: u16, retry_after: Option<Duration>, body: &str) 
     match status {
         402 => ProviderError::QuotaExceeded,
         400 if is_out_of_credit(body) => ProviderError::QuotaExceeded,
+        _ if names_temperature(status, body) => ProviderError::TemperatureRefused,
         _ => ProviderError::from_status(status, retry_after),
     }
 }

@@ -63,6 +63,12 @@ pub(super) async fn run(call: &Call, request: VisionRequest, tx: mpsc::Sender<St
                 request.native_schema = false;
                 call.turn().await;
             }
+            // A reasoning model takes only its own temperature: ask again with none, once.
+            Err(ProviderError::TemperatureRefused) if request.temperature.is_some() => {
+                tracing::info!("the model refused the temperature; asking with its default");
+                request.temperature = None;
+                call.turn().await;
+            }
             Err(error) if error.is_retryable() && attempt <= retry.max_retries => {
                 if let ProviderError::RateLimited { retry_after: Some(wait) } = &error {
                     // Everyone else waits it out too, instead of finding the limit again.

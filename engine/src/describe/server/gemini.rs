@@ -8,7 +8,7 @@ use futures::future::BoxFuture;
 
 use super::batch::BatchService;
 use super::http::{self, malformed, KeyedApi};
-use super::provider::{ProviderError, Reply, VisionProvider, VisionRequest};
+use super::provider::{names_temperature, ProviderError, Reply, VisionProvider, VisionRequest};
 use super::ClientSettings;
 use crate::describe::gemini::{
     error_facts, generate_request, method_path, parse_model_list, parse_response, GenerateRequest,
@@ -64,6 +64,7 @@ impl Gemini {
         if let Some(schema) = request.schema() {
             body.generation_config = body.generation_config.with_schema(&schema);
         }
+        body.generation_config.temperature = request.temperature;
         body
     }
 
@@ -107,6 +108,7 @@ pub fn error_for_status(status: u16, retry_after: Option<Duration>, body: &str) 
     match status {
         400 if facts.bad_key => ProviderError::Unauthorized { status },
         429 if facts.daily_quota => ProviderError::QuotaExceeded,
+        _ if names_temperature(status, body) => ProviderError::TemperatureRefused,
         _ => ProviderError::from_status(status, retry_after),
     }
 }

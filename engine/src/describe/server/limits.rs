@@ -175,6 +175,7 @@ mod tests {
             max_tokens: 300,
             fields: Vec::new(),
             native_schema: true,
+            temperature: None,
         };
         assert_eq!(request_tokens(ProviderKind::Openai, &request), 765 + 5 + 100);
         assert_eq!(

@@ -9,7 +9,7 @@ use futures::future::BoxFuture;
 
 use super::batch::BatchService;
 use super::http::{self, malformed};
-use super::provider::{ProviderError, Reply, VisionProvider, VisionRequest};
+use super::provider::{names_temperature, ProviderError, Reply, VisionProvider, VisionRequest};
 use super::ClientSettings;
 use crate::describe::openai::{
     chat_request, is_insufficient_quota, json_schema_format, parse_chunk, parse_completion, parse_model_list,
@@ -146,6 +146,7 @@ impl OpenAiCompatible {
         };
         let mut body = chat_request(&request.model, prompt, &request.image_url, request.detail, stream, cap);
         body.response_format = request.schema().as_ref().map(json_schema_format);
+        body.temperature = request.temperature;
         body
     }
 
@@ -222,6 +223,7 @@ impl VisionProvider for OpenAiCompatible {
 pub fn error_for_status(status: u16, retry_after: Option<Duration>, body: &str) -> ProviderError {
     match status {
         429 if is_insufficient_quota(body) => ProviderError::QuotaExceeded,
+        _ if names_temperature(status, body) => ProviderError::TemperatureRefused,
         _ => ProviderError::from_status(status, retry_after),
     }
 }

@@ -26,6 +26,9 @@ pub struct VisionRequest {
     /// Whether to send the answer's schema as the provider's structured output. Cleared
     /// for a server that refused it; the prompt still describes the shape.
     pub native_schema: bool,
+    /// How freely the model words its answer; none is the provider's default. Cleared for
+    /// a model that refused it.
+    pub temperature: Option<f32>,
 }
 
 impl VisionRequest {
@@ -81,6 +84,13 @@ pub trait VisionProvider: Send + Sync {
     }
 }
 
+/// Whether a 400's body is about the temperature: how OpenAI (`"param": "temperature"`,
+/// "Unsupported value: 'temperature' …"), Anthropic and Gemini refuse one a model does not
+/// take. The call is then asked again without it.
+pub fn names_temperature(status: u16, body: &str) -> bool {
+    status == 400 && body.to_ascii_lowercase().contains("temperature")
+}
+
 /// How sentences name a provider and the settings a user would check.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Naming {
@@ -106,6 +116,8 @@ pub enum ProviderError {
     Unavailable { status: u16, retry_after: Option<Duration> },
     #[error("provider rejected the request with {status}")]
     Rejected { status: u16 },
+    #[error("provider refused the temperature for this model")]
+    TemperatureRefused,
     #[error("could not connect to the provider")]
     Connect,
     #[error("provider redirected to another host; not followed")]
@@ -187,6 +199,9 @@ impl ProviderError {
             }
             ProviderError::Rejected { status: 404 } => {
                 format!("{label} does not know this model (HTTP 404). Check the model name.")
+            }
+            ProviderError::TemperatureRefused => {
+                format!("{label} does not take a temperature for this model. Clear the temperature and retry.")
             }
             ProviderError::Rejected { status } => format!(
                 "{label} rejected the request (HTTP {status}). The model may not accept images, or this image."
