@@ -58,6 +58,9 @@ impl Settings {
     /// prompt as sent, the fields' shape and a typical answer under the reply's cap
     /// (`ceiling` when none is set). The page's estimate and the command's are this sum.
     pub fn expected_tokens(&self, kind: ProviderKind, size: (u32, u32), prompt: &str, ceiling: u32) -> (u32, u32) {
+        if let Some(calls) = kind.transactions(prompt, &self.fields) {
+            return (calls, 0);
+        }
         let (w, h) = upload_size(size.0, size.1, self.resize, self.detail);
         let shape = if self.fields.is_empty() { 0 } else { text_tokens(&fields::instructions(&self.fields)) };
         let image = image_tokens(image_rule(kind, &self.model), w, h, self.detail);

@@ -52,6 +52,10 @@ async fn serve(file: Option<ConfigFile>) -> ExitCode {
     if describer.providers.is_empty() {
         tracing::warn!("{}", app::error::NO_PROVIDER);
     }
+    if let Err(why) = describer.sign_in().await {
+        tracing::error!("{why}");
+        return ExitCode::FAILURE;
+    }
     let access = match access_from_env(addr, file.as_ref()) {
         Ok(access) => access,
         Err(err) => {

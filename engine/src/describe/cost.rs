@@ -70,6 +70,9 @@ pub fn default_prices() -> Vec<Price> {
         price("gemini-2.5-flash", 0.30, 2.50),
         price("gemini-2.5-pro", 1.25, 10.00),
         price("gemini-2.0-flash", 0.10, 0.40),
+        // Azure AI Vision bills transactions (one a feature asked), S1 for the first million:
+        // $1.50 per 1,000, counted as its "tokens".
+        price(super::azure_vision::MODEL, 1_500.0, 0.0),
     ]
 }
 

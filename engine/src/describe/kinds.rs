@@ -34,6 +34,8 @@ pub struct Descriptor {
     pub image_rule: fn(&str) -> ImageRule,
     /// How to set it up, for the page when nothing is configured.
     pub example: &'static str,
+    /// For a kind billed per transaction, how many one call is; its "tokens" are those.
+    pub transactions: Option<fn(&str, &[crate::fields::Field]) -> u32>,
     /// What only the server reads: the environment, the defaults, the client.
     #[cfg(feature = "server")]
     pub setup: Setup,
@@ -60,7 +62,7 @@ pub struct Setup {
     pub client: super::server::BuildClient,
 }
 
-pub const KINDS: [Descriptor; 4] = [
+pub const KINDS: [Descriptor; 5] = [
     Descriptor {
         kind: ProviderKind::Openai,
         id: "openai",
@@ -69,6 +71,7 @@ pub const KINDS: [Descriptor; 4] = [
         reads_detail: true,
         image_rule: openai_image_rule,
         example: "OPENAI_API_KEY=sk-…",
+        transactions: None,
         #[cfg(feature = "server")]
         setup: Setup {
             default_model: "gpt-4o-mini",
@@ -91,6 +94,7 @@ pub const KINDS: [Descriptor; 4] = [
         reads_detail: true,
         image_rule: openai_image_rule,
         example: "AZURE_OPENAI_ENDPOINT=https://NAME.openai.azure.com AZURE_OPENAI_API_KEY=… AZURE_OPENAI_DEPLOYMENT=…",
+        transactions: None,
         #[cfg(feature = "server")]
         setup: Setup {
             default_model: "gpt-4o-mini",
@@ -114,6 +118,7 @@ pub const KINDS: [Descriptor; 4] = [
         reads_detail: false,
         image_rule: |_| ImageRule::Area,
         example: "ANTHROPIC_API_KEY=sk-ant-…",
+        transactions: None,
         #[cfg(feature = "server")]
         setup: Setup {
             default_model: "claude-sonnet-4-5",
@@ -136,6 +141,7 @@ pub const KINDS: [Descriptor; 4] = [
         reads_detail: false,
         image_rule: |_| ImageRule::GeminiTiles,
         example: "GEMINI_API_KEY=…",
+        transactions: None,
         #[cfg(feature = "server")]
         setup: Setup {
             default_model: "gemini-2.5-flash",
@@ -150,6 +156,31 @@ pub const KINDS: [Descriptor; 4] = [
             client: super::server::gemini::client,
         },
     },
+    Descriptor {
+        kind: ProviderKind::AzureVision,
+        id: "azure-vision",
+        label: "Azure AI Vision",
+        // It reads text best at full size and takes up to 16,000 px; 20 MB is its limit.
+        resize: ResizeRule::LongEdge { max_edge: 2048, max_pixels: 4_200_000 },
+        reads_detail: false,
+        image_rule: |_| ImageRule::Area,
+        example: "AZURE_VISION_ENDPOINT=https://NAME.cognitiveservices.azure.com AZURE_VISION_KEY=…",
+        transactions: Some(|prompt, fields| super::azure_vision::features(prompt, fields).len() as u32),
+        #[cfg(feature = "server")]
+        setup: Setup {
+            default_model: super::azure_vision::MODEL,
+            label_for: |_| None,
+            key_vars: &["AZURE_VISION_KEY"],
+            url_vars: &["AZURE_VISION_ENDPOINT"],
+            model_var: None,
+            models_var: None,
+            version_var: None,
+            // No key is Microsoft Entra ID.
+            presence: Presence::Url,
+            lists_models: false,
+            client: super::server::azure_vision::client,
+        },
+    },
 ];
 
 impl ProviderKind {
@@ -160,6 +191,7 @@ impl ProviderKind {
             ProviderKind::Azure => &KINDS[1],
             ProviderKind::Anthropic => &KINDS[2],
             ProviderKind::Gemini => &KINDS[3],
+            ProviderKind::AzureVision => &KINDS[4],
         }
     }
 }

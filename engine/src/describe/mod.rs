@@ -2,6 +2,7 @@
 //! each provider's wire format, and (server-only) the providers that do the work.
 
 pub mod anthropic;
+pub mod azure_vision;
 pub mod batch;
 pub mod cost;
 pub mod events;

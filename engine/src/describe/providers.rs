@@ -17,6 +17,10 @@ pub enum ProviderKind {
     Anthropic,
     /// Google Gemini `generateContent`.
     Gemini,
+    /// Azure AI Vision Image Analysis 4.0: tags, captions, objects and text with their
+    /// confidence, billed per transaction rather than by tokens.
+    #[serde(alias = "azure-vision")]
+    AzureVision,
 }
 
 impl ProviderKind {
@@ -28,6 +32,12 @@ impl ProviderKind {
     /// Whether the provider reads OpenAI's `detail` field, rather than only the size we cut to.
     pub fn reads_detail(self) -> bool {
         self.descriptor().reads_detail
+    }
+
+    /// For a provider billed per call: how many transactions one call with this prompt
+    /// and these fields is (Azure AI Vision bills each feature asked). None is by tokens.
+    pub fn transactions(self, prompt: &str, fields: &[crate::fields::Field]) -> Option<u32> {
+        self.descriptor().transactions.map(|count| count(prompt, fields))
     }
 }
 

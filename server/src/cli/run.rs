@@ -137,6 +137,10 @@ pub async fn describe_with(args: DescribeArgs, file: Option<ConfigFile>, resend:
         Ok((settings, entry)) => (settings, entry.clone()),
         Err(problem) => return usage(&problem),
     };
+    // An estimate calls nothing, so it needs no sign-in.
+    if let Err(why) = if args.estimate { Ok(()) } else { entry.sign_in().await } {
+        return usage(&why);
+    }
     if let Some(out) = &args.out {
         if let Err(problem) = out_format(out) {
             return usage(&problem);

@@ -8,8 +8,10 @@
 mod answer;
 pub mod batches;
 mod files;
+pub mod identity;
 mod limits;
 mod request;
+pub mod vision;
 mod wire;
 
 use std::collections::{HashMap, VecDeque};
@@ -73,6 +75,8 @@ pub enum Fault {
     RejectSchema,
     /// A JSON answer that lacks the fields asked for.
     Misfit,
+    /// Azure AI Vision: the feature is not offered in the resource's region.
+    NotInRegion,
 }
 
 /// What one request carried, as the provider saw it.
@@ -112,6 +116,8 @@ struct Inner {
     /// Tokens of every request the rate limit let in.
     tokens: u64,
     batches: batches::Batches,
+    issued: identity::Issued,
+    analyses: Vec<vision::Analysed>,
 }
 
 #[derive(Clone)]
@@ -132,6 +138,8 @@ pub struct Stub {
     pub token_limit: Option<u64>,
     /// Pause before a reply starts, as a model takes time to answer.
     pub think: Duration,
+    /// How long a managed-identity token lives.
+    pub token_lifetime: Duration,
 }
 
 type Params = Query<HashMap<String, String>>;
@@ -147,6 +155,7 @@ impl Stub {
             rate_limit: None,
             token_limit: None,
             think: Duration::ZERO,
+            token_lifetime: Duration::from_secs(3600),
         }
     }
 
@@ -218,6 +227,8 @@ impl Stub {
                 }),
             )
             .merge(batches::routes())
+            .merge(identity::routes())
+            .merge(vision::routes())
             // Providers take images far larger than axum's 2 MiB default.
             // Batch uploads too: OpenAI takes files of 200 MB, Anthropic 256 MB.
             .layer(axum::extract::DefaultBodyLimit::max(300 * 1024 * 1024))
@@ -234,7 +245,7 @@ impl Stub {
     }
 
     fn models(&self, dialect: Dialect, headers: &HeaderMap, query: &HashMap<String, String>) -> Response {
-        if let Some(refused) = dialect.authorize(self.key.as_deref(), headers, query) {
+        if let Some(refused) = self.authorize(dialect, headers, query) {
             return refused;
         }
         Json(dialect.model_list()).into_response()
@@ -252,7 +263,7 @@ impl Stub {
         if let Some(model) = from_path.as_deref().and_then(|p| p.strip_suffix(":batchGenerateContent")) {
             return self.create_gemini(model, headers, &body);
         }
-        if let Some(refused) = dialect.authorize(self.key.as_deref(), headers, query) {
+        if let Some(refused) = self.authorize(dialect, headers, query) {
             return refused;
         }
         let request: Value = match serde_json::from_slice(&body) {

@@ -9,7 +9,7 @@ use futures::future::BoxFuture;
 use super::batch::BatchService;
 use super::http::{self, malformed, KeyedApi};
 use super::provider::{names_temperature, ProviderError, Reply, VisionProvider, VisionRequest};
-use super::ClientSettings;
+use super::{BuildError, ClientSettings};
 use crate::describe::anthropic::{
     is_out_of_credit, json_schema_output, messages_request, parse_message, MessagesRequest, StreamReader, API_VERSION,
 };
@@ -25,7 +25,7 @@ pub struct Anthropic {
 }
 
 /// Anthropic's client, for its [`Descriptor`](crate::describe::kinds::Descriptor).
-pub fn client(settings: &ClientSettings<'_>) -> Result<Arc<dyn VisionProvider>, reqwest::Error> {
+pub fn client(settings: &ClientSettings<'_>) -> Result<Arc<dyn VisionProvider>, BuildError> {
     let base = settings.base_url.unwrap_or(DEFAULT_BASE_URL);
     let key = settings.key.clone().unwrap_or_default();
     let mut anthropic = Anthropic::new(base, key, settings.connect)?.streaming(settings.stream);

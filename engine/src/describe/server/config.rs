@@ -237,7 +237,7 @@ fn check(provider: &ProviderSettings) -> Result<(), String> {
     if id.is_empty() || !id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_') {
         return Err(format!("provider name “{id}” must be lowercase letters, digits, - or _"));
     }
-    if provider.kind == ProviderKind::Azure && provider.base_url.is_none() {
+    if matches!(provider.kind, ProviderKind::Azure | ProviderKind::AzureVision) && provider.base_url.is_none() {
         return Err(format!("Azure provider “{id}” needs base_url (the resource endpoint)"));
     }
     if provider.kind == ProviderKind::Azure && provider.models.is_empty() && provider.default_model.is_none() {
@@ -309,8 +309,9 @@ mod tests {
     }
 
     #[test]
-    fn batch_services_are_offered_by_kind_unless_the_environment_says() -> Result<(), reqwest::Error> {
-        let offered = |pairs: &[(&str, &str)]| -> Result<Vec<(String, bool)>, reqwest::Error> {
+    fn batch_services_are_offered_by_kind_unless_the_environment_says(
+    ) -> Result<(), crate::describe::server::BuildError> {
+        let offered = |pairs: &[(&str, &str)]| -> Result<Vec<(String, bool)>, crate::describe::server::BuildError> {
             let mut out = Vec::new();
             for settings in from_env(&env(pairs)) {
                 let entry = crate::describe::server::ProviderEntry::build(&settings, Default::default())?;
@@ -364,6 +365,10 @@ mod tests {
                 ],
             ),
             (
+                vec![("AZURE_VISION_ENDPOINT", "https://r.cognitiveservices.azure.com")],
+                vec![s("azure-vision", ProviderKind::AzureVision, "Azure AI Vision", "image-analysis-4.0")],
+            ),
+            (
                 vec![("GEMINI_API_KEY", "AIza"), ("OPENAI_API_KEY", "sk"), ("PICSCRIBE_PROVIDER", "gemini")],
                 vec![
                     s("gemini", ProviderKind::Gemini, "Gemini", "gemini-2.5-flash"),
@@ -382,6 +387,20 @@ mod tests {
         assert_eq!(listed[0].default_model(), "llava", "the first offered model is the default");
         let whole = load(&env(&[("OPENAI_API_KEY", "sk"), ("PICSCRIBE_STREAM", "false")]), None)?;
         assert!(!whole[0].stream);
+        Ok(())
+    }
+
+    #[test]
+    fn azure_vision_is_a_kind_in_the_file_too() -> Result<(), ConfigError> {
+        let text = "[[provider]]\nname = \"vision\"\nkind = \"azure-vision\"\nbase_url = \"https://r.cognitiveservices.azure.com\"\n";
+        let providers = load(&env(&[]), Some(("picscribe.toml", text)))?;
+        assert_eq!(
+            (providers[0].kind, providers[0].default_model()),
+            (ProviderKind::AzureVision, "image-analysis-4.0".into())
+        );
+        let missing =
+            load(&env(&[]), Some(("picscribe.toml", "[[provider]]\nname = \"v\"\nkind = \"azure_vision\"\n")));
+        assert!(missing.is_err_and(|e| e.to_string().contains("needs base_url")));
         Ok(())
     }
 

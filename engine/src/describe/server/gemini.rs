@@ -9,7 +9,7 @@ use futures::future::BoxFuture;
 use super::batch::BatchService;
 use super::http::{self, malformed, KeyedApi};
 use super::provider::{names_temperature, ProviderError, Reply, VisionProvider, VisionRequest};
-use super::ClientSettings;
+use super::{BuildError, ClientSettings};
 use crate::describe::gemini::{
     error_facts, generate_request, method_path, parse_model_list, parse_response, GenerateRequest,
 };
@@ -24,7 +24,7 @@ pub struct Gemini {
 }
 
 /// Gemini's client, for its [`Descriptor`](crate::describe::kinds::Descriptor).
-pub fn client(settings: &ClientSettings<'_>) -> Result<Arc<dyn VisionProvider>, reqwest::Error> {
+pub fn client(settings: &ClientSettings<'_>) -> Result<Arc<dyn VisionProvider>, BuildError> {
     let base = settings.base_url.unwrap_or(DEFAULT_BASE_URL);
     let key = settings.key.clone().unwrap_or_default();
     let mut gemini = Gemini::new(base, key, settings.connect)?.streaming(settings.stream);

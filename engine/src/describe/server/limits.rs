@@ -65,6 +65,9 @@ pub fn announced(headers: &HeaderMap, now: SystemTime) -> Announced {
 /// The tokens a request is expected to use: the image by the model's rule at the size it
 /// was sent, the prompt (with the fields' instructions), and a typical answer.
 pub fn request_tokens(kind: ProviderKind, request: &VisionRequest) -> u32 {
+    if let Some(calls) = kind.transactions(&request.prompt, &request.fields) {
+        return calls;
+    }
     let (width, height) = sent_size(request).unwrap_or((1024, 1024));
     let image = image_tokens(image_rule(kind, &request.model), width, height, request.detail);
     image + text_tokens(&request.text()) + answer_tokens(request.fields.len(), request.max_tokens)

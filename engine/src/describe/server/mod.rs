@@ -2,9 +2,12 @@
 //! pipeline that turns one provider call into a stream of [`StreamEvent`]s.
 
 pub mod anthropic;
+pub mod auth;
+pub mod azure_vision;
 pub mod batch;
 mod call;
 pub mod config;
+pub mod entra;
 pub mod gemini;
 pub mod http;
 pub mod limits;
@@ -48,7 +51,17 @@ pub struct ClientSettings<'a> {
 }
 
 /// A kind's constructor, named by its [`Descriptor`](crate::describe::kinds::Descriptor).
-pub type BuildClient = fn(&ClientSettings<'_>) -> Result<Arc<dyn VisionProvider>, reqwest::Error>;
+pub type BuildClient = fn(&ClientSettings<'_>) -> Result<Arc<dyn VisionProvider>, BuildError>;
+
+/// Why a provider's client could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error("could not set up the HTTP client: {0}")]
+    Http(#[from] reqwest::Error),
+    /// No key, and no way to sign in with Microsoft Entra ID: a sentence for start-up.
+    #[error("{0}")]
+    Credential(String),
+}
 
 /// How long to wait at each stage of one call.
 #[derive(Clone, Copy, Debug)]
@@ -121,7 +134,7 @@ impl ProviderEntry {
     }
 
     /// Builds the client for configured settings.
-    pub fn build(settings: &ProviderSettings, timeouts: Timeouts) -> Result<ProviderEntry, reqwest::Error> {
+    pub fn build(settings: &ProviderSettings, timeouts: Timeouts) -> Result<ProviderEntry, BuildError> {
         let client = ClientSettings {
             base_url: settings.base_url.as_deref(),
             key: settings.api_key.clone().filter(|k| !k.is_empty()),
@@ -141,6 +154,15 @@ impl ProviderEntry {
         entry.list_models = settings.list_models;
         entry.pace = Arc::new(Pace::new(Limits { rpm: settings.rpm, tpm: settings.tpm }));
         Ok(entry)
+    }
+
+    /// Signs in with Microsoft Entra ID once, where the provider has no key: at start-up,
+    /// so a missing identity is a sentence then rather than a failure on every image.
+    pub async fn sign_in(&self) -> Result<(), String> {
+        match self.provider.entra() {
+            Some(entra) => entra.check(&self.naming.label, &self.naming.key_setting).await,
+            None => Ok(()),
+        }
     }
 
     /// What the page's picker offers: the provider's own list (asked for at most every ten
@@ -224,10 +246,22 @@ impl Describer {
                     tracing::info!(provider = %entry.id, kind = ?entry.kind, "vision provider configured");
                     providers.push(entry);
                 }
+                Err(BuildError::Credential(why)) => {
+                    let reason = format!("{} has no key and cannot sign in: {why}", settings.label());
+                    return Err(ConfigError::Invalid { path: settings.key_setting.clone(), reason });
+                }
                 Err(err) => tracing::error!(provider = %settings.id, error = %err, "could not set up the HTTP client"),
             }
         }
         Ok(Describer { providers, timeouts, retry: RetryPolicy::default(), prices })
+    }
+
+    /// Signs every provider without a key in with Microsoft Entra ID ([`ProviderEntry::sign_in`]).
+    pub async fn sign_in(&self) -> Result<(), String> {
+        for entry in &self.providers {
+            entry.sign_in().await?;
+        }
+        Ok(())
     }
 
     /// The provider with this id; an empty id means the default.

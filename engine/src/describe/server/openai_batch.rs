@@ -16,7 +16,7 @@ impl OpenAiCompatible {
     }
 
     async fn text(&self, request: reqwest::RequestBuilder) -> Result<String, ProviderError> {
-        let response = http::send(self.authorized(request), error_for_status).await?;
+        let response = http::send(self.authorized(request).await?, error_for_status).await?;
         response.text().await.map_err(|_| ProviderError::Cut)
     }
 

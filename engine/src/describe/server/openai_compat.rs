@@ -7,24 +7,16 @@ use std::time::Duration;
 
 use futures::future::BoxFuture;
 
+use super::auth::Auth;
 use super::batch::BatchService;
+use super::entra::Entra;
 use super::http::{self, malformed};
 use super::provider::{names_temperature, ProviderError, Reply, VisionProvider, VisionRequest};
-use super::ClientSettings;
+use super::{BuildError, ClientSettings};
 use crate::describe::openai::{
     chat_request, is_insufficient_quota, json_schema_format, parse_chunk, parse_completion, parse_model_list,
     ChatRequest, OutputCap,
 };
-
-/// How the key travels.
-enum Auth {
-    /// Local servers need none.
-    None,
-    /// `Authorization: Bearer` (OpenAI and its copies).
-    Bearer(String),
-    /// Azure's `api-key` header.
-    ApiKey(String),
-}
 
 /// Where the chat endpoint is.
 enum Route {
@@ -51,25 +43,23 @@ pub struct OpenAiCompatible {
 /// The key never reaches a log through `{:?}`.
 impl fmt::Debug for OpenAiCompatible {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (endpoint, auth) = match (&self.route, &self.auth) {
-            (Route::Plain { endpoint, .. } | Route::Deployments { endpoint, .. }, Auth::None) => (endpoint, "none"),
-            (Route::Plain { endpoint, .. } | Route::Deployments { endpoint, .. }, _) => (endpoint, "<redacted>"),
-        };
-        f.debug_struct("OpenAiCompatible").field("endpoint", endpoint).field("api_key", &auth).finish()
+        let (Route::Plain { endpoint, .. } | Route::Deployments { endpoint, .. }) = &self.route;
+        f.debug_struct("OpenAiCompatible").field("endpoint", endpoint).field("api_key", &self.auth.shown()).finish()
     }
 }
 
 /// OpenAI's client, for its [`Descriptor`](crate::describe::kinds::Descriptor).
-pub fn client(settings: &ClientSettings<'_>) -> Result<Arc<dyn VisionProvider>, reqwest::Error> {
+pub fn client(settings: &ClientSettings<'_>) -> Result<Arc<dyn VisionProvider>, BuildError> {
     let base = settings.base_url.unwrap_or(super::DEFAULT_BASE_URL);
     let client = OpenAiCompatible::new(base, settings.key.clone(), settings.connect)?.streaming(settings.stream);
     Ok(Arc::new(client.batching(settings.batch.unwrap_or(base.contains("api.openai.com")))))
 }
 
 /// Azure OpenAI's client, for its [`Descriptor`](crate::describe::kinds::Descriptor).
-pub fn azure_client(settings: &ClientSettings<'_>) -> Result<Arc<dyn VisionProvider>, reqwest::Error> {
+pub fn azure_client(settings: &ClientSettings<'_>) -> Result<Arc<dyn VisionProvider>, BuildError> {
     let endpoint = settings.base_url.unwrap_or_default();
-    let azure = OpenAiCompatible::azure(endpoint, settings.key.clone(), settings.api_version, settings.connect)?;
+    let auth = Auth::key_or_entra("api-key", settings.key.clone()).map_err(BuildError::Credential)?;
+    let azure = OpenAiCompatible::azure_with(endpoint, auth, settings.api_version, settings.connect)?;
     Ok(Arc::new(azure.streaming(settings.stream).batching(settings.batch.unwrap_or(true))))
 }
 
@@ -97,6 +87,17 @@ impl OpenAiCompatible {
         api_version: Option<&str>,
         connect_timeout: Duration,
     ) -> Result<Self, reqwest::Error> {
+        let auth = api_key.filter(|k| !k.is_empty()).map_or(Auth::None, |key| Auth::Header("api-key", key));
+        OpenAiCompatible::azure_with(endpoint, auth, api_version, connect_timeout)
+    }
+
+    /// [`OpenAiCompatible::azure`] with its credential chosen: a key or Entra ID.
+    pub fn azure_with(
+        endpoint: &str,
+        auth: Auth,
+        api_version: Option<&str>,
+        connect_timeout: Duration,
+    ) -> Result<Self, reqwest::Error> {
         let endpoint = endpoint.trim_end_matches('/');
         let endpoint = endpoint.strip_suffix("/openai/v1").or(endpoint.strip_suffix("/openai")).unwrap_or(endpoint);
         let route = match api_version.unwrap_or_default() {
@@ -114,7 +115,7 @@ impl OpenAiCompatible {
         Ok(OpenAiCompatible {
             client: http::client(connect_timeout)?,
             route,
-            auth: api_key.filter(|k| !k.is_empty()).map_or(Auth::None, Auth::ApiKey),
+            auth,
             stream: true,
             legacy_cap: false,
             // Azure's batch service is on the v1 path whichever path chat uses.
@@ -150,16 +151,8 @@ impl OpenAiCompatible {
         body
     }
 
-    fn authorized(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
-        match &self.auth {
-            Auth::None => request,
-            // bearer_auth marks the value sensitive itself.
-            Auth::Bearer(key) => request.bearer_auth(key),
-            Auth::ApiKey(key) => match http::secret_header(key) {
-                Some(value) => request.header("api-key", value),
-                None => request,
-            },
-        }
+    async fn authorized(&self, request: reqwest::RequestBuilder) -> Result<reqwest::RequestBuilder, ProviderError> {
+        self.auth.apply(request).await
     }
 
     fn chat_url(&self, model: &str) -> Result<reqwest::Url, ProviderError> {
@@ -185,7 +178,7 @@ impl OpenAiCompatible {
         let prompt = request.text();
         let body = self.body(request, &prompt, self.stream);
         let url = self.chat_url(&request.model)?;
-        let response = http::send(self.authorized(self.client.post(url).json(&body)), error_for_status).await?;
+        let response = http::send(self.authorized(self.client.post(url).json(&body)).await?, error_for_status).await?;
         http::read_reply(
             response,
             |_, data| parse_chunk(data).map_err(malformed),
@@ -197,7 +190,8 @@ impl OpenAiCompatible {
     async fn models(&self) -> Result<Vec<String>, ProviderError> {
         match &self.route {
             Route::Plain { models, .. } => {
-                http::model_list(self.authorized(self.client.get(models)), error_for_status, parse_model_list).await
+                let request = self.authorized(self.client.get(models)).await?;
+                http::model_list(request, error_for_status, parse_model_list).await
             }
             // Deployments are named by whoever set them up; Azure cannot list them with this key.
             Route::Deployments { .. } => Ok(Vec::new()),
@@ -216,6 +210,10 @@ impl VisionProvider for OpenAiCompatible {
 
     fn batches(&self) -> Option<&dyn BatchService> {
         self.batch_root.as_ref().map(|_| self as &dyn BatchService)
+    }
+
+    fn entra(&self) -> Option<&Entra> {
+        self.auth.entra()
     }
 }
 

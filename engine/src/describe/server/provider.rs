@@ -82,6 +82,11 @@ pub trait VisionProvider: Send + Sync {
     fn batches(&self) -> Option<&dyn super::batch::BatchService> {
         None
     }
+
+    /// Its Microsoft Entra ID sign-in, when it has no key (Azure); checked at start-up.
+    fn entra(&self) -> Option<&super::entra::Entra> {
+        None
+    }
 }
 
 /// Whether a 400's body is about the temperature: how OpenAI (`"param": "temperature"`,
@@ -118,6 +123,8 @@ pub enum ProviderError {
     Rejected { status: u16 },
     #[error("provider refused the temperature for this model")]
     TemperatureRefused,
+    #[error("provider does not offer this analysis in the resource's region")]
+    NotInRegion,
     #[error("could not connect to the provider")]
     Connect,
     #[error("provider redirected to another host; not followed")]
@@ -130,6 +137,8 @@ pub enum ProviderError {
     Cut,
     #[error("provider's reply was not understood")]
     Malformed,
+    #[error("no Microsoft Entra ID token could be had")]
+    NoToken,
 }
 
 impl ProviderError {
@@ -154,6 +163,7 @@ impl ProviderError {
                 | ProviderError::Unavailable { .. }
                 | ProviderError::Connect
                 | ProviderError::Timeout
+                | ProviderError::NoToken
         )
     }
 
@@ -200,6 +210,11 @@ impl ProviderError {
             ProviderError::Rejected { status: 404 } => {
                 format!("{label} does not know this model (HTTP 404). Check the model name.")
             }
+            ProviderError::NotInRegion => format!(
+                "{label} does not offer this analysis (captions and dense captions are in a few regions only) in its \
+                 resource's region. Choose another preset, or ask whoever runs picscribe for a resource in a region \
+                 that has it."
+            ),
             ProviderError::TemperatureRefused => {
                 format!("{label} does not take a temperature for this model. Clear the temperature and retry.")
             }
@@ -218,6 +233,10 @@ impl ProviderError {
                 format!("{label} stopped sending partway through; nothing was saved. Retry this image.")
             }
             ProviderError::Cut => format!("{label}'s reply was cut off; nothing was saved. Retry this image."),
+            ProviderError::NoToken => format!(
+                "picscribe could not sign in to {label} with Microsoft Entra ID{tries}. Ask whoever runs picscribe to \
+                 check the server's identity and its role on the resource."
+            ),
             ProviderError::Malformed => {
                 format!("{label} sent a reply picscribe could not understand; nothing was saved.")
             }

@@ -53,7 +53,7 @@ impl Stub {
     }
 
     fn show(&self, dialect: Dialect, id: &str, headers: &HeaderMap, root: &str) -> Response {
-        if let Some(refused) = dialect.authorize(self.key.as_deref(), headers, &HashMap::new()) {
+        if let Some(refused) = self.authorize(dialect, headers, &HashMap::new()) {
             return refused;
         }
         match self.advance(id, false) {
@@ -65,7 +65,7 @@ impl Stub {
     }
 
     fn cancel(&self, dialect: Dialect, id: &str, headers: &HeaderMap, root: &str) -> Response {
-        if let Some(refused) = dialect.authorize(self.key.as_deref(), headers, &HashMap::new()) {
+        if let Some(refused) = self.authorize(dialect, headers, &HashMap::new()) {
             return refused;
         }
         let found = {
@@ -84,7 +84,7 @@ impl Stub {
     }
 
     async fn upload(&self, dialect: Dialect, headers: &HeaderMap, mut form: Multipart) -> Response {
-        if let Some(refused) = dialect.authorize(self.key.as_deref(), headers, &HashMap::new()) {
+        if let Some(refused) = self.authorize(dialect, headers, &HashMap::new()) {
             return refused;
         }
         let (mut purpose, mut file) = (String::new(), None);
@@ -109,7 +109,7 @@ impl Stub {
 
     /// `POST /batches`: the uploaded file's lines, each `{custom_id, method, url, body}`.
     fn create_openai(&self, dialect: Dialect, headers: &HeaderMap, body: &Value, root: &str) -> Response {
-        if let Some(refused) = dialect.authorize(self.key.as_deref(), headers, &HashMap::new()) {
+        if let Some(refused) = self.authorize(dialect, headers, &HashMap::new()) {
             return refused;
         }
         let endpoint = if dialect == Dialect::Azure { "/chat/completions" } else { "/v1/chat/completions" };
@@ -137,7 +137,7 @@ impl Stub {
     }
 
     fn file_content(&self, dialect: Dialect, headers: &HeaderMap, id: &str) -> Response {
-        if let Some(refused) = dialect.authorize(self.key.as_deref(), headers, &HashMap::new()) {
+        if let Some(refused) = self.authorize(dialect, headers, &HashMap::new()) {
             return refused;
         }
         let inner = self.lock();
@@ -158,7 +158,7 @@ impl Stub {
 
     fn create_anthropic(&self, headers: &HeaderMap, body: &[u8], root: &str) -> Response {
         let dialect = Dialect::Anthropic;
-        if let Some(refused) = dialect.authorize(self.key.as_deref(), headers, &HashMap::new()) {
+        if let Some(refused) = self.authorize(dialect, headers, &HashMap::new()) {
             return refused;
         }
         let parsed: Value = serde_json::from_slice(body).unwrap_or_default();
@@ -180,7 +180,7 @@ impl Stub {
 
     fn anthropic_results(&self, headers: &HeaderMap, id: &str) -> Response {
         let dialect = Dialect::Anthropic;
-        if let Some(refused) = dialect.authorize(self.key.as_deref(), headers, &HashMap::new()) {
+        if let Some(refused) = self.authorize(dialect, headers, &HashMap::new()) {
             return refused;
         }
         let inner = self.lock();
@@ -193,7 +193,7 @@ impl Stub {
     /// `models/{model}:batchGenerateContent`, from the describe route that shares its path.
     pub(crate) fn create_gemini(&self, model: &str, headers: &HeaderMap, body: &[u8]) -> Response {
         let dialect = Dialect::Gemini;
-        if let Some(refused) = dialect.authorize(self.key.as_deref(), headers, &HashMap::new()) {
+        if let Some(refused) = self.authorize(dialect, headers, &HashMap::new()) {
             return refused;
         }
         let parsed: Value = serde_json::from_slice(body).unwrap_or_default();
