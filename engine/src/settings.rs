@@ -2,6 +2,7 @@
 //! the same for the page's rows and the command's files, so a description made by one is
 //! current for the other.
 
+use crate::describe::analysis::FirstStage;
 use crate::describe::cost::{answer_tokens, image_rule, image_tokens, text_tokens};
 use crate::describe::prompt::{expand, key_prompt, Facts};
 use crate::describe::ProviderKind;
@@ -26,6 +27,8 @@ pub struct Settings {
     pub language: String,
     /// How freely the model words its answer; none is the provider's default.
     pub temperature: Option<f32>,
+    /// "First analyse with": its findings fill the prompt's variables.
+    pub analyse: Option<FirstStage>,
 }
 
 impl Settings {
@@ -48,7 +51,33 @@ impl Settings {
     pub fn key_for(&self, hash: &str, own: &str, facts: &Facts<'_>) -> String {
         let prompt = key_prompt(self.template(own), facts, &self.language);
         let key = capped_key(cache_key(hash, &prompt, &self.provider, &self.model, self.detail), self.max_tokens);
-        temperature_key(fields_key(key, &self.fields), self.temperature)
+        let key = temperature_key(fields_key(key, &self.fields), self.temperature);
+        match &self.analyse {
+            Some(first) => format!("{key}|{}", first.key_part()),
+            None => key,
+        }
+    }
+
+    /// What the first stage is expected to use for one row, transactions for Azure AI
+    /// Vision (one a field it fills), nothing for the built-in facts; with the model it is
+    /// priced by. None without a first stage.
+    pub fn first_stage_use(&self, template: &str) -> Option<(&'static str, u32)> {
+        let first = self.analyse.as_ref()?;
+        let model = match first.with.as_str() {
+            crate::describe::analysis::BUILTIN => crate::describe::analysis::BUILTIN,
+            _ => crate::describe::azure_vision::MODEL,
+        };
+        Some((model, Settings::first_calls(first, template)))
+    }
+
+    /// The transactions a first stage takes for a prompt: one a field Azure AI Vision
+    /// fills; none for the built-in facts.
+    pub fn first_calls(first: &FirstStage, template: &str) -> u32 {
+        if first.with == crate::describe::analysis::BUILTIN {
+            return 0;
+        }
+        let fields = crate::describe::analysis::fields_for(template);
+        ProviderKind::AzureVision.transactions("", &fields).unwrap_or(0)
     }
 }
 

@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use super::row::Row;
+use crate::describe::analysis::FirstStage;
 use crate::describe::cost::{dollars, money, price_for, thousands, Price};
 use crate::describe::prompt::Facts;
 use crate::describe::{Detail, ProviderInfo, ResizeRule, DEFAULT_PROMPT};
@@ -25,6 +26,9 @@ pub struct Run {
     pub output: u64,
     /// The model's price when the run started (dollars per million, input and output).
     pub price: Option<(f64, f64)>,
+    /// What first stages used (Azure AI Vision's transactions), and cost at their own price.
+    pub first: u64,
+    pub first_dollars: f64,
 }
 
 impl Run {
@@ -38,14 +42,19 @@ impl Run {
     /// What the provider reported using so far, in tokens and, with a price, dollars.
     pub fn spent_label(&self) -> Option<String> {
         let tokens = self.input + self.output;
-        if tokens == 0 {
+        if tokens == 0 && self.first == 0 {
             return None;
         }
+        let mut used = format!("{} tokens", thousands(tokens));
+        if self.first > 0 {
+            used = format!("{used} and {}", crate::text::count(self.first, "analysis", "analyses"));
+        }
         Some(match self.price {
-            None => format!("{} tokens used", thousands(tokens)),
+            None => format!("{used} used"),
             Some((input, output)) => {
                 let price = Price::new("", input, output);
-                format!("{} tokens used, {}", thousands(tokens), money(dollars(self.input, self.output, &price)))
+                let spent = dollars(self.input, self.output, &price) + self.first_dollars;
+                format!("{used} used, {}", money(spent))
             }
         })
     }
@@ -71,6 +80,8 @@ pub struct Batch {
     pub language: RwSignal<String>,
     /// The "Temperature" field; none means the provider's default.
     pub temperature: RwSignal<Option<f32>>,
+    /// "First analyse with" and its minimum confidence; none describes at once.
+    pub analyse: RwSignal<Option<FirstStage>>,
     /// "Include edited rows": let "Describe all" replace text a person wrote.
     pub include_edited: RwSignal<bool>,
     /// How many calls the server lets this person have under way (from the viewer).
@@ -120,6 +131,7 @@ impl Batch {
             fields: read(self.fields, tracked),
             language: read(self.language, tracked),
             temperature: read(self.temperature, tracked),
+            analyse: read(self.analyse, tracked),
         }
     }
 
@@ -146,7 +158,19 @@ impl Batch {
     pub fn start_run(&self, total: u32, model: &str) -> u64 {
         let id = self.run.with_untracked(|run| run.map_or(1, |r| r.id + 1));
         let price = self.providers.with_untracked(|info| price_for(&info.prices, model).map(|p| (p.input, p.output)));
-        self.run.set(Some(Run { id, total, finished: 0, failed: 0, active: true, input: 0, output: 0, price }));
+        let run = Run {
+            id,
+            total,
+            finished: 0,
+            failed: 0,
+            active: true,
+            input: 0,
+            output: 0,
+            price,
+            first: 0,
+            first_dollars: 0.0,
+        };
+        self.run.set(Some(run));
         id
     }
 
@@ -198,6 +222,7 @@ pub fn provide_batch_context(providers: Memo<ProviderInfo>) -> Batch {
         fields: RwSignal::new(Vec::new()),
         language: RwSignal::new(String::new()),
         temperature: RwSignal::new(None),
+        analyse: RwSignal::new(None),
         include_edited: RwSignal::new(false),
         max_parallel: RwSignal::new(8),
         max_output_tokens: RwSignal::new(1024),

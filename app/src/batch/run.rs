@@ -13,7 +13,7 @@ use super::actions::save_text;
 use super::call::{fetch_reply, End, Reply};
 use super::{Batch, Described, Phase, Row, Settings};
 use crate::browser;
-use crate::describe::cost::{estimate_sentence, price_for, Estimate};
+use crate::describe::cost::{dollars, estimate_sentence, price_for, Estimate};
 use crate::describe::prompt::Facts;
 use crate::describe::DescribeInput;
 use crate::fields::{self, parse_answer};
@@ -62,6 +62,9 @@ pub fn estimate(batch: Batch) -> Option<String> {
                 let prompt = settings.prompt_for(&row.prompt.get_untracked(), &facts);
                 let (input, output) = settings.expected_tokens(provider.kind, (width, height), &prompt, ceiling);
                 estimate.add(input, output);
+                if let Some((model, calls)) = settings.first_stage_use(&prompt) {
+                    estimate.add_first(calls, price_for(&info.prices, model));
+                }
             }
         });
         Some(estimate_sentence(&estimate, price_for(&info.prices, &settings.model), &settings.model))
@@ -232,12 +235,21 @@ async fn describe_row(batch: Batch, row: &Row, settings: &Settings, run: Option<
     row.call.set_value(Some(call));
     let reply = Abortable::new(fetch_reply(row, input), registration).await;
     row.call.set_value(None);
-    let Ok(Reply { text, usage, end }) = reply else { return Outcome::Cancelled };
+    let Ok(Reply { text, usage, end, first }) = reply else { return Outcome::Cancelled };
     // What the provider says was used counts, whatever came of the call.
     if let (Some(run), Some((input, output))) = (run, usage) {
         batch.update_run(run, |counts| {
             counts.input += u64::from(input);
             counts.output += u64::from(output);
+        });
+    }
+    if let (Some(run), Some((model, input, output))) = (run, first) {
+        let spent = batch.providers.with_untracked(|info| {
+            price_for(&info.prices, &model).map_or(0.0, |p| dollars(u64::from(input), u64::from(output), p))
+        });
+        batch.update_run(run, |counts| {
+            counts.first += u64::from(input + output);
+            counts.first_dollars += spent;
         });
     }
     let tokens = usage.map(|(input, output)| input + output);
@@ -297,6 +309,7 @@ pub(super) fn input_for(row: &Row, settings: &Settings, image: String) -> Descri
         max_tokens: settings.max_tokens,
         fields: settings.fields.clone(),
         temperature: settings.temperature,
+        analyse: settings.analyse.clone(),
     }
 }
 

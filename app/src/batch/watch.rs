@@ -76,6 +76,7 @@ fn track_estimate(batch: Batch) {
     batch.fields.track();
     batch.language.track();
     batch.temperature.track();
+    batch.analyse.track();
     batch.include_edited.track();
     batch.max_output_tokens.track();
     batch.providers.track();

@@ -52,7 +52,7 @@ mod tests {
     #[test]
     fn every_kind_says_how_to_set_it_up_in_plain_text() {
         let labels: Vec<&str> = setups().map(|(label, _)| label).collect();
-        assert_eq!(labels, ["OpenAI", "Azure OpenAI", "Anthropic", "Gemini", "Ollama", "LM Studio"]);
+        assert_eq!(labels, ["OpenAI", "Azure OpenAI", "Anthropic", "Gemini", "Azure AI Vision", "Ollama", "LM Studio"]);
         for (label, example) in setups() {
             assert!(!format!("{label}{example}").contains(['<', '>', '&']), "{label}: no markup");
             assert!(example.contains('='), "{label}: a variable to set");

@@ -68,24 +68,37 @@ pub(crate) mod server {
         let state = crate::state::app_state()?;
         let caller = crate::state::caller()
             .ok_or_else(|| ApiError::SignIn("Sign in to describe images: enter your access token above.".into()))?;
+        let first = input.analyse.clone();
         let (entry, request) = request_for(&state, &caller, input).await?;
         let model = request.model.clone();
         let describer = state.describer.clone();
+        let first_calls = match &first {
+            Some(stage) => {
+                describer.analyser(&stage.with).map_err(ApiError::Invalid)?;
+                crate::settings::Settings::first_calls(stage, &request.prompt)
+            }
+            None => 0,
+        };
         let permits = state.access.admit(&caller)?;
         // Held against the budgets from now until the call ends, so calls started together
         // cannot all start past a budget.
-        let expected = u64::from(request_tokens(entry.kind, &request));
+        let expected = u64::from(request_tokens(entry.kind, &request) + first_calls);
         let reservation = state.access.reserve(&caller, expected).await?;
         let mut meter = Meter {
             caller,
             provider: entry.id.clone(),
             model,
             tokens: 0,
+            first_tokens: 0,
             outcome: "left",
             reservation: Some(reservation),
             _permits: permits,
         };
-        let events = describer.describe(&entry, request).map(move |event| {
+        let events = match first {
+            Some(first) => describer.describe_after(first, entry, request).boxed(),
+            None => describer.describe(&entry, request).boxed(),
+        };
+        let events = events.map(move |event| {
             meter.see(&event);
             Ok(event.to_line())
         });
@@ -150,6 +163,8 @@ pub(crate) mod server {
         provider: String,
         model: String,
         tokens: u64,
+        /// What a first stage used (Azure AI Vision's transactions).
+        first_tokens: u64,
         outcome: &'static str,
         reservation: Option<Reservation>,
         _permits: Permits,
@@ -160,6 +175,9 @@ pub(crate) mod server {
             match event {
                 StreamEvent::Usage { prompt_tokens, completion_tokens } => {
                     self.tokens = u64::from(*prompt_tokens) + u64::from(*completion_tokens);
+                }
+                StreamEvent::Stage { prompt_tokens, completion_tokens, .. } => {
+                    self.first_tokens = u64::from(*prompt_tokens) + u64::from(*completion_tokens);
                 }
                 StreamEvent::Done => self.outcome = "described",
                 StreamEvent::Refused { .. } => self.outcome = "refused",
@@ -177,11 +195,12 @@ pub(crate) mod server {
                 provider = %self.provider,
                 model = %self.model,
                 tokens = self.tokens,
+                first_stage_tokens = self.first_tokens,
                 outcome = self.outcome,
                 "describe"
             );
             if let Some(reservation) = self.reservation.take() {
-                reservation.settle(self.tokens);
+                reservation.settle(self.tokens + self.first_tokens);
             }
         }
     }

@@ -172,6 +172,11 @@ pub async fn add(line: JobLine) -> Result<(), ApiError> {
         return Err(ApiError::Invalid("A batch row needs a draft id and its key.".into()));
     }
     let name: String = name.chars().take(200).collect();
+    if input.analyse.is_some() {
+        return Err(ApiError::Invalid(
+            "A batch cannot analyse first: turn “First analyse with” off, or use Describe all.".into(),
+        ));
+    }
     let (entry, request) = request_for(&state, &caller, input).await?;
     let batches = service(&entry).map_err(ApiError::Invalid)?;
     let fields = serde_json::to_string(&request.fields).unwrap_or_else(|_| "[]".into());

@@ -269,38 +269,6 @@ impl Analysis {
                 .collect(),
         }
     }
-
-    /// Its facts for a describing model's prompt ([`crate::describe::prompt`]'s `{tags}`,
-    /// `{caption}`, `{text}`, `{objects}`), tags and objects at `min_confidence` or more.
-    pub fn facts(&self, min_confidence: f64) -> Found {
-        let above = |items: Vec<&Scored>| -> String {
-            let kept: Vec<&str> =
-                items.into_iter().filter(|s| s.confidence >= min_confidence).map(|s| s.text.trim()).collect();
-            kept.join(", ")
-        };
-        Found {
-            caption: self.caption_result.as_ref().map(|c| sentence(&c.text)).unwrap_or_default(),
-            tags: above(self.tags_result.iter().flat_map(|t| t.values.iter()).collect()),
-            objects: above(
-                self.objects_result.iter().flat_map(|o| o.values.iter().filter_map(|o| o.tags.first())).collect(),
-            ),
-            text: self
-                .read_result
-                .iter()
-                .flat_map(|r| r.blocks.iter().flat_map(|b| b.lines.iter().map(|l| l.text.as_str())))
-                .collect::<Vec<_>>()
-                .join("\n"),
-        }
-    }
-}
-
-/// What a first stage found, for the second stage's prompt.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Found {
-    pub tags: String,
-    pub caption: String,
-    pub text: String,
-    pub objects: String,
 }
 
 /// Strongest first, each as `name (0.97)`.

@@ -73,22 +73,6 @@ fn a_result_becomes_the_rows_text() -> Result<(), serde_json::Error> {
 }
 
 #[test]
-fn facts_keep_what_is_sure_enough() -> Result<(), serde_json::Error> {
-    let found = parse_analysis(RESULT)?.facts(0.6);
-    assert_eq!(
-        found,
-        Found {
-            tags: "tableware, mug".into(),
-            caption: "A white mug on a wooden table.".into(),
-            text: "BEST DAD\nsince 2019".into(),
-            objects: "cup".into(),
-        }
-    );
-    assert_eq!(parse_analysis(RESULT)?.facts(0.0).tags, "tableware, mug, indoor");
-    Ok(())
-}
-
-#[test]
 fn minimum_confidence_filters_lists_only() {
     let text = "A mug.\n\nmug (0.99), tableware (0.93), indoor (0.42)\n\nBEST DAD";
     let cases = [

@@ -142,6 +142,9 @@ pub struct Estimate {
     pub images: u32,
     pub input: u64,
     pub output: u64,
+    /// A first stage's calls (Azure AI Vision's transactions), and what they cost.
+    pub first: u64,
+    pub first_dollars: f64,
 }
 
 impl Estimate {
@@ -156,7 +159,13 @@ impl Estimate {
     }
 
     pub fn dollars(&self, price: &Price) -> f64 {
-        dollars(self.input, self.output, price)
+        dollars(self.input, self.output, price) + self.first_dollars
+    }
+
+    /// A first stage's use for one image, priced by its own model where it has a price.
+    pub fn add_first(&mut self, calls: u32, price: Option<&Price>) {
+        self.first += u64::from(calls);
+        self.first_dollars += price.map_or(0.0, |p| dollars(u64::from(calls), 0, p));
     }
 }
 
@@ -193,10 +202,15 @@ pub fn estimate_sentence(estimate: &Estimate, price: Option<&Price>, model: &str
         return "Nothing to describe with these settings.".into();
     }
     let images = crate::text::count(u64::from(estimate.images), "image", "images");
-    let tokens = thousands(estimate.tokens());
+    let mut tokens = thousands(estimate.tokens());
+    if estimate.first > 0 {
+        tokens = format!("{tokens} tokens and {}", crate::text::count(estimate.first, "analysis", "analyses"));
+    } else {
+        tokens.push_str(" tokens");
+    }
     match price {
-        Some(price) => format!("{images}: about {tokens} tokens, about {}.", money(estimate.dollars(price))),
-        None => format!("{images}: about {tokens} tokens (no price known for “{model}”)."),
+        Some(price) => format!("{images}: about {tokens}, about {}.", money(estimate.dollars(price))),
+        None => format!("{images}: about {tokens} (no price known for “{model}”)."),
     }
 }
 

@@ -69,8 +69,17 @@ fn the_sentence_before_the_run() {
         "200 images: about 212,000 tokens (no price known for “llava”)."
     );
     assert_eq!(estimate_sentence(&Estimate::default(), None, "m"), "Nothing to describe with these settings.");
-    let one = Estimate { images: 1, input: 765, output: 100 };
+    let one = Estimate { images: 1, input: 765, output: 100, ..Estimate::default() };
     assert_eq!(estimate_sentence(&one, Some(&price), "m"), "1 image: about 865 tokens, about $0.00017.");
+    // Analysed first by Azure AI Vision: one transaction each at $1.50 per 1,000.
+    let mut two = Estimate { images: 2, input: 1530, output: 200, ..Estimate::default() };
+    let vision = price_for(&default_prices(), crate::describe::azure_vision::MODEL).cloned();
+    two.add_first(1, vision.as_ref());
+    two.add_first(1, vision.as_ref());
+    assert_eq!(
+        estimate_sentence(&two, Some(&price), "m"),
+        "2 images: about 1,730 tokens and 2 analyses, about $0.0033."
+    );
     for (n, said) in [(0, "0"), (999, "999"), (1000, "1,000"), (1_234_567, "1,234,567")] {
         assert_eq!(thousands(n), said);
     }

@@ -12,6 +12,8 @@ pub enum StreamEvent {
     Delta { text: String },
     /// What the call cost, when the provider says.
     Usage { prompt_tokens: u32, completion_tokens: u32 },
+    /// What a first stage (an analysis) used, priced by its own model.
+    Stage { model: String, prompt_tokens: u32, completion_tokens: u32 },
     /// The description is complete.
     Done,
     /// The model or its filter declined; a sentence for the user. Nothing is saved.
@@ -42,6 +44,8 @@ pub struct Reply {
     pub text: String,
     /// Input and output tokens, when the provider said.
     pub usage: Option<(u32, u32)>,
+    /// A first stage's model and use, input and output.
+    pub first: Option<(String, u32, u32)>,
     pub end: Option<End>,
 }
 
@@ -66,6 +70,10 @@ impl Reply {
             }
             StreamEvent::Usage { prompt_tokens, completion_tokens } => {
                 self.usage = Some((prompt_tokens, completion_tokens));
+                None
+            }
+            StreamEvent::Stage { model, prompt_tokens, completion_tokens } => {
+                self.first = Some((model, prompt_tokens, completion_tokens));
                 None
             }
             StreamEvent::Done => Some(End::Finished),

@@ -1,6 +1,7 @@
 //! Describing an image: the request the page sends, the events the server streams back,
 //! each provider's wire format, and (server-only) the providers that do the work.
 
+pub mod analysis;
 pub mod anthropic;
 pub mod azure_vision;
 pub mod batch;
@@ -44,6 +45,9 @@ pub struct DescribeInput {
     /// How freely the model words its answer, 0 to 2; none means the provider's default.
     #[serde(default)]
     pub temperature: Option<f32>,
+    /// A first stage whose findings fill the prompt's `{tags}`, `{caption}`, `{text}`, `{objects}`.
+    #[serde(default)]
+    pub analyse: Option<analysis::FirstStage>,
 }
 
 /// The highest temperature any provider takes (OpenAI's and Gemini's; Anthropic's is 1).
@@ -78,7 +82,7 @@ pub const DEFAULT_PROMPT: &str = "Write concise alt text for this image: one sen
 characters, describing what matters for someone who cannot see it. Do not start with \"Image of\".";
 
 /// The prompts people reach for most; the first is the default.
-pub const PRESETS: [(&str, &str); 5] = [
+pub const PRESETS: [(&str, &str); 6] = [
     ("Alt text", DEFAULT_PROMPT),
     (
         "Product description",
@@ -100,7 +104,13 @@ pub const PRESETS: [(&str, &str); 5] = [
         "List 5 to 10 comma-separated lowercase tags describing the subject, setting and \
          style of this image. Reply with the tags only.",
     ),
+    // The Azure reference app's pipeline: Azure AI Vision's tags, then a model's caption.
+    ("Caption from tags", CAPTION_FROM_TAGS),
 ];
+
+/// The second stage of "Caption from tags": what to write from the first stage's tags.
+pub const CAPTION_FROM_TAGS: &str = "Write a vivid one-line caption for this image from these tags: {tags}. \
+Reply with the caption only.";
 
 /// Why a describe request was refused before any provider call; each is a sentence for the row.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -119,6 +129,8 @@ pub enum InputError {
     UnknownProvider(String),
     #[error("The temperature must be a number from 0 to 2, or empty for the provider's default.")]
     BadTemperature,
+    #[error("The minimum confidence must be a number from 0 to 1.")]
+    BadConfidence,
     #[error("{0}")]
     Fields(#[from] fields::FieldError),
 }
@@ -144,6 +156,9 @@ impl DescribeInput {
         fields::check(&self.fields)?;
         if self.temperature.is_some_and(|t| !(0.0..=MAX_TEMPERATURE).contains(&t)) {
             return Err(InputError::BadTemperature);
+        }
+        if self.analyse.as_ref().is_some_and(|first| !(0.0..=1.0).contains(&first.min_confidence)) {
+            return Err(InputError::BadConfidence);
         }
         if self.image.len() > MAX_IMAGE_URL_CHARS {
             return Err(InputError::ImageTooLarge);
@@ -240,6 +255,7 @@ mod tests {
             max_tokens: None,
             fields: Vec::new(),
             temperature: None,
+            analyse: None,
         }
     }
 

@@ -99,6 +99,32 @@ impl Store {
     }
 }
 
+/// First stages' answers kept with the descriptions, under their own keys (`analysis|…`),
+/// so a command run again with another prompt or minimum confidence pays for none again.
+impl crate::describe::server::chain::Remember for Store {
+    fn recall(&self, key: &str) -> Option<String> {
+        self.get(key).ok().flatten().map(|stored| stored.text)
+    }
+
+    fn keep(&self, key: &str, answer: &str) {
+        let stored = Stored {
+            text: answer.to_string(),
+            values: None,
+            described: Described {
+                key: key.to_string(),
+                prompt: String::new(),
+                provider: String::new(),
+                model: String::new(),
+                tokens: None,
+            },
+            usage: None,
+        };
+        if let Err(problem) = self.put(&stored) {
+            tracing::warn!(%problem, "an analysis could not be kept");
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

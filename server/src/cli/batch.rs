@@ -200,7 +200,7 @@ async fn wait(run: &Run, queue: &mut Queue) -> bool {
 async fn settled(run: &Run, input: Input, key: &str, refused: &HashMap<String, String>) -> Done {
     let label = &run.entry.naming.label;
     let outcome = match run.store.get(key) {
-        Ok(Some(stored)) => Outcome::Described { stored, cached: false },
+        Ok(Some(stored)) => Outcome::Described { stored, cached: false, first: None },
         Err(problem) => Outcome::Failed(format!("the results database could not be read: {problem}")),
         Ok(None) => Outcome::Failed(match (refused.get(key), run.store.last_failure(key)) {
             (Some(why), _) => why.clone(),

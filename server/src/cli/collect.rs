@@ -4,7 +4,7 @@
 
 use std::process::ExitCode;
 
-use engine::describe::cost::{estimate_sentence, Estimate, Price};
+use engine::describe::cost::{dollars, estimate_sentence, price_for, Estimate, Price};
 use engine::export::ExportRow;
 
 use super::inputs::{Input, Source};
@@ -74,7 +74,7 @@ impl Collector {
     fn settle(&mut self, run: &Run, done: Done) -> Option<ExportRow> {
         let Done { input, outcome, original } = done;
         let row = match outcome {
-            Outcome::Described { stored, cached } => {
+            Outcome::Described { stored, cached, first } => {
                 if cached {
                     self.tally.cached += 1;
                 } else {
@@ -83,6 +83,11 @@ impl Collector {
                         self.tally.input_tokens += u64::from(i);
                         self.tally.output_tokens += u64::from(o);
                     }
+                }
+                if let Some((model, i, o)) = first {
+                    let price = price_for(&run.describer.prices, &model);
+                    self.tally.first += u64::from(i + o);
+                    self.tally.first_dollars += price.map_or(0.0, |p| dollars(u64::from(i), u64::from(o), p));
                 }
                 // With values the writers export those, never the answer's JSON text.
                 let mut row = ExportRow::new(&input.name, stored.text, stored.values, Some(&stored.described));
@@ -95,8 +100,11 @@ impl Collector {
                 }
                 Some(row)
             }
-            Outcome::Estimated { input: tokens_in, output } => {
+            Outcome::Estimated { input: tokens_in, output, first } => {
                 self.estimate.add(tokens_in, output);
+                if let Some((model, calls)) = first {
+                    self.estimate.add_first(calls, price_for(&run.describer.prices, model));
+                }
                 if matches!(input.source, Source::Url(_)) {
                     self.assumed += 1;
                 }

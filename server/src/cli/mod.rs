@@ -83,6 +83,8 @@ pub enum Preset {
     Social,
     ExtractText,
     Tags,
+    /// Tags from --analyse-with, then a one-line caption written from them.
+    CaptionFromTags,
 }
 
 impl Preset {
@@ -94,6 +96,7 @@ impl Preset {
             Preset::Social => "Social caption",
             Preset::ExtractText => "Extract text",
             Preset::Tags => "Tags",
+            Preset::CaptionFromTags => "Caption from tags",
         }
     }
 }
@@ -169,6 +172,17 @@ pub struct DescribeArgs {
     #[arg(long, value_name = "T", value_parser = temperature)]
     pub temperature: Option<f32>,
 
+    /// Analyse each image first and fill the prompt's {tags}, {caption}, {text} and
+    /// {objects} with what was found: azure-vision (Azure AI Vision, or a provider id of
+    /// that kind) or builtin (the image's shape and main colours, no call).
+    #[arg(long, value_name = "ANALYSER", conflicts_with = "batch")]
+    pub analyse_with: Option<String>,
+
+    /// With --analyse-with: leave out tags and objects it is less sure of (0 to 1).
+    #[arg(long, value_name = "C", default_value_t = engine::describe::analysis::DEFAULT_MIN_CONFIDENCE,
+          value_parser = confidence, requires = "analyse_with")]
+    pub min_confidence: f32,
+
     /// Images described at a time (1 to 16).
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=16))]
     pub parallel: u16,
@@ -215,5 +229,13 @@ fn temperature(text: &str) -> Result<f32, String> {
     match engine::describe::parse_temperature(text) {
         Ok(Some(t)) => Ok(t),
         _ => Err("a number from 0 to 2".into()),
+    }
+}
+
+/// `--min-confidence`: a number from 0 to 1.
+fn confidence(text: &str) -> Result<f32, String> {
+    match text.trim().parse::<f32>() {
+        Ok(c) if (0.0..=1.0).contains(&c) => Ok(c),
+        _ => Err("a number from 0 to 1".into()),
     }
 }

@@ -21,6 +21,9 @@ pub struct Tally {
     pub without_image: u64,
     pub input_tokens: u64,
     pub output_tokens: u64,
+    /// What first stages used (Azure AI Vision's transactions), and cost at their price.
+    pub first: u64,
+    pub first_dollars: f64,
 }
 
 impl Tally {
@@ -34,26 +37,32 @@ impl Tally {
         let tokens = self.input_tokens + self.output_tokens;
         if tokens > 0 {
             line.push_str(&format!(" · {} tokens", thousands(tokens)));
+            if self.first > 0 {
+                line.push_str(&format!(" · {}", count(self.first, "analysis", "analyses")));
+            }
             if let Some(price) = price {
-                line.push_str(&format!(" · {}", money(dollars(self.input_tokens, self.output_tokens, price))));
+                line.push_str(&format!(" · {}", money(self.dollars(price))));
             }
         }
         line
     }
 
+    /// Both stages' cost: the tokens at the model's price, the first stages at theirs.
+    fn dollars(&self, price: &Price) -> f64 {
+        dollars(self.input_tokens, self.output_tokens, price) + self.first_dollars
+    }
+
     /// The last words of a run.
     pub fn summary(&self, price: Option<&Price>, took: Duration) -> String {
         let tokens = self.input_tokens + self.output_tokens;
+        let mut used = format!("{} tokens", thousands(tokens));
+        if self.first > 0 {
+            used = format!("{used} and {}", count(self.first, "analysis", "analyses"));
+        }
         let spent = match price {
             _ if tokens == 0 => "no tokens".to_string(),
-            Some(price) => {
-                format!(
-                    "{} tokens, about {}",
-                    thousands(tokens),
-                    money(dollars(self.input_tokens, self.output_tokens, price))
-                )
-            }
-            None => format!("{} tokens", thousands(tokens)),
+            Some(price) => format!("{used}, about {}", money(self.dollars(price))),
+            None => used,
         };
         format!(
             "Described {} ({} already described), {} failed; {spent}; in {:.1} s.",

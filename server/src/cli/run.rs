@@ -68,6 +68,8 @@ pub enum Outcome {
     Described {
         stored: Stored,
         cached: bool,
+        /// What a first stage used: its model, input and output.
+        first: Option<(String, u32, u32)>,
     },
     /// `--batch`: ready to go into a batch, as this line.
     Queued {
@@ -82,6 +84,8 @@ pub enum Outcome {
     Estimated {
         input: u32,
         output: u32,
+        /// A first stage's calls, priced by its model.
+        first: Option<(&'static str, u32)>,
     },
     Failed(String),
     NoImage,
@@ -125,7 +129,7 @@ pub async fn describe(args: DescribeArgs, file: Option<ConfigFile>) -> ExitCode 
 /// not by `picscribe batches collect`).
 pub async fn describe_with(args: DescribeArgs, file: Option<ConfigFile>, resend: super::batch::Resend) -> ExitCode {
     let var = engine::describe::server::config::env_var;
-    let describer = match Describer::load(&var, file.as_ref()) {
+    let mut describer = match Describer::load(&var, file.as_ref()) {
         Ok(describer) => describer,
         Err(err) => return usage(&err.to_string()),
     };
@@ -163,6 +167,8 @@ pub async fn describe_with(args: DescribeArgs, file: Option<ConfigFile>, resend:
         Ok(store) => Arc::new(store),
         Err(problem) => return usage(&problem),
     };
+    // First stages' answers are kept with the descriptions, across runs.
+    describer.analyses = store.clone();
     let cores = std::thread::available_parallelism().map_or(2, usize::from);
     let run = Arc::new(Run {
         args,
@@ -272,7 +278,7 @@ fn estimate_only(run: &Run, name: &str, size: Option<(u32, u32)>) -> Outcome {
     let facts = Facts { filename: base_name(name), size: Some(size), existing: Some("") };
     let prompt = run.settings.prompt_for("", &facts);
     let (input, output) = run.settings.expected_tokens(run.entry.kind, size, &prompt, run.ceiling);
-    Outcome::Estimated { input, output }
+    Outcome::Estimated { input, output, first: run.settings.first_stage_use(&prompt) }
 }
 
 /// The key of a file's call: what the page computes for the same file chosen in the
@@ -307,7 +313,7 @@ async fn image(run: &Run, name: &str, bytes: &[u8], send: Send) -> Outcome {
     };
     if plan::skip(&candidate, false).is_some() {
         if let Some(stored) = stored {
-            return Outcome::Described { stored, cached: true };
+            return Outcome::Described { stored, cached: true, first: None };
         }
     }
     if run.args.estimate {
@@ -356,7 +362,10 @@ async fn image(run: &Run, name: &str, bytes: &[u8], send: Send) -> Outcome {
     if send == Send::Batch {
         return batch_line(run, name, key, request);
     }
-    let mut events = Box::pin(run.describer.describe(&run.entry, request));
+    let mut events = match &run.settings.analyse {
+        Some(first) => run.describer.describe_after(first.clone(), run.entry.clone(), request).boxed(),
+        None => run.describer.describe(&run.entry, request).boxed(),
+    };
     let mut reply = Reply::default();
     while let Some(event) = events.next().await {
         if reply.see(event) {
@@ -392,7 +401,7 @@ async fn image(run: &Run, name: &str, bytes: &[u8], send: Send) -> Outcome {
     if let Err(problem) = run.store.put(&stored) {
         return Outcome::Failed(format!("described, but the result could not be kept: {problem}"));
     }
-    Outcome::Described { stored, cached: false }
+    Outcome::Described { stored, cached: false, first: reply.first }
 }
 
 /// The request as a line of the provider's batch, under the id its key gives.

@@ -14,6 +14,7 @@ fn settings(prompt: &str) -> Settings {
         fields: Vec::new(),
         language: String::new(),
         temperature: None,
+        analyse: None,
     }
 }
 

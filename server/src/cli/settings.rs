@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use engine::describe::analysis::FirstStage;
 use engine::describe::server::{Describer, ProviderEntry};
 use engine::describe::{Detail, PRESETS};
 use engine::fields::{self, Field, FieldKind};
@@ -95,6 +96,13 @@ pub fn settings<'a>(args: &DescribeArgs, describer: &'a Describer) -> Result<(Se
         fields,
         language: args.language.trim().to_string(),
         temperature: args.temperature,
+        analyse: match &args.analyse_with {
+            Some(with) => {
+                describer.analyser(with)?;
+                Some(FirstStage { with: with.trim().to_string(), min_confidence: args.min_confidence })
+            }
+            None => None,
+        },
     };
     Ok((settings, entry))
 }

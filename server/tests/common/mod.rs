@@ -137,6 +137,7 @@ pub fn describer(providers: Vec<ProviderEntry>) -> Describer {
             max_retry_after: Duration::from_secs(2),
         },
         prices: app::describe::cost::default_prices(),
+        analyses: Arc::new(app::describe::server::chain::Remembered::default()),
     }
 }
 

@@ -5,7 +5,9 @@ pub mod anthropic;
 pub mod auth;
 pub mod azure_vision;
 pub mod batch;
+pub mod builtin;
 mod call;
+pub mod chain;
 pub mod config;
 pub mod entra;
 pub mod gemini;
@@ -222,6 +224,8 @@ pub struct Describer {
     pub retry: RetryPolicy,
     /// Dollars per million tokens by model, for the page's estimates.
     pub prices: Vec<Price>,
+    /// First stages' answers, so the same analysis is never paid for twice.
+    pub analyses: Arc<dyn chain::Remember>,
 }
 
 impl Describer {
@@ -253,7 +257,8 @@ impl Describer {
                 Err(err) => tracing::error!(provider = %settings.id, error = %err, "could not set up the HTTP client"),
             }
         }
-        Ok(Describer { providers, timeouts, retry: RetryPolicy::default(), prices })
+        let analyses = Arc::new(chain::Remembered::default());
+        Ok(Describer { providers, timeouts, retry: RetryPolicy::default(), prices, analyses })
     }
 
     /// Signs every provider without a key in with Microsoft Entra ID ([`ProviderEntry::sign_in`]).
@@ -365,6 +370,7 @@ mod tests {
             timeouts: Timeouts::default(),
             retry: RetryPolicy::default(),
             prices: Vec::new(),
+            analyses: Arc::new(chain::Remembered::default()),
         };
         let models = |info: ProviderInfo| info.providers[0].models.clone();
         let calls = || flaky.calls.load(Ordering::SeqCst);
