@@ -8,5 +8,8 @@ use crate::batch::Batch;
 
 /// The table as exported: every row whose file was read, in table order, edits included.
 pub fn rows(batch: Batch) -> Vec<ExportRow> {
-    batch.rows.with_untracked(|rows| rows.iter().filter_map(|row| row.export_row()).collect())
+    let min = batch.min_confidence.get_untracked() as f32 / 100.0;
+    batch
+        .rows
+        .with_untracked(|rows| rows.iter().filter_map(|row| row.export_row()).map(|row| row.kept_at(min)).collect())
 }

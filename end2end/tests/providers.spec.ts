@@ -11,7 +11,7 @@ test.beforeEach(async () => {
 test("each provider gets its own cut, and the choice is remembered", async ({ page }) => {
   const app = new PicscribePage(page);
   await app.open();
-  await expect(app.provider.locator("option")).toHaveText(["OpenAI-compatible server", "Anthropic", "Gemini"]);
+  await expect(app.provider.locator("option")).toHaveText(["OpenAI-compatible server", "Anthropic", "Gemini", "Azure AI Vision"]);
   await expect(app.provider).toHaveValue("openai");
   await expect(app.model).toHaveValue("stub-vision");
 

@@ -11,6 +11,7 @@ pub mod feed;
 pub mod fetch;
 pub mod fields;
 pub mod images;
+pub mod items;
 pub mod plan;
 #[cfg(feature = "server")]
 pub mod prepare;

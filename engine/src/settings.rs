@@ -58,6 +58,16 @@ impl Settings {
         }
     }
 
+    /// One image's tokens at the size it leaves at (`size` as seen), by the provider's rule:
+    /// what each more photo of an item adds.
+    pub fn image_tokens(&self, kind: ProviderKind, size: (u32, u32)) -> u32 {
+        if kind.transactions("", &[]).is_some() {
+            return 0;
+        }
+        let (w, h) = upload_size(size.0, size.1, self.resize, self.detail);
+        image_tokens(image_rule(kind, &self.model), w, h, self.detail)
+    }
+
     /// What the first stage is expected to use for one row, transactions for Azure AI
     /// Vision (one a field it fills), nothing for the built-in facts; with the model it is
     /// priced by. None without a first stage.
@@ -90,9 +100,8 @@ impl Settings {
         if let Some(calls) = kind.transactions(prompt, &self.fields) {
             return (calls, 0);
         }
-        let (w, h) = upload_size(size.0, size.1, self.resize, self.detail);
         let shape = if self.fields.is_empty() { 0 } else { text_tokens(&fields::instructions(&self.fields)) };
-        let image = image_tokens(image_rule(kind, &self.model), w, h, self.detail);
+        let image = self.image_tokens(kind, size);
         // A few tokens more for the message around the image.
         let input = image + text_tokens(prompt) + shape + 10;
         (input, answer_tokens(self.fields.len(), self.max_tokens.unwrap_or(ceiling)))

@@ -51,6 +51,7 @@ async fn calls_started_together_end_within_one_calls_estimate_of_the_budget() {
         model: "stub-vision".into(),
         prompt: "Describe".into(),
         image_url: common::jpeg_data_url(),
+        more_images: Vec::new(),
         detail: app::describe::Detail::Auto,
         max_tokens: alice.settings().max_output_tokens,
         fields: Vec::new(),

@@ -322,3 +322,69 @@ async fn a_shop_feed_comes_back_with_its_columns_and_descriptions() -> Result {
     assert_eq!(line["url"], format!("{images}/files/mug.jpg"));
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_products_photos_are_described_together() -> Result {
+    let setup = Setup::new(Stub::new(Some(KEY.into()))).await?;
+    let shop = setup.root.join("shop");
+    save(&shop.join("mug-1.jpg"), &photo(640, 480, 1), ImageFormat::Jpeg)?;
+    save(&shop.join("mug_2.jpg"), &photo(480, 640, 2), ImageFormat::Jpeg)?;
+    save(&shop.join("mug (3).jpg"), &photo(500, 500, 3), ImageFormat::Jpeg)?;
+    save(&shop.join("lamp.jpg"), &photo(300, 200, 4), ImageFormat::Jpeg)?;
+    save(&shop.join("IMG_1234.jpg"), &photo(200, 150, 5), ImageFormat::Jpeg)?;
+    save(&shop.join("IMG_1235.jpg"), &photo(200, 150, 6), ImageFormat::Jpeg)?;
+
+    let out = setup.run(&["shop", "--group-by-name", "--sidecars", "--out", "items.csv"]).await?;
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    let sent = setup.stub.requests();
+    assert_eq!(sent.len(), 4, "the mug once, the lamp, two camera photos apart");
+    let mug = sent.iter().find(|r| r.images.len() == 3).ok_or("no request with the three mug photos")?;
+    assert_eq!(mug.images, [(500, 500), (640, 480), (480, 640)], "in name order: mug (3), mug-1, mug_2");
+    let mut reader = csv::Reader::from_path(setup.root.join("items.csv"))?;
+    let names: Vec<String> =
+        reader.records().map(|r| r.map(|r| r[0].to_string())).collect::<std::result::Result<_, _>>()?;
+    assert_eq!(names, ["IMG_1234.jpg", "IMG_1235.jpg", "lamp.jpg", "mug (3).jpg; mug-1.jpg; mug_2.jpg"]);
+    for photo in ["mug-1.txt", "mug_2.txt", "mug (3).txt"] {
+        let caption = std::fs::read_to_string(shop.join(photo))?;
+        assert!(caption.starts_with("Stub description of 3 images (500×500, 640×480, 480×640)"), "{photo}: {caption}");
+    }
+
+    let again = setup.run(&["shop", "--group-by-name"]).await?;
+    assert_eq!((again.status.code(), setup.calls()), (Some(0), 4), "an item is cached as one call");
+    let apart = setup.run(&["shop/mug-1.jpg"]).await?;
+    assert_eq!((apart.status.code(), setup.calls()), (Some(0), 5), "one photo alone is another call");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_feeds_rows_of_one_product_are_one_item() -> Result {
+    let setup = Setup::new(Stub::new(Some(KEY.into()))).await?;
+    let shop = setup.root.join("feed");
+    save(&shop.join("mug-front.jpg"), &photo(640, 480, 1), ImageFormat::Jpeg)?;
+    save(&shop.join("mug-back.jpg"), &photo(480, 640, 2), ImageFormat::Jpeg)?;
+    save(&shop.join("lamp.jpg"), &photo(300, 200, 3), ImageFormat::Jpeg)?;
+    let feed =
+        "Handle,Title,Image Src\r\nmug,Blue mug,mug-front.jpg\r\nmug,,mug-back.jpg\r\nmug,,\r\nlamp,Lamp,lamp.jpg\r\n";
+    std::fs::write(shop.join("products.csv"), feed)?;
+    let out = setup.run(&["--from", "feed/products.csv", "--group-column", "Handle", "--out", "out.csv"]).await?;
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    let sent = setup.stub.requests();
+    let mut counts: Vec<usize> = sent.iter().map(|r| r.images.len()).collect();
+    counts.sort_unstable();
+    assert_eq!(counts, [1, 2], "{}", said(&out));
+    let mut reader = csv::Reader::from_path(setup.root.join("out.csv"))?;
+    let rows: Vec<Vec<String>> = reader
+        .records()
+        .map(|r| r.map(|r| r.iter().map(String::from).collect()))
+        .collect::<std::result::Result<_, _>>()?;
+    assert_eq!(rows.len(), 4, "every row comes back, in its place");
+    assert!(rows[0][3].starts_with("Stub description of 2 images (640×480, 480×640)"), "{:?}", rows[0]);
+    assert_eq!(rows[1][..], ["mug", "", "mug-back.jpg", ""], "the product's text is on its first row");
+    assert_eq!(rows[2][..], ["mug", "", "", ""]);
+    assert!(rows[3][3].starts_with("Stub description of a 300×200"), "{:?}", rows[3]);
+
+    let wrong = setup.run(&["--from", "feed/products.csv", "--group-column", "Handel"]).await?;
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(said(&wrong).contains("--group-column Handel: the feed has no such column"), "{}", said(&wrong));
+    Ok(())
+}

@@ -78,10 +78,13 @@ pub struct Batch {
     pub fields: RwSignal<Vec<Field>>,
     /// The "Answer language" field; empty means as the prompt says.
     pub language: RwSignal<String>,
-    /// The "Temperature" field; none means the provider's default.
-    pub temperature: RwSignal<Option<f32>>,
-    /// "First analyse with" and its minimum confidence; none describes at once.
-    pub analyse: RwSignal<Option<FirstStage>>,
+    /// The "Temperature" field in hundredths (70 is 0.7); none means the provider's default.
+    pub temperature: RwSignal<Option<u32>>,
+    /// "First analyse with": an Azure AI Vision provider's id, `builtin`, or empty for none.
+    pub analyse_with: RwSignal<String>,
+    /// "Minimum confidence" in hundredths: tags and objects under it are left out of
+    /// `{tags}` and exports.
+    pub min_confidence: RwSignal<u32>,
     /// "Include edited rows": let "Describe all" replace text a person wrote.
     pub include_edited: RwSignal<bool>,
     /// How many calls the server lets this person have under way (from the viewer).
@@ -130,8 +133,10 @@ impl Batch {
             max_tokens: read(self.max_tokens, tracked),
             fields: read(self.fields, tracked),
             language: read(self.language, tracked),
-            temperature: read(self.temperature, tracked),
-            analyse: read(self.analyse, tracked),
+            temperature: read(self.temperature, tracked).map(|t| t as f32 / 100.0),
+            analyse: Some(read(self.analyse_with, tracked))
+                .filter(|with| !with.is_empty())
+                .map(|with| FirstStage { with, min_confidence: read(self.min_confidence, tracked) as f32 / 100.0 }),
         }
     }
 
@@ -222,7 +227,8 @@ pub fn provide_batch_context(providers: Memo<ProviderInfo>) -> Batch {
         fields: RwSignal::new(Vec::new()),
         language: RwSignal::new(String::new()),
         temperature: RwSignal::new(None),
-        analyse: RwSignal::new(None),
+        analyse_with: RwSignal::new(String::new()),
+        min_confidence: RwSignal::new(60),
         include_edited: RwSignal::new(false),
         max_parallel: RwSignal::new(8),
         max_output_tokens: RwSignal::new(1024),

@@ -302,6 +302,7 @@ pub(super) fn input_for(row: &Row, settings: &Settings, image: String) -> Descri
     let facts = Facts { filename: &row.name, size: row.dims.get_untracked(), existing: Some(&existing) };
     DescribeInput {
         image,
+        more_images: Vec::new(),
         prompt: settings.prompt_for(&row.prompt.get_untracked(), &facts),
         provider: settings.provider.clone(),
         model: settings.model.clone(),

@@ -76,7 +76,8 @@ fn track_estimate(batch: Batch) {
     batch.fields.track();
     batch.language.track();
     batch.temperature.track();
-    batch.analyse.track();
+    batch.analyse_with.track();
+    batch.min_confidence.track();
     batch.include_edited.track();
     batch.max_output_tokens.track();
     batch.providers.track();

@@ -6,8 +6,11 @@ use leptos::prelude::*;
 use crate::batch::{use_batch, Batch};
 use crate::browser::prefs::{self, Prefs, SavedPreset};
 use crate::components::fields_editor::FieldsEditor;
+use crate::components::first_stage::FirstStageFields;
 use crate::describe::prompt::VARIABLES;
-use crate::describe::{parse_temperature, temperature_text, Detail, ProviderInfo, PRESETS};
+use crate::describe::{
+    hundredths_text, parse_hundredths, Detail, ProviderInfo, ProviderKind, CAPTION_FROM_TAGS, PRESETS,
+};
 use crate::fields::preset_fields;
 use crate::on_demand;
 
@@ -77,6 +80,17 @@ fn choose_provider(batch: Batch, id: String, remembered: StoredValue<Prefs>) {
     batch.model.set(model);
 }
 
+/// "Caption from tags" is the reference app's pipeline: its tags come from Azure AI Vision
+/// when the server has it, else from the built-in image facts.
+fn analyse_with_vision(batch: Batch) {
+    if batch.analyse_with.with_untracked(String::is_empty) {
+        let vision = batch.providers.with_untracked(|info| {
+            info.providers.iter().find(|p| p.kind == ProviderKind::AzureVision).map(|p| p.id.clone())
+        });
+        batch.analyse_with.set(vision.unwrap_or_else(|| crate::describe::analysis::BUILTIN.into()));
+    }
+}
+
 #[component]
 pub fn SettingsPanel() -> impl IntoView {
     let batch = use_batch();
@@ -124,6 +138,9 @@ pub fn SettingsPanel() -> impl IntoView {
             let choose = move |_| {
                 batch.prompt.set(prompt.to_string());
                 batch.fields.set(preset_fields(label));
+                if *prompt == CAPTION_FROM_TAGS {
+                    analyse_with_vision(batch);
+                }
             };
             view! {
                 <button type="button" aria-pressed=pressed on:click=choose>
@@ -210,7 +227,11 @@ pub fn SettingsPanel() -> impl IntoView {
                 ></textarea>
             </div>
             <p id="prompt-hint" class="hint">
-                {format!("Variables: {} — filled in for each image.", VARIABLES.join(", "))}
+                {format!(
+                    "Variables: {} — filled in for each image; {} with what “First analyse with” finds.",
+                    VARIABLES.join(", "),
+                    crate::describe::analysis::VARIABLES.join(", "),
+                )}
             </p>
             <div class="presets" role="group" aria-labelledby="presets-label">
                 <span id="presets-label">"Presets"</span>
@@ -239,6 +260,7 @@ pub fn SettingsPanel() -> impl IntoView {
                 </div>
             </div>
             <FieldsEditor />
+            <FirstStageFields />
             <div class="row-of-fields">
                 <div class="field">
                     <label for="provider">"Provider"</label>
@@ -337,8 +359,8 @@ pub fn SettingsPanel() -> impl IntoView {
                         max="2"
                         step="0.1"
                         aria-describedby="temperature-hint"
-                        prop:value=move || batch.temperature.get().map(temperature_text).unwrap_or_default()
-                        on:change=move |ev| batch.temperature.set(parse_temperature(&event_target_value(&ev)).ok().flatten())
+                        prop:value=move || batch.temperature.get().map(hundredths_text).unwrap_or_default()
+                        on:change=move |ev| batch.temperature.set(parse_hundredths(&event_target_value(&ev), 200))
                     />
                     <span id="temperature-hint" class="hint">"0 to 2; empty means the provider's default."</span>
                 </div>

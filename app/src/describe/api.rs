@@ -136,6 +136,15 @@ pub(crate) mod server {
                 entry.naming.label
             )));
         }
+        let max_images = entry.kind.descriptor().max_images as usize;
+        if input.more_images.len() + 1 > max_images {
+            return Err(ApiError::Invalid(format!(
+                "{} takes at most {} in one request, and this item has {} photos: separate it into smaller items.",
+                entry.naming.label,
+                crate::text::count(max_images as u64, "image", "images"),
+                input.more_images.len() + 1
+            )));
+        }
         let ceiling = state.access.settings().max_output_tokens;
         let max_tokens = match input.max_tokens {
             None => ceiling,
@@ -146,6 +155,7 @@ pub(crate) mod server {
             model,
             prompt: input.prompt.trim().to_string(),
             image_url: input.image,
+            more_images: input.more_images,
             detail: input.detail,
             max_tokens,
             fields: input.fields,

@@ -36,7 +36,8 @@ pub fn json_schema_output(schema: &serde_json::Value) -> serde_json::Value {
 #[derive(Debug, Serialize)]
 pub struct Message<'a> {
     pub role: &'static str,
-    pub content: [Block<'a>; 2],
+    /// The images, then the prompt.
+    pub content: Vec<Block<'a>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -69,13 +70,27 @@ pub fn messages_request<'a>(
         stream,
         messages: [Message {
             role: "user",
-            content: [
+            content: vec![
                 Block::Image { source: ImageSource { kind: "base64", media_type, data: base64 } },
                 Block::Text { text: prompt },
             ],
         }],
         output_config: None,
         temperature: None,
+    }
+}
+
+impl<'a> MessagesRequest<'a> {
+    /// An item's other photos, after the first and before the prompt: one description
+    /// from all of them.
+    pub fn with_more_images(mut self, images: impl Iterator<Item = (&'a str, &'a str)>) -> Self {
+        let content = &mut self.messages[0].content;
+        let at = content.len().saturating_sub(1);
+        let more: Vec<Block<'a>> = images
+            .map(|(media_type, data)| Block::Image { source: ImageSource { kind: "base64", media_type, data } })
+            .collect();
+        content.splice(at..at, more);
+        self
     }
 }
 

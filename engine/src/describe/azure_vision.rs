@@ -25,6 +25,9 @@ pub enum Feature {
 }
 
 impl Feature {
+    pub const ALL: [Feature; 5] =
+        [Feature::Caption, Feature::DenseCaptions, Feature::Tags, Feature::Objects, Feature::Read];
+
     /// The name in the `features` query parameter.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -54,25 +57,14 @@ impl Feature {
 pub fn features_for(prompt: &str) -> Vec<Feature> {
     let prompt = prompt.to_ascii_lowercase();
     let has = |words: &[&str]| words.iter().any(|w| prompt.contains(w));
-    let mut features = Vec::new();
-    if has(&["transcribe", "extract", "ocr", "read the text", "text in the image", "text visible"]) {
-        features.push(Feature::Read);
-    }
-    if has(&["tag"]) {
-        features.push(Feature::Tags);
-    }
-    if has(&["object"]) {
-        features.push(Feature::Objects);
-    }
-    if has(&["detail", "dense", "region"]) {
-        features.push(Feature::DenseCaptions);
-    }
-    if features.is_empty() || has(&["caption", "alt text", "one-line", "sentence"]) {
-        features.push(Feature::Caption);
-    }
-    features.sort();
-    features.dedup();
-    features
+    let read = has(&["transcribe", "extract", "ocr", "read the text", "text in the image", "text visible"]);
+    let tags = has(&["tag"]);
+    let objects = has(&["object"]);
+    let dense = has(&["detail", "dense", "region"]);
+    let caption = !(read || tags || objects || dense) || has(&["caption", "alt text", "one-line", "sentence"]);
+    // In the order of `Feature`, without sorting (whose code would weigh on the page).
+    let wanted = [caption, dense, tags, objects, read];
+    Feature::ALL.into_iter().zip(wanted).filter_map(|(feature, on)| on.then_some(feature)).collect()
 }
 
 /// What a field is filled from, by its name.
@@ -89,10 +81,7 @@ fn source_of(name: &str) -> Feature {
 /// The features an answer in fields needs: each field's, by its name (`tags` → tags,
 /// `text` → read, `alt_text`/`caption`/`title` → caption, `description` → dense captions…).
 pub fn features_for_fields(fields: &[Field]) -> Vec<Feature> {
-    let mut features: Vec<Feature> = fields.iter().map(|f| source_of(&f.name)).collect();
-    features.sort();
-    features.dedup();
-    features
+    Feature::ALL.into_iter().filter(|feature| fields.iter().any(|f| source_of(&f.name) == *feature)).collect()
 }
 
 /// The features one call asks for: the fields' when the answer has fields, else the prompt's.

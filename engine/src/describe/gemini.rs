@@ -44,7 +44,8 @@ impl GenerationConfig {
 #[derive(Debug, Serialize)]
 pub struct Content<'a> {
     pub role: &'static str,
-    pub parts: [Part<'a>; 2],
+    /// The images, then the prompt.
+    pub parts: Vec<Part<'a>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -70,7 +71,7 @@ pub fn generate_request<'a>(
     GenerateRequest {
         contents: [Content {
             role: "user",
-            parts: [
+            parts: vec![
                 Part::InlineData { inline_data: InlineData { mime_type, data: base64 } },
                 Part::Text { text: prompt },
             ],
@@ -81,6 +82,18 @@ pub fn generate_request<'a>(
             response_json_schema: None,
             temperature: None,
         },
+    }
+}
+
+impl<'a> GenerateRequest<'a> {
+    /// An item's other photos, after the first and before the prompt.
+    pub fn with_more_images(mut self, images: impl Iterator<Item = (&'a str, &'a str)>) -> Self {
+        let parts = &mut self.contents[0].parts;
+        let at = parts.len().saturating_sub(1);
+        let more: Vec<Part<'a>> =
+            images.map(|(mime_type, data)| Part::InlineData { inline_data: InlineData { mime_type, data } }).collect();
+        parts.splice(at..at, more);
+        self
     }
 }
 

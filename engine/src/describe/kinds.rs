@@ -34,8 +34,12 @@ pub struct Descriptor {
     pub image_rule: fn(&str) -> ImageRule,
     /// How to set it up, for the page when nothing is configured.
     pub example: &'static str,
-    /// For a kind billed per transaction, how many one call is; its "tokens" are those.
-    pub transactions: Option<fn(&str, &[crate::fields::Field]) -> u32>,
+    /// Whether it bills transactions (Azure AI Vision: one a feature asked) rather than
+    /// tokens; its "tokens" are then those. Data, not a function: a function here would
+    /// be in the page's first wasm with the table.
+    pub per_transaction: bool,
+    /// The most images one request may carry (an item's photos together).
+    pub max_images: u32,
     /// What only the server reads: the environment, the defaults, the client.
     #[cfg(feature = "server")]
     pub setup: Setup,
@@ -71,7 +75,8 @@ pub const KINDS: [Descriptor; 5] = [
         reads_detail: true,
         image_rule: openai_image_rule,
         example: "OPENAI_API_KEY=sk-…",
-        transactions: None,
+        per_transaction: false,
+        max_images: 500,
         #[cfg(feature = "server")]
         setup: Setup {
             default_model: "gpt-4o-mini",
@@ -94,7 +99,8 @@ pub const KINDS: [Descriptor; 5] = [
         reads_detail: true,
         image_rule: openai_image_rule,
         example: "AZURE_OPENAI_ENDPOINT=https://NAME.openai.azure.com AZURE_OPENAI_API_KEY=… AZURE_OPENAI_DEPLOYMENT=…",
-        transactions: None,
+        per_transaction: false,
+        max_images: 10,
         #[cfg(feature = "server")]
         setup: Setup {
             default_model: "gpt-4o-mini",
@@ -118,7 +124,8 @@ pub const KINDS: [Descriptor; 5] = [
         reads_detail: false,
         image_rule: |_| ImageRule::Area,
         example: "ANTHROPIC_API_KEY=sk-ant-…",
-        transactions: None,
+        per_transaction: false,
+        max_images: 100,
         #[cfg(feature = "server")]
         setup: Setup {
             default_model: "claude-sonnet-4-5",
@@ -141,7 +148,8 @@ pub const KINDS: [Descriptor; 5] = [
         reads_detail: false,
         image_rule: |_| ImageRule::GeminiTiles,
         example: "GEMINI_API_KEY=…",
-        transactions: None,
+        per_transaction: false,
+        max_images: 3600,
         #[cfg(feature = "server")]
         setup: Setup {
             default_model: "gemini-2.5-flash",
@@ -165,7 +173,8 @@ pub const KINDS: [Descriptor; 5] = [
         reads_detail: false,
         image_rule: |_| ImageRule::Area,
         example: "AZURE_VISION_ENDPOINT=https://NAME.cognitiveservices.azure.com AZURE_VISION_KEY=…",
-        transactions: Some(|prompt, fields| super::azure_vision::features(prompt, fields).len() as u32),
+        per_transaction: true,
+        max_images: 1,
         #[cfg(feature = "server")]
         setup: Setup {
             default_model: super::azure_vision::MODEL,

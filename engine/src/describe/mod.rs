@@ -30,6 +30,9 @@ pub use providers::{ProviderChoice, ProviderInfo, ProviderKind, ResizeRule};
 pub struct DescribeInput {
     /// The image as already shrunk by the page, as a `data:image/...;base64,` URL.
     pub image: String,
+    /// An item's other photos, in order, shrunk as `image` is: one description from all.
+    #[serde(default)]
+    pub more_images: Vec<String>,
     pub prompt: String,
     /// A provider id from [`ProviderInfo`]; empty means the server's default.
     #[serde(default)]
@@ -56,8 +59,32 @@ pub const MAX_TEMPERATURE: f32 = 2.0;
 /// A temperature as the cache key and the command's columns write it: to the hundredth,
 /// so 0.7 and 0.70000001 are one call.
 pub fn temperature_text(temperature: f32) -> String {
-    let hundredths = (temperature * 100.0).round() / 100.0;
-    format!("{hundredths}")
+    hundredths_text((temperature.max(0.0) * 100.0).round() as u32)
+}
+
+/// Hundredths as people write the number: 70 → "0.7", 100 → "1", 25 → "0.25". With
+/// integers only: float formatting would weigh on the page's wasm.
+pub fn hundredths_text(hundredths: u32) -> String {
+    let (whole, part) = (hundredths / 100, hundredths % 100);
+    match part {
+        0 => whole.to_string(),
+        p if p % 10 == 0 => format!("{whole}.{}", p / 10),
+        p => format!("{whole}.{p:02}"),
+    }
+}
+
+/// A number typed with at most two decimals (a comma as the mark too) as hundredths,
+/// up to `max`: "0.7" → 70, "2" → 200. Without float parsing, for the page's fields.
+pub fn parse_hundredths(text: &str, max: u32) -> Option<u32> {
+    let text = text.trim().replace(',', ".");
+    let (whole, part) = text.split_once('.').unwrap_or((&text, ""));
+    let digits = |s: &str| !s.is_empty() && s.len() <= 3 && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(whole) || !(part.is_empty() || (digits(part) && part.len() <= 2)) {
+        return None;
+    }
+    let whole: u32 = whole.parse().ok()?;
+    let part: u32 = format!("{part:0<2}").parse().ok()?;
+    Some(whole * 100 + part).filter(|n| *n <= max)
 }
 
 /// A temperature typed by someone: a number from 0 to 2 (a comma as the decimal mark
@@ -77,6 +104,11 @@ pub const MAX_PROMPT_CHARS: usize = 4_000;
 pub const MAX_MODEL_CHARS: usize = 200;
 /// A 2048×768 JPEG is well under 1 MB; 8 MB of base64 leaves room for PNGs and nothing more.
 pub const MAX_IMAGE_URL_CHARS: usize = 8 * 1024 * 1024;
+/// The most photos one item may have: a product has three to eight.
+pub const MAX_ITEM_IMAGES: usize = 20;
+/// What all of an item's photos may weigh together, as base64: one request to the server
+/// is at most 9 MB.
+pub const MAX_ITEM_CHARS: usize = 8 * 1024 * 1024;
 
 pub const DEFAULT_PROMPT: &str = "Write concise alt text for this image: one sentence, under 125 \
 characters, describing what matters for someone who cannot see it. Do not start with \"Image of\".";
@@ -125,6 +157,10 @@ pub enum InputError {
     BadImage,
     #[error("The image is too large to send even after shrinking.")]
     ImageTooLarge,
+    #[error("An item can have at most {MAX_ITEM_IMAGES} photos: separate it into smaller items.")]
+    TooManyImages,
+    #[error("The item's photos are too large to send together (8 MB in all): separate it into smaller items.")]
+    ItemTooLarge,
     #[error("This server has no provider called “{0}”; reload the page to see the ones it has.")]
     UnknownProvider(String),
     #[error("The temperature must be a number from 0 to 2, or empty for the provider's default.")]
@@ -154,29 +190,40 @@ impl DescribeInput {
             return Err(InputError::BadModel);
         }
         fields::check(&self.fields)?;
+        if self.more_images.len() + 1 > MAX_ITEM_IMAGES {
+            return Err(InputError::TooManyImages);
+        }
+        let total: usize = self.more_images.iter().map(String::len).sum::<usize>() + self.image.len();
+        if total > MAX_ITEM_CHARS && !self.more_images.is_empty() {
+            return Err(InputError::ItemTooLarge);
+        }
+        for more in &self.more_images {
+            image_kind(more)?;
+        }
         if self.temperature.is_some_and(|t| !(0.0..=MAX_TEMPERATURE).contains(&t)) {
             return Err(InputError::BadTemperature);
         }
         if self.analyse.as_ref().is_some_and(|first| !(0.0..=1.0).contains(&first.min_confidence)) {
             return Err(InputError::BadConfidence);
         }
-        if self.image.len() > MAX_IMAGE_URL_CHARS {
-            return Err(InputError::ImageTooLarge);
+        image_kind(&self.image)
+    }
+}
+
+/// What a page-made `data:` URL really holds, checked: a JPEG, PNG, GIF or WebP of the
+/// type it says, no larger than one image may be.
+fn image_kind(url: &str) -> Result<ImageKind, InputError> {
+    if url.len() > MAX_IMAGE_URL_CHARS {
+        return Err(InputError::ImageTooLarge);
+    }
+    let (mime, data) =
+        url.strip_prefix("data:").and_then(|rest| rest.split_once(";base64,")).ok_or(InputError::BadImage)?;
+    let bytes = base64::engine::general_purpose::STANDARD.decode(data).map_err(|_| InputError::BadImage)?;
+    match sniff(&bytes) {
+        Some(kind @ (ImageKind::Jpeg | ImageKind::Png | ImageKind::Gif | ImageKind::Webp)) if kind.mime() == mime => {
+            Ok(kind)
         }
-        let (mime, data) = self
-            .image
-            .strip_prefix("data:")
-            .and_then(|rest| rest.split_once(";base64,"))
-            .ok_or(InputError::BadImage)?;
-        let bytes = base64::engine::general_purpose::STANDARD.decode(data).map_err(|_| InputError::BadImage)?;
-        match sniff(&bytes) {
-            Some(kind @ (ImageKind::Jpeg | ImageKind::Png | ImageKind::Gif | ImageKind::Webp))
-                if kind.mime() == mime =>
-            {
-                Ok(kind)
-            }
-            _ => Err(InputError::BadImage),
-        }
+        _ => Err(InputError::BadImage),
     }
 }
 
@@ -248,6 +295,7 @@ mod tests {
     fn input(image: &str) -> DescribeInput {
         DescribeInput {
             image: image.to_string(),
+            more_images: Vec::new(),
             prompt: "Describe".into(),
             provider: String::new(),
             model: "gpt-4o-mini".into(),
@@ -351,6 +399,24 @@ mod tests {
         assert_eq!(temperature_text(0.7), "0.7");
         assert_eq!(temperature_text(1.0), "1");
         assert_eq!(temperature_text(0.254), "0.25");
+        let typed = [
+            ("0.7", Some(70)),
+            ("0,25", Some(25)),
+            ("2", Some(200)),
+            ("1.", Some(100)),
+            ("2.01", None),
+            ("0.123", None),
+            ("-1", None),
+            ("", None),
+            (".5", None),
+            ("warm", None),
+        ];
+        for (text, want) in typed {
+            assert_eq!(parse_hundredths(text, 200), want, "{text:?}");
+        }
+        for n in [0, 5, 25, 60, 70, 100, 150, 200] {
+            assert_eq!(parse_hundredths(&hundredths_text(n), 200), Some(n), "{n}");
+        }
     }
 
     #[test]

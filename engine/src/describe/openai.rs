@@ -100,6 +100,15 @@ pub fn chat_request<'a>(
     }
 }
 
+impl<'a> ChatRequest<'a> {
+    /// An item's other photos, after the first: one description from all of them.
+    pub fn with_more_images(mut self, images: impl Iterator<Item = &'a str>, detail: Detail) -> Self {
+        let content = &mut self.messages[0].content;
+        content.extend(images.map(|url| ContentPart::ImageUrl { image_url: ImageUrl { url, detail } }));
+        self
+    }
+}
+
 /// One `data:` payload of a streamed reply.
 #[derive(Debug, Default, Deserialize)]
 pub struct ChatChunk {

@@ -37,7 +37,7 @@ impl ProviderKind {
     /// For a provider billed per call: how many transactions one call with this prompt
     /// and these fields is (Azure AI Vision bills each feature asked). None is by tokens.
     pub fn transactions(self, prompt: &str, fields: &[crate::fields::Field]) -> Option<u32> {
-        self.descriptor().transactions.map(|count| count(prompt, fields))
+        self.descriptor().per_transaction.then(|| super::azure_vision::features(prompt, fields).len() as u32)
     }
 }
 

@@ -31,6 +31,25 @@ pub struct ExportRow {
 }
 
 impl ExportRow {
+    /// An Azure AI Vision row with its tags and objects under `min` left out, as "Minimum
+    /// confidence" keeps them; any other row as it is.
+    pub fn kept_at(mut self, min: f32) -> ExportRow {
+        use crate::describe::azure_vision::{at_least, items_at_least, MODEL};
+        if self.model != MODEL {
+            return self;
+        }
+        self.description = at_least(&self.description, f64::from(min));
+        if let Some(values) = &mut self.values {
+            for value in values.values_mut() {
+                if let serde_json::Value::Array(items) = value {
+                    let texts: Vec<String> = items.iter().filter_map(|i| i.as_str().map(String::from)).collect();
+                    *value = serde_json::Value::from(items_at_least(&texts, f64::from(min)));
+                }
+            }
+        }
+        self
+    }
+
     /// A row as exported: its text as it is now (edits included) and what it was made with.
     pub fn new(filename: &str, description: String, values: Option<Values>, described: Option<&Described>) -> Self {
         ExportRow {

@@ -215,13 +215,17 @@ async fn settled(run: &Run, input: Input, key: &str, refused: &HashMap<String, S
             (None, _) => "No answer came back for it; run the same command again.".into(),
         }),
     };
-    // `--write-metadata` needs the file as it was: read again, now that its text is known.
-    let original = match (&outcome, &input.source, &run.args.write_metadata) {
-        (Outcome::Described { .. }, Source::File(path), Some(_)) => tokio::fs::read(path).await.ok(),
-        (Outcome::Described { .. }, Source::Url(url), Some(_)) => {
-            engine::fetch::fetch(url, &run.fetch).await.ok().map(|f| f.bytes)
+    // `--write-metadata` needs the files as they were: read again, now that the text is known.
+    let mut originals = Vec::new();
+    if matches!(outcome, Outcome::Described { .. }) && run.args.write_metadata.is_some() {
+        for photo in input.photos() {
+            let bytes = match &photo.source {
+                Source::File(path) => tokio::fs::read(path).await.ok(),
+                Source::Url(url) => engine::fetch::fetch(url, &run.fetch).await.ok().map(|f| f.bytes),
+                _ => None,
+            };
+            originals.push(bytes.unwrap_or_default());
         }
-        _ => None,
-    };
-    Done { input, outcome, original }
+    }
+    Done { input, outcome, originals }
 }

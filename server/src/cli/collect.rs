@@ -47,11 +47,15 @@ impl Collector {
     }
 
     /// Takes in one image's outcome; the row it makes goes to the end of `--out`'s rows.
+    /// An item's other feed rows follow it, with no description of their own (Shopify
+    /// keeps a product's text on its first row).
     pub fn take(&mut self, run: &Run, done: Done) {
         let cells = done.input.cells.clone();
+        let others: Vec<Option<Vec<String>>> = done.input.more.iter().map(|m| m.cells.clone()).collect();
         let row = self.settle(run, done);
         if self.keep_rows {
             self.rows.push((cells, row));
+            self.rows.extend(others.into_iter().filter(Option::is_some).map(|cells| (cells, None)));
         }
     }
 
@@ -65,14 +69,16 @@ impl Collector {
 
     /// Keeps a place in `--out` for an input whose outcome comes later (from a batch).
     pub fn hold_place(&mut self, input: &Input) -> usize {
+        let at = self.rows.len();
         if self.keep_rows {
             self.rows.push((input.cells.clone(), None));
+            self.rows.extend(input.more.iter().filter_map(|m| m.cells.clone()).map(|cells| (Some(cells), None)));
         }
-        self.rows.len().saturating_sub(1)
+        at
     }
 
     fn settle(&mut self, run: &Run, done: Done) -> Option<ExportRow> {
-        let Done { input, outcome, original } = done;
+        let Done { input, outcome, originals } = done;
         let row = match outcome {
             Outcome::Described { stored, cached, first } => {
                 if cached {
@@ -90,11 +96,18 @@ impl Collector {
                     self.tally.first_dollars += price.map_or(0.0, |p| dollars(u64::from(i), u64::from(o), p));
                 }
                 // With values the writers export those, never the answer's JSON text.
-                let mut row = ExportRow::new(&input.name, stored.text, stored.values, Some(&stored.described));
-                if let Source::Url(url) = &input.source {
-                    row.url = url.clone();
-                }
-                if let Err(problem) = per_image(&run.args, &input, &row, original.as_deref()) {
+                let names = engine::items::item_names(input.photos().map(|p| p.name.as_str()));
+                let mut row = ExportRow::new(&names, stored.text, stored.values, Some(&stored.described))
+                    .kept_at(run.args.min_confidence);
+                let urls: Vec<&str> = input
+                    .photos()
+                    .filter_map(|p| match &p.source {
+                        Source::Url(url) => Some(url.as_str()),
+                        _ => None,
+                    })
+                    .collect();
+                row.url = urls.join("; ");
+                if let Err(problem) = per_image(&run.args, &input, &row, &originals) {
                     self.progress.say(&format!("{}: {problem}", input.name));
                     self.failures.push((input.name.clone(), problem));
                 }

@@ -34,6 +34,9 @@ pub struct Input {
     pub source: Source,
     /// A CSV feed row's own cells, written back unchanged.
     pub cells: Option<Vec<String>>,
+    /// The item's other photos (and a feed's other rows of it), in order: one
+    /// description from all of them (`--group-by-name`, `--group-column`).
+    pub more: Vec<Input>,
 }
 
 /// Where the inputs come from, checked before anything runs.
@@ -97,13 +100,29 @@ impl Inputs {
         }
     }
 
-    /// Sends every input, in order, until done or until nobody listens. Blocking: run it
-    /// on its own thread.
-    pub fn send_all(self, tx: &mpsc::Sender<Input>, found: &AtomicU64) {
+    /// Sends every input, in order, until done or until nobody listens; grouped into items
+    /// first, when asked, which needs them all. Blocking: run it on its own thread.
+    pub fn send_all(self, grouping: Grouping, tx: &mpsc::Sender<Input>, found: &AtomicU64) {
         let send = |input: Input| {
             found.fetch_add(1, Ordering::Relaxed);
             tx.blocking_send(input).is_ok()
         };
+        if grouping == Grouping::None {
+            return self.each(&send);
+        }
+        let all = std::cell::RefCell::new(Vec::new());
+        self.each(&|input| {
+            all.borrow_mut().push(input);
+            true
+        });
+        for item in grouping.items(all.into_inner()) {
+            if !send(item) {
+                return;
+            }
+        }
+    }
+
+    fn each(self, send: &dyn Fn(Input) -> bool) {
         match self {
             Inputs::Paths { paths, globs } => {
                 for path in paths {
@@ -137,6 +156,7 @@ impl Inputs {
                             name: format!("row {}", n + 2),
                             source: Source::Problem(format!("row {} of the feed could not be read: {err}", n + 2)),
                             cells: None,
+                            more: Vec::new(),
                         },
                     };
                     if !send(input) {
@@ -158,6 +178,68 @@ impl Inputs {
                 }
             }
         }
+    }
+}
+
+/// How inputs become items.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Grouping {
+    /// Each image is its own item.
+    None,
+    /// `mug-1.jpg`, `mug_2.jpg`, `mug (3).jpg` are one item ([`engine::items::group_name`]).
+    ByName,
+    /// A CSV feed's rows with the same value in this column are one item.
+    ByColumn(usize),
+}
+
+impl Grouping {
+    pub fn from_args(args: &DescribeArgs, inputs: &Inputs) -> Result<Grouping, String> {
+        match (&args.group_column, inputs.feed_headers()) {
+            (Some(column), Some(headers)) => headers
+                .iter()
+                .position(|h| h.trim().eq_ignore_ascii_case(column.trim()))
+                .map(Grouping::ByColumn)
+                .ok_or_else(|| format!("--group-column {column}: the feed has no such column")),
+            (Some(_), None) => Err("--group-column needs a CSV feed (--from FILE.csv)".into()),
+            (None, _) if args.group_by_name => Ok(Grouping::ByName),
+            (None, _) => Ok(Grouping::None),
+        }
+    }
+
+    fn key(self, input: &Input) -> String {
+        match self {
+            Grouping::None => String::new(),
+            Grouping::ByName => match input.source {
+                Source::File(_) | Source::Url(_) => engine::items::group_name(&input.name),
+                Source::Nothing | Source::Problem(_) => String::new(),
+            },
+            Grouping::ByColumn(i) => {
+                input.cells.as_ref().and_then(|cells| cells.get(i)).map(|c| c.trim().to_string()).unwrap_or_default()
+            }
+        }
+    }
+
+    /// The inputs as items: each group's first input with the others in `more`.
+    fn items(self, inputs: Vec<Input>) -> Vec<Input> {
+        let keys: Vec<String> = inputs.iter().map(|input| self.key(input)).collect();
+        let mut slots: Vec<Option<Input>> = inputs.into_iter().map(Some).collect();
+        engine::items::group_by(&keys)
+            .into_iter()
+            .filter_map(|members| {
+                let mut members = members.into_iter().filter_map(|i| slots[i].take());
+                let mut first = members.next()?;
+                first.more = members.collect();
+                Some(first)
+            })
+            .collect()
+    }
+}
+
+impl Input {
+    /// The item's photos with an image, in order: the first input's (if it has one) and
+    /// its others'.
+    pub fn photos(&self) -> impl Iterator<Item = &Input> {
+        std::iter::once(self).chain(self.more.iter()).filter(|i| !matches!(i.source, Source::Nothing))
     }
 }
 
@@ -187,7 +269,7 @@ fn wanted(relative: &Path, globs: Option<&GlobSet>) -> bool {
 fn walk(root: &Path, globs: Option<&GlobSet>, send: &dyn Fn(Input) -> bool) -> bool {
     if root.is_file() {
         let name = root.to_string_lossy().into_owned();
-        return send(Input { name, source: Source::File(root.to_path_buf()), cells: None });
+        return send(Input { name, source: Source::File(root.to_path_buf()), cells: None, more: Vec::new() });
     }
     let entries = walkdir::WalkDir::new(root)
         .follow_links(false)
@@ -203,7 +285,7 @@ fn walk(root: &Path, globs: Option<&GlobSet>, send: &dyn Fn(Input) -> bool) -> b
                     continue;
                 }
                 let name = relative.to_string_lossy().replace('\\', "/");
-                Input { name, source: Source::File(entry.into_path()), cells: None }
+                Input { name, source: Source::File(entry.into_path()), cells: None, more: Vec::new() }
             }
             Err(err) => {
                 let name = err.path().unwrap_or(root).to_string_lossy().into_owned();
@@ -211,6 +293,7 @@ fn walk(root: &Path, globs: Option<&GlobSet>, send: &dyn Fn(Input) -> bool) -> b
                     name: name.clone(),
                     source: Source::Problem(format!("{name} could not be read: {err}")),
                     cells: None,
+                    more: Vec::new(),
                 }
             }
         };
@@ -224,17 +307,18 @@ fn walk(root: &Path, globs: Option<&GlobSet>, send: &dyn Fn(Input) -> bool) -> b
 /// A list line's or a feed cell's image; a relative path is relative to the list's folder.
 fn from_image(image: Image, base: &Path, cells: Option<Vec<String>>) -> Input {
     match image {
-        Image::Url(url) => Input { name: name_from_url(&url), source: Source::Url(url), cells },
+        Image::Url(url) => Input { name: name_from_url(&url), source: Source::Url(url), cells, more: Vec::new() },
         Image::Path(path) => {
             let full = if Path::new(&path).is_absolute() { PathBuf::from(&path) } else { base.join(&path) };
-            Input { name: path, source: Source::File(full), cells }
+            Input { name: path, source: Source::File(full), cells, more: Vec::new() }
         }
-        Image::Nothing => Input { name: String::new(), source: Source::Nothing, cells },
+        Image::Nothing => Input { name: String::new(), source: Source::Nothing, cells, more: Vec::new() },
     }
 }
 
 fn jsonl_input(line: &str, n: usize, url: Option<&str>, file: Option<&str>, base: &Path) -> Input {
-    let problem = |why: String| Input { name: format!("line {n}"), source: Source::Problem(why), cells: None };
+    let problem =
+        |why: String| Input { name: format!("line {n}"), source: Source::Problem(why), cells: None, more: Vec::new() };
     let Ok(serde_json::Value::Object(object)) = serde_json::from_str::<serde_json::Value>(line) else {
         return problem(format!("line {n} of the feed is not a JSON object"));
     };

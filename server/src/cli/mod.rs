@@ -178,10 +178,22 @@ pub struct DescribeArgs {
     #[arg(long, value_name = "ANALYSER", conflicts_with = "batch")]
     pub analyse_with: Option<String>,
 
-    /// With --analyse-with: leave out tags and objects it is less sure of (0 to 1).
+    /// Leave out tags and objects Azure AI Vision is less sure of (0 to 1): from the
+    /// prompt's {tags} and {objects} with --analyse-with, and from what is written when it
+    /// describes (the stored results keep them all).
     #[arg(long, value_name = "C", default_value_t = engine::describe::analysis::DEFAULT_MIN_CONFIDENCE,
-          value_parser = confidence, requires = "analyse_with")]
+          value_parser = confidence)]
     pub min_confidence: f32,
+
+    /// Describe the photos of one product together, by their names: mug-1.jpg, mug_2.jpg
+    /// and mug (3).jpg get one description from all three.
+    #[arg(long)]
+    pub group_by_name: bool,
+
+    /// With a CSV feed: rows with the same value in this column (e.g. Handle) are one
+    /// product, described from all its images; the description goes on its first row.
+    #[arg(long, value_name = "COLUMN", conflicts_with = "group_by_name")]
+    pub group_column: Option<String>,
 
     /// Images described at a time (1 to 16).
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=16))]

@@ -48,24 +48,27 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
 
 /// Writes what one described image needs beside the database; a failure is a sentence
 /// for that image, and the run goes on.
-pub fn per_image(args: &DescribeArgs, input: &Input, row: &ExportRow, original: Option<&[u8]>) -> Result<(), String> {
+/// An item's photos each get the item's text: a `.txt` beside each, a copy of each.
+pub fn per_image(args: &DescribeArgs, input: &Input, row: &ExportRow, originals: &[Vec<u8>]) -> Result<(), String> {
     let caption = row.caption();
-    if args.sidecars || args.sidecars_dir.is_some() {
-        let sidecar = match (&args.sidecars_dir, &input.source) {
-            (Some(dir), _) => Some(inside(dir, &input.name).with_extension("txt")),
-            (None, Source::File(path)) => Some(path.with_extension("txt")),
-            // An image from a URL has no folder to be beside.
-            (None, _) => None,
-        };
-        if let Some(path) = sidecar {
-            write(&path, caption.as_bytes())?;
+    for (i, photo) in input.photos().enumerate() {
+        if args.sidecars || args.sidecars_dir.is_some() {
+            let sidecar = match (&args.sidecars_dir, &photo.source) {
+                (Some(dir), _) => Some(inside(dir, &photo.name).with_extension("txt")),
+                (None, Source::File(path)) => Some(path.with_extension("txt")),
+                // An image from a URL has no folder to be beside.
+                (None, _) => None,
+            };
+            if let Some(path) = sidecar {
+                write(&path, caption.as_bytes())?;
+            }
         }
-    }
-    if let (Some(dir), Some(original)) = (&args.write_metadata, original) {
-        let (alt, long) = row.alt_text();
-        let written = metadata::embed(original, &alt, long.as_deref())
-            .map_err(|why| format!("{} was not copied with its alt text: {why}", input.name))?;
-        write(&inside(dir, &input.name), &written)?;
+        if let (Some(dir), Some(original)) = (&args.write_metadata, originals.get(i).filter(|o| !o.is_empty())) {
+            let (alt, long) = row.alt_text();
+            let written = metadata::embed(original, &alt, long.as_deref())
+                .map_err(|why| format!("{} was not copied with its alt text: {why}", photo.name))?;
+            write(&inside(dir, &photo.name), &written)?;
+        }
     }
     Ok(())
 }

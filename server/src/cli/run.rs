@@ -16,6 +16,7 @@ use engine::describe::server::config::ConfigFile;
 use engine::describe::server::{Describer, ProviderEntry, VisionRequest};
 use engine::fetch::{fetch, FetchPolicy};
 use engine::fields::parse_answer;
+use engine::items::item_hash;
 use engine::plan::{self, Candidate, Described};
 use engine::prepare::{inspect, prepare};
 use engine::settings::Settings;
@@ -24,7 +25,7 @@ use futures::{Stream, StreamExt};
 use tokio::sync::{mpsc, Semaphore};
 
 use super::collect::Collector;
-use super::inputs::{Input, Inputs, Source};
+use super::inputs::{Grouping, Input, Inputs, Source};
 use super::key_locks::KeyLocks;
 use super::outputs::out_format;
 use super::DescribeArgs;
@@ -95,7 +96,7 @@ pub struct Done {
     pub input: Input,
     pub outcome: Outcome,
     /// The file as read, kept for `--write-metadata`.
-    pub original: Option<Vec<u8>>,
+    pub originals: Vec<Vec<u8>>,
 }
 
 /// How an image is sent.
@@ -158,6 +159,10 @@ pub async fn describe_with(args: DescribeArgs, file: Option<ConfigFile>, resend:
         Ok(inputs) => inputs,
         Err(problem) => return usage(&problem),
     };
+    let grouping = match Grouping::from_args(&args, &inputs) {
+        Ok(grouping) => grouping,
+        Err(problem) => return usage(&problem),
+    };
     if args.batch && !args.estimate {
         if let Err(problem) = service(&entry) {
             return usage(&problem);
@@ -191,7 +196,7 @@ pub async fn describe_with(args: DescribeArgs, file: Option<ConfigFile>, resend:
     let (tx, rx) = mpsc::channel::<Input>(256);
     let counter = Arc::clone(&found);
     // The walk runs on its own thread, a channel's length ahead of the work.
-    tokio::task::spawn_blocking(move || inputs.send_all(&tx, &counter));
+    tokio::task::spawn_blocking(move || inputs.send_all(grouping, &tx, &counter));
     if run.args.batch && !run.args.estimate {
         super::batch::run_all(run, rx, found, feed_headers).await
     } else {
@@ -238,30 +243,34 @@ pub fn price(run: &Run) -> Option<engine::describe::cost::Price> {
     Some(if run.args.batch { price.at_batch_rate() } else { price.clone() })
 }
 
-/// Reads, keys and (unless it is already described) describes one input, or makes its
-/// batch line.
+/// Reads, keys and (unless it is already described) describes one input — an item of
+/// several photos is one call — or makes its batch line.
 pub async fn one(run: Arc<Run>, input: Input, send: Send) -> Done {
     let keep = run.args.write_metadata.is_some();
-    let (outcome, original) = match &input.source {
-        Source::Nothing => (Outcome::NoImage, None),
-        Source::Problem(why) => (Outcome::Failed(why.clone()), None),
-        Source::Url(url) if run.args.estimate => (estimate_only(&run, &input.name, None), None),
-        Source::File(path) => match read(path, &input.name).await {
-            Ok(bytes) => {
-                let outcome = image(&run, &input.name, &bytes, send).await;
-                (outcome, keep.then_some(bytes))
-            }
-            Err(why) => (Outcome::Failed(why), None),
-        },
-        Source::Url(url) => match fetch(url, &run.fetch).await {
-            Ok(fetched) => {
-                let outcome = image(&run, &input.name, &fetched.bytes, send).await;
-                (outcome, keep.then_some(fetched.bytes))
-            }
-            Err(err) => (Outcome::Failed(err.sentence(url)), None),
-        },
-    };
-    Done { input, outcome, original }
+    let photos: Vec<&Input> = input.photos().collect();
+    if photos.is_empty() {
+        return Done { input, outcome: Outcome::NoImage, originals: Vec::new() };
+    }
+    if run.args.estimate && photos.iter().any(|p| matches!(p.source, Source::Url(_))) {
+        let outcome = estimate_only(&run, &photos[0].name, &vec![None; photos.len()]);
+        return Done { input, outcome, originals: Vec::new() };
+    }
+    let mut read_in = Vec::new();
+    for photo in &photos {
+        let bytes = match &photo.source {
+            Source::Problem(why) => Err(why.clone()),
+            Source::File(path) => read(path, &photo.name).await,
+            Source::Url(url) => fetch(url, &run.fetch).await.map(|f| f.bytes).map_err(|err| err.sentence(url)),
+            Source::Nothing => continue,
+        };
+        match bytes {
+            Ok(bytes) => read_in.push((photo.name.clone(), bytes)),
+            Err(why) => return Done { input, outcome: Outcome::Failed(why), originals: Vec::new() },
+        }
+    }
+    let outcome = image(&run, &read_in, send).await;
+    let originals = if keep { read_in.into_iter().map(|(_, bytes)| bytes).collect() } else { Vec::new() };
+    Done { input, outcome, originals }
 }
 
 async fn read(path: &PathBuf, name: &str) -> Result<Vec<u8>, String> {
@@ -271,33 +280,52 @@ async fn read(path: &PathBuf, name: &str) -> Result<Vec<u8>, String> {
     })
 }
 
-/// What `--estimate` counts for one image; one of unknown size (from a URL, not fetched)
-/// as a 12 MP photo.
-fn estimate_only(run: &Run, name: &str, size: Option<(u32, u32)>) -> Outcome {
-    let size = size.unwrap_or(UNKNOWN_SIZE);
-    let facts = Facts { filename: base_name(name), size: Some(size), existing: Some("") };
+/// What `--estimate` counts for one item, by each photo's size; one of unknown size (from
+/// a URL, not fetched) as a 12 MP photo.
+fn estimate_only(run: &Run, name: &str, sizes: &[Option<(u32, u32)>]) -> Outcome {
+    let size = |i: usize| sizes.get(i).copied().flatten().unwrap_or(UNKNOWN_SIZE);
+    let facts = Facts { filename: base_name(name), size: Some(size(0)), existing: Some("") };
     let prompt = run.settings.prompt_for("", &facts);
-    let (input, output) = run.settings.expected_tokens(run.entry.kind, size, &prompt, run.ceiling);
+    let (mut input, output) = run.settings.expected_tokens(run.entry.kind, size(0), &prompt, run.ceiling);
+    for i in 1..sizes.len() {
+        input += run.settings.image_tokens(run.entry.kind, size(i));
+    }
     Outcome::Estimated { input, output, first: run.settings.first_stage_use(&prompt) }
 }
 
-/// The key of a file's call: what the page computes for the same file chosen in the
-/// browser — the SHA-256 of its bytes in lowercase hex (as `crypto.subtle` gives it), its
-/// base name for `{filename}`, its size as seen (after EXIF orientation), no own prompt.
-fn file_key(settings: &Settings, name: &str, bytes: &[u8], size: (u32, u32)) -> String {
+/// The key of an item's call: what the page computes for the same files chosen in the
+/// browser — the SHA-256 of each one's bytes in lowercase hex (as `crypto.subtle` gives
+/// it), in order; the first one's base name for `{filename}` and its size as seen (after
+/// EXIF orientation); no own prompt.
+fn file_key(settings: &Settings, name: &str, photos: &[(String, Vec<u8>)], size: (u32, u32)) -> String {
     let facts = Facts { filename: base_name(name), size: Some(size), existing: None };
-    settings.key_for(&sha256_hex(bytes), "", &facts)
+    let hashes: Vec<String> = photos.iter().map(|(_, bytes)| sha256_hex(bytes)).collect();
+    settings.key_for(&item_hash(hashes.iter().map(String::as_str)), "", &facts)
 }
 
-/// One image's bytes: checked, keyed, and described unless the key is already done (or,
-/// in a batch, already waiting in one).
-async fn image(run: &Run, name: &str, bytes: &[u8], send: Send) -> Outcome {
-    let inspected = match inspect(name, bytes) {
-        Ok(inspected) => inspected,
-        Err(why) => return Outcome::Failed(why),
-    };
-    let facts = Facts { filename: base_name(name), size: Some(inspected.size), existing: None };
-    let key = file_key(&run.settings, name, bytes, inspected.size);
+/// An item's photos (one or several): checked, keyed, and described together unless the
+/// key is already done (or, in a batch, already waiting in one).
+async fn image(run: &Run, photos: &[(String, Vec<u8>)], send: Send) -> Outcome {
+    let Some((name, _)) = photos.first() else { return Outcome::NoImage };
+    let name = name.as_str();
+    let max = run.entry.kind.descriptor().max_images as usize;
+    if photos.len() > max.min(engine::describe::MAX_ITEM_IMAGES) {
+        return Outcome::Failed(format!(
+            "{} takes at most {} in one request, and this item has {} photos.",
+            run.entry.naming.label,
+            engine::text::count(max.min(engine::describe::MAX_ITEM_IMAGES) as u64, "image", "images"),
+            photos.len()
+        ));
+    }
+    let mut sizes = Vec::new();
+    for (photo, bytes) in photos {
+        match inspect(photo, bytes) {
+            Ok(inspected) => sizes.push(inspected.size),
+            Err(why) => return Outcome::Failed(why),
+        }
+    }
+    let facts = Facts { filename: base_name(name), size: Some(sizes[0]), existing: None };
+    let key = file_key(&run.settings, name, photos, sizes[0]);
     let Some(_turn) = run.same.turn(&key).await else {
         return Outcome::Failed("The run's bookkeeping broke; run the same command again.".into());
     };
@@ -317,7 +345,7 @@ async fn image(run: &Run, name: &str, bytes: &[u8], send: Send) -> Outcome {
         }
     }
     if run.args.estimate {
-        return estimate_only(run, name, Some(inspected.size));
+        return estimate_only(run, name, &sizes.iter().copied().map(Some).collect::<Vec<_>>());
     }
     if send == Send::Batch {
         match run.store.is_pending(&key) {
@@ -338,21 +366,25 @@ async fn image(run: &Run, name: &str, bytes: &[u8], send: Send) -> Outcome {
             "Not sent: the provider refused an earlier image in a way no other can succeed.".into(),
         );
     }
-    let prepared = {
+    let mut prepared = Vec::new();
+    for (photo, bytes) in photos {
         let Ok(_core) = run.cpu.acquire().await else { return Outcome::Failed("The run was stopped.".into()) };
-        let (owned, bytes) = (name.to_string(), bytes.to_vec());
+        let (owned, bytes) = (photo.clone(), bytes.clone());
         let (rule, detail) = (run.settings.resize, run.settings.detail);
         match tokio::task::spawn_blocking(move || prepare(&owned, &bytes, rule, detail)).await {
-            Ok(Ok(prepared)) => prepared,
+            Ok(Ok(done)) => prepared.push(done.data_url),
             Ok(Err(why)) => return Outcome::Failed(why),
-            Err(_) => return Outcome::Failed(format!("{name} could not be prepared: the decoder crashed.")),
+            Err(_) => return Outcome::Failed(format!("{photo} could not be prepared: the decoder crashed.")),
         }
-    };
+    }
+    let mut prepared = prepared.into_iter();
+    let first = prepared.next().unwrap_or_default();
     let prompt = run.settings.prompt_for("", &Facts { existing: Some(""), ..facts });
     let request = VisionRequest {
         model: run.settings.model.trim().to_string(),
         prompt: prompt.trim().to_string(),
-        image_url: prepared.data_url,
+        image_url: first,
+        more_images: prepared.collect(),
         detail: run.settings.detail,
         max_tokens: run.settings.max_tokens.unwrap_or(run.ceiling),
         fields: run.settings.fields.clone(),

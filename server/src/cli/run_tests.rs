@@ -41,8 +41,14 @@ fn a_file_has_the_key_the_page_gives_it() {
         (&fielded, "photos/a.jpg", (640, 480)),
     ];
     for (settings, name, size) in cases {
-        assert_eq!(file_key(settings, name, b"abc", size), page(settings, size), "{name}");
+        let one = [(name.to_string(), b"abc".to_vec())];
+        assert_eq!(file_key(settings, name, &one, size), page(settings, size), "{name}");
     }
+    // An item: every photo's hash in order, as the page joins them.
+    let two = [("a.jpg".to_string(), b"abc".to_vec()), ("b.jpg".to_string(), b"abc".to_vec())];
+    let item =
+        alt.key_for(&format!("{ABC}+{ABC}"), "", &Facts { filename: "a.jpg", size: Some((8, 6)), existing: None });
+    assert_eq!(file_key(&alt, "a.jpg", &two, (8, 6)), item);
     assert!(page(&alt, (1600, 1200)).contains("Alt text for a.jpg, 1600×1200"), "the variables are in the key");
     assert_ne!(page(&alt, (1600, 1200)), page(&settings("Alt text"), (1600, 1200)));
 }

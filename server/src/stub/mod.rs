@@ -93,6 +93,8 @@ pub struct Recorded {
     pub image_bytes: usize,
     pub width: u32,
     pub height: u32,
+    /// Every image's size, in order (an item's photos together).
+    pub images: Vec<(u32, u32)>,
     pub stream: bool,
     pub include_usage: bool,
     /// `max_completion_tokens` or `max_tokens` (OpenAI dialects), `max_tokens` (Anthropic),
@@ -386,6 +388,13 @@ fn reply_text(fault: Option<&Fault>, recorded: &Recorded) -> (String, wire::Toke
         (Some(Fault::Misfit), _) => r#"{"unexpected": "no fields here"}"#.to_string(),
         (Some(Fault::Apology), _) => "I'm sorry, but I can't help with identifying people in images.".to_string(),
         (_, Some(schema)) => answer_for(&schema, recorded).to_string(),
+        // An item's photos together: each named by its size, so a test sees them all.
+        _ if recorded.images.len() > 1 => format!(
+            "Stub description of {} images ({}) for the prompt “{}”.",
+            recorded.images.len(),
+            recorded.images.iter().map(|(w, h)| format!("{w}×{h}")).collect::<Vec<_>>().join(", "),
+            recorded.prompt.chars().take(40).collect::<String>()
+        ),
         _ => format!(
             "Stub description of a {}×{} {} image for the prompt “{}”.",
             recorded.width,
@@ -395,7 +404,7 @@ fn reply_text(fault: Option<&Fault>, recorded: &Recorded) -> (String, wire::Toke
         ),
     };
     let usage = wire::Tokens {
-        prompt: 85 + recorded.prompt.split_whitespace().count() as u32,
+        prompt: 85 * recorded.images.len().max(1) as u32 + recorded.prompt.split_whitespace().count() as u32,
         completion: text.split_whitespace().count() as u32,
     };
     (text, usage)

@@ -17,6 +17,8 @@ pub struct Seen {
     detail: String,
     mime: String,
     base64: String,
+    /// Every image's base64, the first included, in order.
+    all: Vec<String>,
     stream: bool,
     include_usage: bool,
     /// The output cap, wherever the dialect puts it.
@@ -38,6 +40,12 @@ impl Seen {
         let bytes = base64::engine::general_purpose::STANDARD.decode(&self.base64).ok()?;
         let size = imagesize::blob_size(&bytes).ok()?;
         let (width, height) = (u32::try_from(size.width).ok()?, u32::try_from(size.height).ok()?);
+        let mut images = Vec::new();
+        for data in &self.all {
+            let bytes = base64::engine::general_purpose::STANDARD.decode(data).ok()?;
+            let size = imagesize::blob_size(&bytes).ok()?;
+            images.push((u32::try_from(size.width).ok()?, u32::try_from(size.height).ok()?));
+        }
         let mut query: Vec<String> = query.iter().map(|(k, v)| format!("{k}={v}")).collect();
         query.sort();
         let path = if query.is_empty() { path.to_string() } else { format!("{path}?{}", query.join("&")) };
@@ -52,6 +60,7 @@ impl Seen {
             image_bytes: bytes.len(),
             width,
             height,
+            images,
             stream: self.stream,
             include_usage: self.include_usage,
             max_tokens: self.max_tokens,
@@ -82,6 +91,11 @@ impl Dialect {
                 let image = content.iter().find(|p| p["type"] == "image_url")?;
                 let url = image["image_url"]["url"].as_str()?;
                 let (mime, data) = url.strip_prefix("data:")?.split_once(";base64,")?;
+                let all = content
+                    .iter()
+                    .filter(|p| p["type"] == "image_url")
+                    .map(|p| Some(p["image_url"]["url"].as_str()?.split_once(";base64,")?.1.to_string()))
+                    .collect::<Option<Vec<_>>>()?;
                 let model = match from_path {
                     Some(deployment) => deployment.to_string(),
                     None => request.get("model")?.as_str()?.to_string(),
@@ -92,6 +106,7 @@ impl Dialect {
                     detail: image["image_url"]["detail"].as_str().unwrap_or("auto").to_string(),
                     mime: mime.into(),
                     base64: data.into(),
+                    all,
                     stream: request["stream"].as_bool().unwrap_or(false),
                     include_usage: request["stream_options"]["include_usage"].as_bool().unwrap_or(false),
                     max_tokens: request["max_completion_tokens"].as_u64().or(request["max_tokens"].as_u64()),
@@ -106,12 +121,20 @@ impl Dialect {
                 let prompt = content.iter().find(|p| p["type"] == "text")?["text"].as_str()?.to_string();
                 let source = &content.iter().find(|p| p["type"] == "image")?["source"];
                 (source["type"] == "base64").then_some(())?;
+                // Images first, the prompt last, as Anthropic recommends and picscribe sends.
+                (content.last()?["type"] == "text").then_some(())?;
+                let all = content
+                    .iter()
+                    .filter(|p| p["type"] == "image")
+                    .map(|p| Some(p["source"]["data"].as_str()?.to_string()))
+                    .collect::<Option<Vec<_>>>()?;
                 Some(Seen {
                     model: request.get("model")?.as_str()?.to_string(),
                     prompt,
                     detail: String::new(),
                     mime: source["media_type"].as_str()?.into(),
                     base64: source["data"].as_str()?.into(),
+                    all,
                     stream: request["stream"].as_bool().unwrap_or(false),
                     include_usage: true,
                     max_tokens: Some(max_tokens),
@@ -138,12 +161,18 @@ impl Dialect {
                 let prompt = parts.iter().find_map(|p| p["text"].as_str())?.to_string();
                 let inline = parts.iter().find_map(|p| p.get("inline_data").or(p.get("inlineData")))?;
                 let mime = inline.get("mime_type").or(inline.get("mimeType"))?.as_str()?;
+                let all = parts
+                    .iter()
+                    .filter_map(|p| p.get("inline_data").or(p.get("inlineData")))
+                    .map(|inline| Some(inline["data"].as_str()?.to_string()))
+                    .collect::<Option<Vec<_>>>()?;
                 Some(Seen {
                     model: model.to_string(),
                     prompt,
                     detail: String::new(),
                     mime: mime.into(),
                     base64: inline["data"].as_str()?.into(),
+                    all,
                     stream,
                     include_usage: true,
                     max_tokens: request["generationConfig"]["maxOutputTokens"].as_u64(),

@@ -8,7 +8,7 @@ use futures::future::BoxFuture;
 
 use super::batch::BatchService;
 use super::http::{self, malformed, KeyedApi};
-use super::provider::{names_temperature, ProviderError, Reply, VisionProvider, VisionRequest};
+use super::provider::{names_temperature, parts, ProviderError, Reply, VisionProvider, VisionRequest};
 use super::{BuildError, ClientSettings};
 use crate::describe::anthropic::{
     is_out_of_credit, json_schema_output, messages_request, parse_message, MessagesRequest, StreamReader, API_VERSION,
@@ -56,7 +56,8 @@ impl Anthropic {
     /// The body of one call: what is sent interactively and, not streamed, in a batch.
     fn body<'a>(request: &'a VisionRequest, prompt: &'a str, stream: bool) -> MessagesRequest<'a> {
         let (media_type, data) = request.image_parts();
-        let mut body = messages_request(&request.model, prompt, media_type, data, stream, request.max_tokens);
+        let mut body = messages_request(&request.model, prompt, media_type, data, stream, request.max_tokens)
+            .with_more_images(request.more_images.iter().map(|url| parts(url)));
         body.output_config = request.schema().as_ref().map(json_schema_output);
         body.temperature = request.temperature.map(|t| t.min(crate::describe::anthropic::MAX_TEMPERATURE));
         body

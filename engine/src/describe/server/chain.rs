@@ -129,6 +129,8 @@ impl Describer {
             prompt: "Analyse the image.".into(),
             fields: fields.clone(),
             temperature: None,
+            // Azure AI Vision analyses one image: an item's first photo.
+            more_images: Vec::new(),
             ..request.clone()
         };
         let mut passed = Vec::new();

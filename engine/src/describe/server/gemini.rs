@@ -8,7 +8,7 @@ use futures::future::BoxFuture;
 
 use super::batch::BatchService;
 use super::http::{self, malformed, KeyedApi};
-use super::provider::{names_temperature, ProviderError, Reply, VisionProvider, VisionRequest};
+use super::provider::{names_temperature, parts, ProviderError, Reply, VisionProvider, VisionRequest};
 use super::{BuildError, ClientSettings};
 use crate::describe::gemini::{
     error_facts, generate_request, method_path, parse_model_list, parse_response, GenerateRequest,
@@ -60,7 +60,8 @@ impl Gemini {
     /// The body of one call: what is sent interactively and in a batch.
     fn body<'a>(request: &'a VisionRequest, prompt: &'a str) -> GenerateRequest<'a> {
         let (mime_type, data) = request.image_parts();
-        let mut body = generate_request(prompt, mime_type, data, request.max_tokens);
+        let mut body = generate_request(prompt, mime_type, data, request.max_tokens)
+            .with_more_images(request.more_images.iter().map(|url| parts(url)));
         if let Some(schema) = request.schema() {
             body.generation_config = body.generation_config.with_schema(&schema);
         }

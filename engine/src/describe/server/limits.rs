@@ -68,8 +68,14 @@ pub fn request_tokens(kind: ProviderKind, request: &VisionRequest) -> u32 {
     if let Some(calls) = kind.transactions(&request.prompt, &request.fields) {
         return calls;
     }
-    let (width, height) = sent_size(request).unwrap_or((1024, 1024));
-    let image = image_tokens(image_rule(kind, &request.model), width, height, request.detail);
+    let rule = image_rule(kind, &request.model);
+    let image: u32 = request
+        .images()
+        .map(|url| {
+            let (width, height) = sent_size(url).unwrap_or((1024, 1024));
+            image_tokens(rule, width, height, request.detail)
+        })
+        .sum();
     image + text_tokens(&request.text()) + answer_tokens(request.fields.len(), request.max_tokens)
 }
 
@@ -79,8 +85,8 @@ const HEAD_CHARS: usize = 64 * 1024;
 
 /// The pixel size of the image in the request, read from its header alone: on every
 /// request's path, so the whole image is never decoded for it.
-fn sent_size(request: &VisionRequest) -> Option<(u32, u32)> {
-    let (_, data) = request.image_parts();
+fn sent_size(url: &str) -> Option<(u32, u32)> {
+    let (_, data) = super::provider::parts(url);
     // Whole base64 groups of four characters, so the prefix decodes on its own.
     let head = data.get(..data.len().min(HEAD_CHARS) / 4 * 4)?;
     let bytes = base64::engine::general_purpose::STANDARD.decode(head).ok()?;
@@ -174,6 +180,7 @@ mod tests {
             model: "gpt-4o".into(),
             prompt: "Describe this image.".into(),
             image_url: format!("data:image/png;base64,{}", base64::engine::general_purpose::STANDARD.encode(&png)),
+            more_images: Vec::new(),
             detail: Detail::High,
             max_tokens: 300,
             fields: Vec::new(),
@@ -192,6 +199,7 @@ mod tests {
         png.extend(std::iter::repeat_n(0u8, 200_000));
         let big = VisionRequest {
             image_url: format!("data:image/png;base64,{}", base64::engine::general_purpose::STANDARD.encode(&png)),
+            more_images: Vec::new(),
             ..request.clone()
         };
         assert_eq!(request_tokens(ProviderKind::Openai, &big), 765 + 5 + 100);

@@ -145,7 +145,8 @@ impl OpenAiCompatible {
         } else {
             OutputCap::Completion(request.max_tokens)
         };
-        let mut body = chat_request(&request.model, prompt, &request.image_url, request.detail, stream, cap);
+        let mut body = chat_request(&request.model, prompt, &request.image_url, request.detail, stream, cap)
+            .with_more_images(request.more_images.iter().map(String::as_str), request.detail);
         body.response_format = request.schema().as_ref().map(json_schema_format);
         body.temperature = request.temperature;
         body

@@ -18,6 +18,8 @@ pub struct VisionRequest {
     pub prompt: String,
     /// A `data:image/…;base64,…` URL.
     pub image_url: String,
+    /// An item's other photos, in order after `image_url`: one description from all.
+    pub more_images: Vec<String>,
     pub detail: Detail,
     /// The output cap every provider request carries.
     pub max_tokens: u32,
@@ -48,8 +50,18 @@ impl VisionRequest {
 
     /// The media type and the base64 payload, for providers that take them apart.
     pub fn image_parts(&self) -> (&str, &str) {
-        self.image_url.strip_prefix("data:").and_then(|rest| rest.split_once(";base64,")).unwrap_or(("image/jpeg", ""))
+        parts(&self.image_url)
     }
+
+    /// Every image of the request, in order: the first, then the item's others.
+    pub fn images(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.image_url.as_str()).chain(self.more_images.iter().map(String::as_str))
+    }
+}
+
+/// A `data:` URL's media type and base64 payload.
+pub fn parts(url: &str) -> (&str, &str) {
+    url.strip_prefix("data:").and_then(|rest| rest.split_once(";base64,")).unwrap_or(("image/jpeg", ""))
 }
 
 pub type ChunkStream = BoxStream<'static, Result<ChunkEvent, ProviderError>>;

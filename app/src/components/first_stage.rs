@@ -1,0 +1,77 @@
+//! "First analyse with" and "Minimum confidence": a first stage (Azure AI Vision, or the
+//! built-in image facts) whose findings fill the prompt's `{tags}`, `{caption}`, `{text}`
+//! and `{objects}`, and how sure it must be of a tag for it to count.
+
+use leptos::prelude::*;
+
+use crate::batch::use_batch;
+use crate::describe::analysis::BUILTIN;
+use crate::describe::ProviderKind;
+
+/// Hundredths as a confidence reads: 80 → "0.80".
+fn shown(hundredths: u32) -> String {
+    format!("{}.{:02}", hundredths / 100, hundredths % 100)
+}
+
+#[component]
+pub fn FirstStageFields() -> impl IntoView {
+    let batch = use_batch();
+    let analysers = move || {
+        batch.providers.with(|info| {
+            info.providers
+                .iter()
+                .filter(|p| p.kind == ProviderKind::AzureVision)
+                .map(|p| (p.id.clone(), p.label.clone()))
+                .collect::<Vec<_>>()
+        })
+    };
+    let option = move |value: String, label: String| {
+        let chosen = value.clone();
+        view! {
+            <option value=value selected=move || batch.analyse_with.read() == chosen>
+                {label}
+            </option>
+        }
+    };
+    view! {
+        <div class="row-of-fields">
+            <div class="field">
+                <label for="analyse-with">"First analyse with"</label>
+                <select
+                    id="analyse-with"
+                    aria-describedby="analyse-hint"
+                    on:change=move |ev| batch.analyse_with.set(event_target_value(&ev))
+                >
+                    {move || option(String::new(), "None".into())}
+                    {move || analysers().into_iter().map(|(id, label)| option(id, label)).collect_view()}
+                    {move || option(BUILTIN.into(), "Built-in image facts".into())}
+                </select>
+                <span id="analyse-hint" class="hint">
+                    "Its findings fill {tags}, {caption}, {text} and {objects} in the prompt."
+                </span>
+            </div>
+            <div class="field">
+                <label for="min-confidence">"Minimum confidence"</label>
+                <input
+                    id="min-confidence"
+                    type="range"
+                    min="0"
+                    max="100"
+                    step="5"
+                    aria-describedby="min-confidence-hint"
+                    aria-valuetext=move || shown(batch.min_confidence.get())
+                    prop:value=move || batch.min_confidence.get().to_string()
+                    on:input=move |ev| {
+                        if let Ok(min) = event_target_value(&ev).parse::<u32>() {
+                            batch.min_confidence.set(min.min(100));
+                        }
+                    }
+                />
+                <output for="min-confidence">{move || shown(batch.min_confidence.get())}</output>
+                <span id="min-confidence-hint" class="hint">
+                    "Azure AI Vision's tags and objects under it are left out of {tags} and of exports."
+                </span>
+            </div>
+        </div>
+    }
+}
