@@ -388,3 +388,49 @@ async fn a_feeds_rows_of_one_product_are_one_item() -> Result {
     assert!(said(&wrong).contains("--group-column Handel: the feed has no such column"), "{}", said(&wrong));
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_models_side_by_side() -> Result {
+    let setup = Setup::new(Stub::new(Some(KEY.into()))).await?;
+    let photos = setup.root.join("photos");
+    save(&photos.join("a.jpg"), &photo(640, 480, 1), ImageFormat::Jpeg)?;
+    save(&photos.join("b.jpg"), &photo(300, 200, 2), ImageFormat::Jpeg)?;
+    let compare = |out: &str| {
+        let mut command =
+            setup.command(&["photos", "--compare", "openai:stub-vision,anthropic:claude-stub-4", "--out", out]);
+        command.env("ANTHROPIC_API_KEY", KEY).env("ANTHROPIC_BASE_URL", &setup.url);
+        command
+    };
+    let out = compare("side.csv").output().await?;
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    let dialects: Vec<String> = setup.stub.requests().iter().map(|r| format!("{:?}", r.dialect)).collect();
+    assert_eq!(dialects.iter().filter(|d| d.as_str() == "Openai").count(), 2, "{dialects:?}");
+    assert_eq!(dialects.iter().filter(|d| d.as_str() == "Anthropic").count(), 2, "{dialects:?}");
+    let mut reader = csv::Reader::from_path(setup.root.join("side.csv"))?;
+    assert_eq!(
+        reader.headers()?.iter().collect::<Vec<_>>(),
+        ["filename", "openai:stub-vision", "anthropic:claude-stub-4"]
+    );
+    let rows: Vec<Vec<String>> = reader
+        .records()
+        .map(|r| r.map(|r| r.iter().map(String::from).collect()))
+        .collect::<std::result::Result<_, _>>()?;
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0][0], "a.jpg");
+    assert!(
+        rows[0][1].starts_with("Stub description of a 640×480")
+            && rows[0][2].starts_with("Stub description of a 640×480")
+    );
+
+    let json = compare("side.json").output().await?;
+    assert_eq!((json.status.code(), setup.calls()), (Some(0), 4), "both answers are cached: {}", said(&json));
+    let side: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(setup.root.join("side.json"))?)?;
+    assert_eq!(side[1]["filename"], "b.jpg");
+    assert_eq!(side[1]["answers"]["anthropic:claude-stub-4"]["model"], "claude-stub-4");
+    assert_eq!(side[1]["answers"]["openai:stub-vision"]["provider"], "openai");
+
+    let one = setup.run(&["photos", "--compare", "openai:stub-vision", "--out", "x.csv"]).await?;
+    assert_eq!(one.status.code(), Some(2));
+    assert!(said(&one).contains("--compare needs two models or more"), "{}", said(&one));
+    Ok(())
+}

@@ -3,6 +3,7 @@
 //! tools. Every format is a pure function of the rows, table-tested.
 
 pub mod captions;
+pub mod compare;
 pub mod csv;
 pub mod json;
 pub mod metadata;

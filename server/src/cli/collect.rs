@@ -40,7 +40,7 @@ impl Collector {
             estimate: Estimate::default(),
             assumed: 0,
             failures: Vec::new(),
-            keep_rows: run.args.out.is_some(),
+            keep_rows: run.args.out.is_some() || run.sink.is_some(),
             rows: Vec::new(),
             price,
         }
@@ -157,6 +157,10 @@ impl Collector {
             }
             if self.assumed > 0 {
                 println!("{} images from URLs are counted as 12 MP photos (nothing was fetched).", self.assumed);
+            }
+        } else if let Some(sink) = &run.sink {
+            if let Ok(mut rows) = sink.lock() {
+                *rows = self.rows;
             }
         } else if let (Some(out), false) = (&run.args.out, stopped && self.rows.is_empty()) {
             if let Err(problem) = write_out(out, feed_headers, &self.rows) {

@@ -19,6 +19,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 pub use self::batches::batches;
 pub use self::run::describe;
 
+mod compare;
+
 /// picscribe: good text for a pile of images, from a vision model.
 #[derive(Debug, Parser)]
 #[command(name = "picscribe", version, about)]
@@ -108,7 +110,7 @@ pub enum DetailArg {
     Low,
 }
 
-#[derive(Debug, clap::Args)]
+#[derive(Clone, Debug, clap::Args)]
 #[command(after_help = "Examples:\n  picscribe describe photos/ --sidecars\n  \
                         picscribe describe --from products.csv --preset product --out products-described.csv\n  \
                         picscribe describe photos/ --estimate\n  \
@@ -194,6 +196,13 @@ pub struct DescribeArgs {
     /// product, described from all its images; the description goes on its first row.
     #[arg(long, value_name = "COLUMN", conflicts_with = "group_by_name")]
     pub group_column: Option<String>,
+
+    /// Describe with two models (or more) side by side, as provider:model pairs
+    /// (openai:gpt-4o-mini,anthropic:claude-haiku-4-5): --out gets one column per model
+    /// (JSON: every answer); each is cached on its own.
+    #[arg(long, value_name = "PROVIDER:MODEL,…", value_delimiter = ',', requires = "out",
+          conflicts_with_all = ["batch", "provider", "model"])]
+    pub compare: Vec<String>,
 
     /// Images described at a time (1 to 16).
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=16))]

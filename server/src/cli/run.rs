@@ -62,7 +62,13 @@ pub struct Run {
     /// settings', as the server reads them).
     pub batch_poll: std::time::Duration,
     pub batch_lowered: (Option<u64>, Option<u64>),
+    /// Where the rows go instead of `--out` (`--compare` writes them side by side).
+    pub sink: Option<RowSink>,
 }
+
+/// What `--out` is written from: each feed row's cells (if a feed) and its export row.
+pub type Rows = Vec<(Option<Vec<String>>, Option<engine::export::ExportRow>)>;
+pub type RowSink = Arc<std::sync::Mutex<Rows>>;
 
 /// What became of one input.
 pub enum Outcome {
@@ -123,12 +129,25 @@ fn base_name(name: &str) -> &str {
 }
 
 pub async fn describe(args: DescribeArgs, file: Option<ConfigFile>) -> ExitCode {
+    if !args.compare.is_empty() {
+        return super::compare::compare(args, file).await;
+    }
     describe_with(args, file, super::batch::Resend::Failed).await
 }
 
 /// `describe`, with what to do about images a batch gave up on (sent again by a rerun;
 /// not by `picscribe batches collect`).
 pub async fn describe_with(args: DescribeArgs, file: Option<ConfigFile>, resend: super::batch::Resend) -> ExitCode {
+    describe_into(args, file, resend, None).await
+}
+
+/// `describe`, its rows handed to `sink` instead of written to `--out`.
+pub async fn describe_into(
+    args: DescribeArgs,
+    file: Option<ConfigFile>,
+    resend: super::batch::Resend,
+    sink: Option<RowSink>,
+) -> ExitCode {
     let var = engine::describe::server::config::env_var;
     let mut describer = match Describer::load(&var, file.as_ref()) {
         Ok(describer) => describer,
@@ -190,6 +209,7 @@ pub async fn describe_with(args: DescribeArgs, file: Option<ConfigFile>, resend:
         resend,
         batch_poll: access.batch_poll,
         batch_lowered: access.batch_lowered,
+        sink,
     });
     let feed_headers = inputs.feed_headers().map(<[String]>::to_vec);
     let found = Arc::new(AtomicU64::new(0));
