@@ -20,7 +20,7 @@ use leptos::task::spawn_local;
 use leptos::wasm_split::{wasm_split, SplitLoaderError};
 
 use crate::batch::{intake, run, send, transfer, Batch, Row};
-use crate::components::{fields_editor, image_table, settings_panel, toolbar};
+use crate::components::{fields_editor, first_stage, image_table, settings_panel, toolbar};
 use crate::export::Format;
 
 const UNLOADED: &str =
@@ -53,6 +53,7 @@ enum Intake {
     Restore,
     ClearAll,
     RestoreSettings(Box<settings_panel::Restore>),
+    Remember(settings_panel::Remember),
 }
 
 #[wasm_split(intake, wasm_split_path = ::leptos::wasm_split, fallible, preload(preload_intake))]
@@ -63,6 +64,7 @@ fn intake_part(batch: Batch, job: Intake) -> Result<(), SplitLoaderError> {
         Intake::Restore => intake::restore(batch),
         Intake::ClearAll => intake::clear_all(batch),
         Intake::RestoreSettings(restore) => settings_panel::restore(batch, *restore),
+        Intake::Remember(what) => settings_panel::remember(batch, what),
     }
     Ok(())
 }
@@ -96,6 +98,11 @@ pub fn clear_all(batch: Batch) {
 /// has, nothing is saved over them; if the part cannot be loaded they stay as they were.
 pub fn restore_settings(batch: Batch, restore: settings_panel::Restore) {
     when_loaded(batch, intake_part(batch, Intake::RestoreSettings(Box::new(restore))));
+}
+
+/// Writes the settings or a saved preset into this browser's memory (`settings_panel::remember`).
+pub fn remember(batch: Batch, what: settings_panel::Remember) {
+    when_loaded(batch, intake_part(batch, Intake::Remember(what)));
 }
 
 /// What the `describe` part does.
@@ -220,6 +227,16 @@ fn batch_buttons_part() -> Result<AnyView, SplitLoaderError> {
 /// "Send as a batch" and "Cancel batch" (`toolbar::batch_buttons`).
 pub fn batch_buttons() -> impl IntoView {
     lazy_view(|| Box::pin(batch_buttons_part()))
+}
+
+#[wasm_split(describe, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn confidence_part() -> Result<AnyView, SplitLoaderError> {
+    Ok(first_stage::confidence_field().into_any())
+}
+
+/// "Minimum confidence" (`first_stage::confidence_field`).
+pub fn confidence_field() -> impl IntoView {
+    lazy_view(|| Box::pin(confidence_part()))
 }
 
 #[wasm_split(fields, wasm_split_path = ::leptos::wasm_split, fallible)]

@@ -72,6 +72,67 @@ pub fn restore(batch: Batch, restore: Restore) {
     restored.set_value(true);
 }
 
+/// The choices remembered in this browser, as they are now.
+pub struct Choices {
+    provider: String,
+    model: String,
+    prompt: String,
+    detail: Detail,
+    parallel: u32,
+    fields: Vec<crate::fields::Field>,
+    language: String,
+}
+
+/// What to write into this browser's memory (`on_demand::remember`, the `intake` part).
+pub enum Remember {
+    Choices(StoredValue<Prefs>, Box<Choices>),
+    /// "Save preset": the prompt and fields under the typed name.
+    Preset {
+        remembered: StoredValue<Prefs>,
+        saved: RwSignal<Vec<SavedPreset>>,
+        name: RwSignal<String>,
+    },
+}
+
+/// Writes the remembered choices or a saved preset.
+pub fn remember(batch: Batch, what: Remember) {
+    match what {
+        Remember::Choices(remembered, choices) => {
+            let Choices { provider, model, prompt, detail, parallel, fields, language } = *choices;
+            remembered.update_value(|p| {
+                p.models.insert(provider.clone(), model);
+                p.provider = Some(provider);
+                p.prompt = Some(prompt);
+                p.detail = Some(detail);
+                p.parallel = Some(parallel);
+                p.fields = Some(fields);
+                p.language = Some(language);
+            });
+            remembered.with_value(prefs::save);
+        }
+        Remember::Preset { remembered, saved, name: typed } => {
+            let name = typed.get_untracked().trim().to_string();
+            if name.is_empty() {
+                batch.announce("Name the preset first, in “Preset name”.");
+                return;
+            }
+            let preset = SavedPreset {
+                name: name.clone(),
+                prompt: batch.prompt.get_untracked(),
+                fields: batch.fields.get_untracked(),
+            };
+            remembered.update_value(|p| {
+                p.presets.retain(|saved| saved.name != name);
+                p.presets.push(preset);
+            });
+            remembered.with_value(prefs::save);
+            saved.set(remembered.with_value(|p| p.presets.clone()));
+            typed.set(String::new());
+            batch.announce(format!("Saved the preset “{name}” in this browser."));
+        }
+    }
+}
+
 /// Switches provider, back to the model last used with it, or its default.
 fn choose_provider(batch: Batch, id: String, remembered: StoredValue<Prefs>) {
     let Some(provider) = batch.providers.with_untracked(|info| info.choose(&id).cloned()) else { return };
@@ -108,25 +169,17 @@ pub fn SettingsPanel() -> impl IntoView {
         on_demand::restore_settings(batch, Restore { info, prefs: remembered, presets: saved_presets, restored });
         true
     });
-    // Remember every change once the saved choices are in.
+    // Remember every change once the saved choices are in; written in the `intake` part,
+    // whose JSON writer the page need not carry.
     Effect::new(move |_| {
-        let provider = batch.provider.get();
-        let model = batch.model.get();
+        let (provider, model) = (batch.provider.get(), batch.model.get());
         let (prompt, detail, parallel) = (batch.prompt.get(), batch.detail.get(), batch.parallel.get());
         let (fields, language) = (batch.fields.get(), batch.language.get());
         if !restored.get_value() || provider.is_empty() {
             return;
         }
-        remembered.update_value(|p| {
-            p.models.insert(provider.clone(), model);
-            p.provider = Some(provider);
-            p.prompt = Some(prompt);
-            p.detail = Some(detail);
-            p.parallel = Some(parallel);
-            p.fields = Some(fields);
-            p.language = Some(language);
-        });
-        remembered.with_value(prefs::save);
+        let choices = Choices { provider, model, prompt, detail, parallel, fields, language };
+        on_demand::remember(batch, Remember::Choices(remembered, Box::new(choices)));
     });
 
     let presets = PRESETS
@@ -150,26 +203,8 @@ pub fn SettingsPanel() -> impl IntoView {
         })
         .collect_view();
     let preset_name = RwSignal::new(String::new());
-    let save_preset = move |_| {
-        let name = preset_name.get_untracked().trim().to_string();
-        if name.is_empty() {
-            batch.announce("Name the preset first, in “Preset name”.");
-            return;
-        }
-        let preset = SavedPreset {
-            name: name.clone(),
-            prompt: batch.prompt.get_untracked(),
-            fields: batch.fields.get_untracked(),
-        };
-        remembered.update_value(|p| {
-            p.presets.retain(|saved| saved.name != name);
-            p.presets.push(preset);
-        });
-        remembered.with_value(prefs::save);
-        saved_presets.set(remembered.with_value(|p| p.presets.clone()));
-        preset_name.set(String::new());
-        batch.announce(format!("Saved the preset “{name}” in this browser."));
-    };
+    let save_preset =
+        move |_| on_demand::remember(batch, Remember::Preset { remembered, saved: saved_presets, name: preset_name });
     let saved_buttons = move || {
         saved_presets
             .get()

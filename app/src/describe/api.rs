@@ -19,6 +19,14 @@ use crate::error::ApiError;
 /// have (sent as the provider's structured output; a server that refuses the schema is
 /// asked again once with the shape in the prompt alone, which is not a second paid call:
 /// the refused one cost nothing; an answer that does not fit ends in an `error` event).
+/// Optionally: an item's other photos (`more_images`, checked as the image is; at most 20
+/// in all, 8 MiB together, and no more than the provider takes in one request), sent in
+/// the same call; a `temperature` from 0 to 2 (a model that refuses one is asked again
+/// without it, once); and `analyse`, a first stage (`builtin`, or an Azure AI Vision
+/// provider's id, with a minimum confidence from 0 to 1) whose findings fill the prompt's
+/// `{tags}`, `{caption}`, `{text}`, `{objects}` — its transactions are held and counted
+/// with the call's tokens and reported as a `stage` event; when it fails, the model is
+/// never called.
 /// Refused before any provider call when the caller's or the
 /// server's budget is spent, counting what calls under way hold (402), the caller has
 /// `max_parallel` calls under way (429) or the server `PICSCRIBE_MAX_IN_FLIGHT` (503). The

@@ -48,9 +48,14 @@ pub(super) async fn run(call: &Call, request: VisionRequest, tx: mpsc::Sender<St
     let mut request = request;
     let mut attempt = 1;
     let chunks = loop {
-        let started = tokio::time::timeout(timeouts.first_byte, provider.start(&request))
-            .await
-            .unwrap_or(Err(ProviderError::Timeout));
+        let started = match tokio::time::timeout(timeouts.first_byte, provider.start(&request)).await {
+            // A 400 that names the temperature when none was sent is an ordinary refusal.
+            Ok(Err(ProviderError::TemperatureRefused)) if request.temperature.is_none() => {
+                Err(ProviderError::Rejected { status: 400 })
+            }
+            Ok(started) => started,
+            Err(_) => Err(ProviderError::Timeout),
+        };
         match started {
             Ok(reply) => {
                 pace.announced(&reply.announced);
