@@ -19,8 +19,9 @@ use tokio::sync::mpsc;
 
 use super::collect::Collector;
 use super::inputs::{Input, Source};
+use super::item::one;
 use super::progress::Waiting;
-use super::run::{one, outcomes, price, usage, Done, Outcome, Run, Send, STOPPED};
+use super::run::{outcomes, price, usage, Done, Outcome, Run, Send, STOPPED};
 
 /// Whether images a batch gave up on are sent again: yes by a rerun of the command, no
 /// by `picscribe batches collect` (which only takes in and writes out).

@@ -20,6 +20,7 @@ pub use self::batches::batches;
 pub use self::run::describe;
 
 mod compare;
+mod item;
 
 /// picscribe: good text for a pile of images, from a vision model.
 #[derive(Debug, Parser)]
