@@ -7,35 +7,16 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use app::describe::events::StreamEvent;
-use app::describe::server::auth::Auth;
-use app::describe::server::azure_vision::AzureVision;
-use app::describe::server::provider::Naming;
-use app::describe::server::ProviderEntry;
-use app::describe::{ProviderKind, PRESETS};
-use common::{call, describe_input, describer, router, stub, KEY};
+use app::describe::PRESETS;
+use common::{call, describe_input, describer, router, stub, vision_entry, KEY};
 use server::stub::identity::{IDENTITY_HEADER, IDENTITY_PATH};
 use server::stub::{Fault, Stub};
 
 fn preset(label: &str) -> &'static str {
     PRESETS.iter().find(|(l, _)| *l == label).map(|(_, p)| *p).unwrap()
-}
-
-fn vision_entry(url: &str, key: &str) -> ProviderEntry {
-    let auth = Auth::Header("ocp-apim-subscription-key", key.into());
-    let vision = AzureVision::new(url, auth, Duration::from_secs(1)).unwrap();
-    let naming = Naming {
-        label: "Azure AI Vision".into(),
-        key_setting: "AZURE_VISION_KEY".into(),
-        url_setting: "AZURE_VISION_ENDPOINT".into(),
-    };
-    let mut entry =
-        ProviderEntry::new("azure-vision", ProviderKind::AzureVision, naming, "image-analysis-4.0", Arc::new(vision));
-    entry.list_models = false;
-    entry
 }
 
 async fn analyse(stub: &Stub, url: &str, key: &str, input: serde_json::Value) -> common::Reply {

@@ -7,34 +7,13 @@
 
 mod common;
 
-use std::sync::Arc;
-use std::time::Duration;
-
 use app::describe::events::StreamEvent;
-use app::describe::server::auth::Auth;
-use app::describe::server::azure_vision::AzureVision;
-use app::describe::server::provider::Naming;
-use app::describe::server::ProviderEntry;
-use app::describe::{ProviderKind, CAPTION_FROM_TAGS};
-use common::{call, describe_input, describer, router, stub, Family, KEY};
+use app::describe::CAPTION_FROM_TAGS;
+use common::{call, describe_input, describer, router, stub, vision_entry, Family, KEY};
 use server::stub::Fault;
 
-fn vision_entry(url: &str) -> ProviderEntry {
-    let auth = Auth::Header("ocp-apim-subscription-key", KEY.into());
-    let vision = AzureVision::new(url, auth, Duration::from_secs(1)).unwrap();
-    let naming = Naming {
-        label: "Azure AI Vision".into(),
-        key_setting: "AZURE_VISION_KEY".into(),
-        url_setting: "AZURE_VISION_ENDPOINT".into(),
-    };
-    let mut entry =
-        ProviderEntry::new("azure-vision", ProviderKind::AzureVision, naming, "image-analysis-4.0", Arc::new(vision));
-    entry.list_models = false;
-    entry
-}
-
 fn app(url: &str) -> axum::Router {
-    router(describer(vec![Family::OpenAi.entry(url, KEY, true), vision_entry(url)]))
+    router(describer(vec![Family::OpenAi.entry(url, KEY, true), vision_entry(url, KEY)]))
 }
 
 async fn chained(url: &str, prompt: &str, with: &str, min: f32) -> common::Reply {

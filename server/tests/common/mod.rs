@@ -117,6 +117,21 @@ impl Family {
     }
 }
 
+/// Azure AI Vision at the stub's root, signed in with `key`.
+pub fn vision_entry(url: &str, key: &str) -> ProviderEntry {
+    let auth = app::describe::server::auth::Auth::Header("ocp-apim-subscription-key", key.into());
+    let vision = app::describe::server::azure_vision::AzureVision::new(url, auth, Duration::from_secs(1)).unwrap();
+    let naming = Naming {
+        label: "Azure AI Vision".into(),
+        key_setting: "AZURE_VISION_KEY".into(),
+        url_setting: "AZURE_VISION_ENDPOINT".into(),
+    };
+    let mut entry =
+        ProviderEntry::new("azure-vision", ProviderKind::AzureVision, naming, "image-analysis-4.0", Arc::new(vision));
+    entry.list_models = false;
+    entry
+}
+
 pub fn timeouts() -> Timeouts {
     Timeouts {
         connect: Duration::from_secs(1),
