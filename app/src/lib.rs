@@ -17,4 +17,4 @@ pub mod state;
 pub mod urls;
 
 pub use components::app::{shell, App};
-pub use engine::{feed, fields, images, plan, settings, sizing, text};
+pub use engine::{feed, fields, images, items, plan, settings, sizing, text};

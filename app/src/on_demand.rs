@@ -19,7 +19,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos::wasm_split::{wasm_split, SplitLoaderError};
 
-use crate::batch::{intake, run, send, transfer, Batch, Row};
+use crate::batch::{compare, intake, run, send, transfer, Batch, Row};
 use crate::components::{fields_editor, first_stage, image_table, settings_panel, toolbar};
 use crate::export::Format;
 
@@ -237,6 +237,16 @@ fn confidence_part() -> Result<AnyView, SplitLoaderError> {
 /// "Minimum confidence" (`first_stage::confidence_field`).
 pub fn confidence_field() -> impl IntoView {
     lazy_view(|| Box::pin(confidence_part()))
+}
+
+#[wasm_split(describe, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn compare_part() -> Result<AnyView, SplitLoaderError> {
+    Ok(compare::compare_field().into_any())
+}
+
+/// "Compare with" (`compare::compare_field`).
+pub fn compare_field() -> impl IntoView {
+    lazy_view(|| Box::pin(compare_part()))
 }
 
 #[wasm_split(fields, wasm_split_path = ::leptos::wasm_split, fallible)]

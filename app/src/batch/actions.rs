@@ -6,7 +6,8 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::{Batch, Hand, Phase, Row};
-use crate::browser::{records::TEXT_VERSION, store};
+use crate::browser::records::{self, TEXT_VERSION};
+use crate::browser::store;
 use crate::fields::{from_text, Field};
 
 pub use super::intake::{preview_when_shown, remove_row};
@@ -41,6 +42,7 @@ pub fn save_text(batch: Batch, row: &Row) {
         fields: row.fields.get_untracked(),
         hand: row.hand.get_untracked(),
         prompt: row.prompt.get_untracked(),
+        answers: row.answers.with_untracked(records::answer_records),
     };
     save(batch, async move { store::save_text(&record).await });
 }

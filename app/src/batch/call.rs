@@ -17,8 +17,9 @@ pub use crate::describe::events::{End, Reply};
 /// How many times a call waits two seconds for a free slot before giving up.
 const SLOT_WAITS: u32 = 30;
 
-/// Sends one call and reads its event stream, showing the text in the row as it arrives.
-pub async fn fetch_reply(row: &Row, input: DescribeInput) -> Reply {
+/// Sends one call and reads its event stream, showing the text in the row as it arrives
+/// when `live`.
+pub async fn fetch_reply(row: &Row, input: DescribeInput, live: bool) -> Reply {
     let mut reply = Reply::default();
     // Another tab of the same person may hold their slots: wait for one, a while.
     let mut waits = 0;
@@ -58,7 +59,7 @@ pub async fn fetch_reply(row: &Row, input: DescribeInput) -> Reply {
             if reply.see(event) {
                 return reply;
             }
-            if writing {
+            if writing && live {
                 row.note.set(None);
                 row.phase.set(Phase::Writing { draft: reply.text.clone() });
             }

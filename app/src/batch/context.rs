@@ -29,6 +29,9 @@ pub struct Run {
     /// What first stages used (Azure AI Vision's transactions), and cost at their own price.
     pub first: u64,
     pub first_dollars: f64,
+    /// What the model "Compare with" names used, and cost at its own price.
+    pub second: u64,
+    pub second_dollars: f64,
 }
 
 impl Run {
@@ -41,7 +44,7 @@ impl Run {
 
     /// What the provider reported using so far, in tokens and, with a price, dollars.
     pub fn spent_label(&self) -> Option<String> {
-        let tokens = self.input + self.output;
+        let tokens = self.input + self.output + self.second;
         if tokens == 0 && self.first == 0 {
             return None;
         }
@@ -53,7 +56,7 @@ impl Run {
             None => format!("{used} used"),
             Some((input, output)) => {
                 let price = Price::new("", input, output);
-                let spent = dollars(self.input, self.output, &price) + self.first_dollars;
+                let spent = dollars(self.input, self.output, &price) + self.first_dollars + self.second_dollars;
                 format!("{used} used, {}", money(spent))
             }
         })
@@ -85,6 +88,8 @@ pub struct Batch {
     /// "Minimum confidence" in hundredths: tags and objects under it are left out of
     /// `{tags}` and exports.
     pub min_confidence: RwSignal<u32>,
+    /// "Compare with": a second provider's id and model that "Describe all" asks too.
+    pub compare: RwSignal<Option<(String, String)>>,
     /// "Include edited rows": let "Describe all" replace text a person wrote.
     pub include_edited: RwSignal<bool>,
     /// How many calls the server lets this person have under way (from the viewer).
@@ -140,13 +145,23 @@ impl Batch {
         }
     }
 
+    /// The settings "Compare with" describes with: these, with its provider and model;
+    /// none when nothing is compared. Tracked when `tracked`.
+    pub fn compared_settings(&self, tracked: bool) -> Option<Settings> {
+        let (provider, model) = if tracked { self.compare.get() } else { self.compare.get_untracked() }?;
+        let mut settings = self.read_settings(tracked);
+        if let Some(resize) = self.providers.with_untracked(|info| info.choose(&provider).map(|p| p.resize)) {
+            settings.resize = resize;
+        }
+        settings.provider = provider;
+        settings.model = model;
+        Some(settings)
+    }
+
     /// The key a row's description must carry to count as current, tracking the settings
     /// and the row's own prompt.
     pub fn current_key(&self, row: &Row) -> Option<String> {
-        let hash = row.hash.get()?;
-        let settings = self.tracked_settings();
-        let facts = Facts { filename: &row.name, size: row.dims.get(), existing: None };
-        Some(settings.key_for(&hash, &row.prompt.get(), &facts))
+        key_under(row, &self.tracked_settings())
     }
 
     /// Whether a run is under way (tracked).
@@ -174,6 +189,8 @@ impl Batch {
             price,
             first: 0,
             first_dollars: 0.0,
+            second: 0,
+            second_dollars: 0.0,
         };
         self.run.set(Some(run));
         id
@@ -214,6 +231,13 @@ impl Batch {
     }
 }
 
+/// The key a description of `row` made with `settings` carries, tracking the row.
+pub fn key_under(row: &Row, settings: &Settings) -> Option<String> {
+    let hash = row.item_hash(true)?;
+    let facts = Facts { filename: &row.name, size: row.dims.get(), existing: None };
+    Some(settings.key_for(&hash, &row.prompt.get(), &facts))
+}
+
 pub fn provide_batch_context(providers: Memo<ProviderInfo>) -> Batch {
     let batch = Batch {
         rows: RwSignal::new(Vec::new()),
@@ -229,6 +253,7 @@ pub fn provide_batch_context(providers: Memo<ProviderInfo>) -> Batch {
         temperature: RwSignal::new(None),
         analyse_with: RwSignal::new(String::new()),
         min_confidence: RwSignal::new(60),
+        compare: RwSignal::new(None),
         include_edited: RwSignal::new(false),
         max_parallel: RwSignal::new(8),
         max_output_tokens: RwSignal::new(1024),

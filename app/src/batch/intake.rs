@@ -128,7 +128,9 @@ async fn inspect(batch: Batch, row: Row, file: web_sys::File) {
         }
     };
     let duplicate = batch.rows.with_untracked(|rows| {
-        rows.iter().any(|r| r.id != row.id && r.hash.with_untracked(|h| h.as_deref() == Some(&inspection.hash)))
+        rows.iter()
+            .flat_map(Row::members)
+            .any(|r| r.id != row.id && r.hash.with_untracked(|h| h.as_deref() == Some(&inspection.hash)))
     });
     if duplicate {
         remove_row(batch, &row, false);
@@ -150,16 +152,24 @@ async fn inspect(batch: Batch, row: Row, file: web_sys::File) {
     if !show_preview(&row).await {
         return;
     }
-    let record = store::ImageRecord {
-        hash: inspection.hash,
+    if let Some(record) = image_record(&row, None) {
+        save(batch, async move { store::save_image(&record, &file).await });
+    }
+}
+
+/// What IndexedDB keeps of a read row's file; `item` is the hash of the row it is
+/// described with, when it is one of an item's other photos.
+pub(super) fn image_record(row: &Row, item: Option<String>) -> Option<store::ImageRecord> {
+    Some(store::ImageRecord {
+        hash: row.hash.get_untracked()?,
         name: row.name.to_string(),
         size: row.size.get_untracked() as f64,
         added: row.added,
         width: row.dims.get_untracked().map(|d| d.0),
         height: row.dims.get_untracked().map(|d| d.1),
         url: row.url.as_deref().map(String::from),
-    };
-    save(batch, async move { store::save_image(&record, &file).await });
+        item,
+    })
 }
 
 /// Decodes the row's file for its size and small preview; false (and the row marked
@@ -188,12 +198,16 @@ async fn show_preview(row: &Row) -> bool {
     }
 }
 
+/// Takes the row out of the table, with the item's other photos; `forget_saved` deletes
+/// what this browser kept of them too.
 pub fn remove_row(batch: Batch, row: &Row, forget_saved: bool) {
     row.hang_up();
     batch.rows.update(|rows| rows.retain(|r| r.id != row.id));
-    browser::forget(row.id);
-    if let (true, Some(hash)) = (forget_saved, row.hash.get_untracked()) {
-        save(batch, async move { store::delete(&hash).await });
+    for member in row.members() {
+        browser::forget(member.id);
+        if let (true, Some(hash)) = (forget_saved, member.hash.get_untracked()) {
+            save(batch, async move { store::delete(&hash).await });
+        }
     }
 }
 
@@ -203,7 +217,9 @@ pub fn clear_all(batch: Batch) {
     batch.rows.set(Vec::new());
     for row in &rows {
         row.hang_up();
-        browser::forget(row.id);
+        for member in row.members() {
+            browser::forget(member.id);
+        }
     }
     batch.announce(format!("Cleared {} images from the table and this browser's storage.", rows.len()));
     save(batch, store::clear());
@@ -222,8 +238,27 @@ pub fn restore(batch: Batch) {
         if !saved.is_empty() {
             batch.announce(format!("Restored {} images from this browser.", saved.len()));
         }
-        // Anything added before storage answered stays after the restored rows.
-        in_slices(batch, saved, Some(0), |(image, blob, text)| (restored(batch, image, blob, text), ())).await;
+        // An item's other photos go back into their row; anything added before storage
+        // answered stays after the restored rows.
+        let (photos, saved): (Vec<_>, Vec<_>) = saved.into_iter().partition(|(image, ..)| image.item.is_some());
+        let mut photos: Vec<(String, Row)> = photos
+            .into_iter()
+            .map(|(image, blob, text)| (image.item.clone().unwrap_or_default(), restored(batch, image, blob, text)))
+            .collect();
+        in_slices(batch, saved, Some(0), |(image, blob, text)| {
+            let hash = image.hash.clone();
+            let row = restored(batch, image, blob, text);
+            let (own, rest) = photos.drain(..).partition(|(item, _)| *item == hash);
+            photos = rest;
+            row.photos.set(own.into_iter().map(|(_, photo)| photo).collect());
+            (row, ())
+        })
+        .await;
+        // A photo whose row is gone is a row again.
+        let strays: Vec<Row> = photos.into_iter().map(|(_, photo)| photo).collect();
+        if !strays.is_empty() {
+            batch.rows.update(|rows| rows.extend(strays));
+        }
         // Rows a batch holds fill in (the remembered settings, which make the keys, are
         // applied by then).
         crate::on_demand::look_for_batches(batch);
@@ -243,6 +278,7 @@ fn restored(batch: Batch, image: store::ImageRecord, blob: web_sys::Blob, text: 
         row.fields.set(text.fields);
         row.hand.set(text.hand);
         row.prompt.set(text.prompt);
+        row.answers.set(crate::browser::records::answers_of(text.answers));
     }
     row.settle();
     row

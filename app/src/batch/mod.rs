@@ -3,13 +3,15 @@
 
 pub mod actions;
 mod call;
+pub(crate) mod compare;
 mod context;
 pub(crate) mod intake;
+pub(crate) mod items;
 mod row;
 pub(crate) mod run;
 pub(crate) mod send;
 pub(crate) mod transfer;
 mod watch;
 
-pub use context::{provide_batch_context, use_batch, Batch, Run, Settings};
-pub use row::{Described, Hand, Phase, Row};
+pub use context::{key_under, provide_batch_context, use_batch, Batch, Run, Settings};
+pub use row::{Answer, Answers, Described, Hand, Phase, Row};

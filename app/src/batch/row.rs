@@ -116,6 +116,21 @@ impl Hand {
 
 pub use engine::plan::Described;
 
+/// One model's answer to a row when two are compared ("Compare with"), kept so choosing
+/// between them never asks again.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Answer {
+    pub text: String,
+    pub values: Option<Values>,
+    pub fields: Vec<Field>,
+    pub described: Described,
+    /// The tokens the provider reported, input and output, for its cost.
+    pub usage: Option<(u32, u32)>,
+}
+
+/// The answers of the model chosen above (`A`, 0) and of the one compared with it (`B`, 1).
+pub type Answers = [Option<Answer>; 2];
+
 #[derive(Clone)]
 pub struct Row {
     pub id: u64,
@@ -147,6 +162,13 @@ pub struct Row {
     pub note: RwSignal<Option<String>>,
     /// The call to the server under way, if any; see [`Row::hang_up`].
     pub call: StoredValue<Option<AbortHandle>>,
+    /// The item's other photos, in order, when "Describe together" or "Group by name" made
+    /// this row one item of several images (they are not rows of the table meanwhile).
+    pub photos: RwSignal<Vec<Row>>,
+    /// Ticked in the table, for "Describe together" and "Separate".
+    pub selected: RwSignal<bool>,
+    /// Both models' answers while two are compared; the row's text is the one chosen.
+    pub answers: RwSignal<Answers>,
 }
 
 impl Row {
@@ -170,7 +192,41 @@ impl Row {
             described: RwSignal::new(None),
             note: RwSignal::new(None),
             call: StoredValue::new(None),
+            photos: RwSignal::new(Vec::new()),
+            selected: RwSignal::new(false),
+            answers: RwSignal::new(Answers::default()),
         }
+    }
+
+    /// Whether the row has an answer made under `key`: its text, or a compared answer.
+    pub fn answered(&self, key: &str) -> bool {
+        self.described.with_untracked(|d| d.as_ref().is_some_and(|d| d.key == key))
+            || self.answers.with_untracked(|a| a.iter().flatten().any(|a| a.described.key == key))
+    }
+
+    /// The item's content hash ([`item_hash`](crate::items::item_hash)): this photo's, or
+    /// every photo's in order; none until each file is read. Tracked when `tracked`.
+    pub fn item_hash(&self, tracked: bool) -> Option<String> {
+        let hash = |row: &Row| if tracked { row.hash.get() } else { row.hash.get_untracked() };
+        let photos = if tracked { self.photos.get() } else { self.photos.get_untracked() };
+        let mut hashes = vec![hash(self)?];
+        for photo in &photos {
+            hashes.push(hash(photo)?);
+        }
+        Some(crate::items::item_hash(hashes.iter().map(String::as_str)))
+    }
+
+    /// This row and the item's other photos, in order.
+    pub fn members(&self) -> Vec<Row> {
+        let mut all = vec![self.clone()];
+        all.extend(self.photos.get_untracked());
+        all
+    }
+
+    /// The file names the row stands for: `mug-1.jpg; mug-2.jpg` for an item of several.
+    pub fn file_names(&self) -> String {
+        let members = self.members();
+        crate::items::item_names(members.iter().map(|row| &*row.name))
     }
 
     /// The row's text as one string: the description, or its first field with something in
@@ -184,8 +240,20 @@ impl Row {
         self.hash.with_untracked(Option::is_some).then(|| {
             let described = self.described.get_untracked();
             let (text, values) = (self.description.get_untracked(), self.values.get_untracked());
-            let mut row = ExportRow::new(&self.name, text, values, described.as_ref());
+            let mut row = ExportRow::new(&self.file_names(), text, values, described.as_ref());
             row.url = self.url.as_deref().unwrap_or_default().to_string();
+            row.answers = self.answers.with_untracked(|answers| {
+                let answers: Vec<ExportRow> = answers
+                    .iter()
+                    .flatten()
+                    .map(|a| ExportRow::new(&row.filename, a.text.clone(), a.values.clone(), Some(&a.described)))
+                    .collect();
+                if answers.len() > 1 {
+                    answers
+                } else {
+                    Vec::new()
+                }
+            });
             row
         })
     }
@@ -193,7 +261,7 @@ impl Row {
     /// The key of the call that would describe this row now with `settings`
     /// ([`Settings::key_for`]); none until its file is read.
     pub fn key(&self, settings: &Settings) -> Option<String> {
-        let hash = self.hash.get_untracked()?;
+        let hash = self.item_hash(false)?;
         let facts = Facts { filename: &self.name, size: self.dims.get_untracked(), existing: None };
         Some(settings.key_for(&hash, &self.prompt.get_untracked(), &facts))
     }

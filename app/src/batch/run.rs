@@ -11,7 +11,7 @@ use leptos::task::spawn_local;
 
 use super::actions::save_text;
 use super::call::{fetch_reply, End, Reply};
-use super::{Batch, Described, Phase, Row, Settings};
+use super::{Answer, Batch, Described, Phase, Row, Settings};
 use crate::browser;
 use crate::describe::cost::{dollars, estimate_sentence, price_for, Estimate};
 use crate::describe::prompt::Facts;
@@ -24,7 +24,8 @@ use crate::text::count;
 pub(super) fn skip(row: &Row, settings: &Settings, include_edited: bool) -> Option<Skip> {
     let key = row.key(settings);
     let phase = row.phase.get_untracked();
-    let described = row.described.get_untracked().map(|d| d.key);
+    // Its text, or a compared answer, made under this key.
+    let described = key.clone().filter(|key| row.answered(key));
     let declined = match &phase {
         Phase::Refused { key, .. } => Some(key.as_str()),
         _ => None,
@@ -40,6 +41,15 @@ pub(super) fn skip(row: &Row, settings: &Settings, include_edited: bool) -> Opti
     plan::skip(&image, include_edited)
 }
 
+/// Why "Describe all" leaves a row alone when `second` is compared too: both models have
+/// answered it (or one cannot be asked).
+fn skip_both(row: &Row, settings: &Settings, second: Option<&Settings>, include_edited: bool) -> Option<Skip> {
+    match (skip(row, settings, include_edited), second) {
+        (Some(Skip::Current), Some(second)) => skip(row, second, include_edited),
+        (first, _) => first,
+    }
+}
+
 /// What "Describe all" would cost now: the rows it would send, each image at the size it
 /// leaves at, counted by the provider's own rule, the prompt, and a typical answer; in
 /// dollars when the model has a price. Reads without listening; see
@@ -48,22 +58,41 @@ pub fn estimate(batch: Batch) -> Option<String> {
     let settings = batch.settings();
     let include_edited = batch.include_edited.get_untracked();
     let ceiling = batch.max_output_tokens.get_untracked();
+    let second = batch.compared_settings(false);
     batch.providers.with_untracked(|info| {
         let provider = info.choose(&settings.provider)?;
         let mut estimate = Estimate::default();
+        // One call's expected tokens: the row's images, the prompt and a typical answer.
+        let expected = |row: &Row, settings: &Settings, prompt: &str| {
+            let kind = info.choose(&settings.provider).map_or(provider.kind, |p| p.kind);
+            let size = row.dims.get_untracked().unwrap_or_default();
+            let (mut input, output) = settings.expected_tokens(kind, size, prompt, ceiling);
+            for photo in row.photos.get_untracked() {
+                input += photo.dims.get_untracked().map_or(0, |size| settings.image_tokens(kind, size));
+            }
+            (input, output)
+        };
         batch.rows.with_untracked(|rows| {
             for row in rows {
-                let Some((width, height)) = row.dims.get_untracked() else { continue };
-                if skip(row, &settings, include_edited).is_some() {
+                let Some(size) = row.dims.get_untracked() else { continue };
+                let first = skip(row, &settings, include_edited).is_none();
+                let other = second.as_ref().filter(|second| skip(row, second, include_edited).is_none());
+                if !first && other.is_none() {
                     continue;
                 }
                 let existing = row.text();
-                let facts = Facts { filename: &row.name, size: Some((width, height)), existing: Some(&existing) };
+                let facts = Facts { filename: &row.name, size: Some(size), existing: Some(&existing) };
                 let prompt = settings.prompt_for(&row.prompt.get_untracked(), &facts);
-                let (input, output) = settings.expected_tokens(provider.kind, (width, height), &prompt, ceiling);
-                estimate.add(input, output);
-                if let Some((model, calls)) = settings.first_stage_use(&prompt) {
-                    estimate.add_first(calls, price_for(&info.prices, model));
+                if first {
+                    let (input, output) = expected(row, &settings, &prompt);
+                    estimate.add(input, output);
+                    if let Some((model, calls)) = settings.first_stage_use(&prompt) {
+                        estimate.add_first(calls, price_for(&info.prices, model));
+                    }
+                }
+                if let Some(second) = other {
+                    let (input, output) = expected(row, second, &prompt);
+                    estimate.add_second(input, output, price_for(&info.prices, &second.model), !first);
                 }
             }
         });
@@ -82,8 +111,10 @@ pub fn describe_all(batch: Batch) {
         return;
     }
     let include_edited = batch.include_edited.get_untracked();
+    let second = batch.compared_settings(false);
     let rows = batch.rows.get_untracked();
-    let skips: Vec<Option<Skip>> = rows.iter().map(|row| skip(row, &settings, include_edited)).collect();
+    let skips: Vec<Option<Skip>> =
+        rows.iter().map(|row| skip_both(row, &settings, second.as_ref(), include_edited)).collect();
     let edited = skips.iter().filter(|s| **s == Some(Skip::Edited)).count();
     let queue: Vec<Row> = rows.into_iter().zip(&skips).filter(|(_, s)| s.is_none()).map(|(row, _)| row).collect();
     let kept = match edited {
@@ -118,8 +149,9 @@ pub fn describe_all(batch: Batch) {
         futures::stream::iter(queue)
             .for_each_concurrent(workers as usize, |row| {
                 let settings = settings.clone();
+                let second = second.clone();
                 let stopped = Rc::clone(&stopped);
-                async move { take_turn(batch, row, &settings, run, &stopped).await }
+                async move { take_turn(batch, row, (&settings, second.as_ref()), run, &stopped).await }
             })
             .await;
         if !batch.is_current(run) {
@@ -137,9 +169,12 @@ pub fn describe_all(batch: Batch) {
     });
 }
 
+/// The settings a run describes with, and those of the model compared with them.
+type Both<'a> = (&'a Settings, Option<&'a Settings>);
+
 /// One row's turn in a run: described, or passed over when the run was cancelled or
 /// stopped, or the row removed, and counted.
-async fn take_turn(batch: Batch, row: Row, settings: &Settings, run: u64, stopped: &Cell<bool>) {
+async fn take_turn(batch: Batch, row: Row, settings: Both<'_>, run: u64, stopped: &Cell<bool>) {
     if !batch.is_current(run) {
         return;
     }
@@ -148,7 +183,7 @@ async fn take_turn(batch: Batch, row: Row, settings: &Settings, run: u64, stoppe
         return;
     }
     let outcome = match batch.row(row.id) {
-        Some(row) => describe_row(batch, &row, settings, Some(run)).await,
+        Some(row) => describe_both(batch, &row, settings, Some(run), false).await,
         None => Outcome::Cancelled,
     };
     batch.update_run(run, |counts| match outcome {
@@ -197,10 +232,33 @@ pub fn describe_one(batch: Batch, row: Row) {
             return;
         }
     }
-    let settings = batch.settings();
+    let (settings, second) = (batch.settings(), batch.compared_settings(false));
     spawn_local(async move {
-        describe_row(batch, &row, &settings, None).await;
+        describe_both(batch, &row, (&settings, second.as_ref()), None, true).await;
     });
+}
+
+/// Describes the row with the chosen model and, when another is compared, with that one
+/// too; in a run, only what has no answer yet (`again`: both, for Regenerate).
+async fn describe_both(
+    batch: Batch,
+    row: &Row,
+    (settings, second): Both<'_>,
+    run: Option<u64>,
+    again: bool,
+) -> Outcome {
+    let Some(second) = second else { return describe_row(batch, row, settings, run, None).await };
+    let answered = |settings: &Settings| !again && row.key(settings).is_some_and(|key| row.answered(&key));
+    if !answered(settings) {
+        let outcome = describe_row(batch, row, settings, run, Some(0)).await;
+        if !matches!(outcome, Outcome::Done) {
+            return outcome;
+        }
+    }
+    if answered(second) {
+        return Outcome::Done;
+    }
+    describe_row(batch, row, second, run, Some(1)).await
 }
 
 enum Outcome {
@@ -212,7 +270,9 @@ enum Outcome {
 
 /// Describes one row, as part of the run `run` or on its own. Stops early when the run is
 /// cancelled or the row leaves the table; a hang-up (Cancel, Remove) ends the call itself.
-async fn describe_row(batch: Batch, row: &Row, settings: &Settings, run: Option<u64>) -> Outcome {
+/// `side` is which of two compared answers this is (0: the chosen model's, which becomes
+/// the row's text; 1: the other's, kept beside it); none when nothing is compared.
+async fn describe_row(batch: Batch, row: &Row, settings: &Settings, run: Option<u64>, side: Option<usize>) -> Outcome {
     let Some(key) = row.key(settings) else { return Outcome::Cancelled };
     let cancelled = || run.is_some_and(|id| !batch.is_current(id)) || batch.row(row.id).is_none();
     row.note.set(None);
@@ -222,25 +282,34 @@ async fn describe_row(batch: Batch, row: &Row, settings: &Settings, run: Option<
         row.phase.set(Phase::Failed { sentence });
         Outcome::Failed { stop_batch }
     };
-    let image = match browser::upload_for(row.id, settings.resize, settings.detail).await {
-        Ok(image) => image,
+    let images = match prepared(row, settings).await {
+        Ok(images) => images,
         Err(message) => return fail(message, false),
     };
     if cancelled() {
         return Outcome::Cancelled;
     }
-    let input = input_for(row, settings, image);
+    let input = input_for(row, settings, images);
     let prompt = input.prompt.clone();
     let (call, registration) = AbortHandle::new_pair();
     row.call.set_value(Some(call));
-    let reply = Abortable::new(fetch_reply(row, input), registration).await;
+    // The other model's answer does not stream into the row's text.
+    let reply = Abortable::new(fetch_reply(row, input, side != Some(1)), registration).await;
     row.call.set_value(None);
     let Ok(Reply { text, usage, end, first }) = reply else { return Outcome::Cancelled };
     // What the provider says was used counts, whatever came of the call.
     if let (Some(run), Some((input, output))) = (run, usage) {
+        let spent = batch.providers.with_untracked(|info| {
+            price_for(&info.prices, &settings.model).map_or(0.0, |p| dollars(u64::from(input), u64::from(output), p))
+        });
         batch.update_run(run, |counts| {
-            counts.input += u64::from(input);
-            counts.output += u64::from(output);
+            if side == Some(1) {
+                counts.second += u64::from(input + output);
+                counts.second_dollars += spent;
+            } else {
+                counts.input += u64::from(input);
+                counts.output += u64::from(output);
+            }
         });
     }
     if let (Some(run), Some((model, input, output))) = (run, first) {
@@ -291,18 +360,45 @@ async fn describe_row(batch: Batch, row: &Row, settings: &Settings, run: Option<
         model: settings.model.trim().to_string(),
         tokens,
     };
-    keep(batch, row, text, values, &settings.fields, described);
+    if let Some(side) = side {
+        let answer = Answer {
+            text: text.clone(),
+            values: values.clone(),
+            fields: settings.fields.clone(),
+            described: described.clone(),
+            usage,
+        };
+        row.answers.update(|answers| answers[side] = Some(answer));
+    }
+    if side == Some(1) {
+        row.note.set(None);
+        row.settle();
+        save_text(batch, row);
+    } else {
+        keep(batch, row, text, values, &settings.fields, described);
+    }
     Outcome::Done
 }
 
-/// What the server is asked for one row, interactively or in a batch: its image as
-/// prepared, its prompt with the row's facts filled in, the settings.
-pub(super) fn input_for(row: &Row, settings: &Settings, image: String) -> DescribeInput {
+/// The row's images as they leave the browser ([`browser::upload_for`]): its own, then
+/// the item's other photos in order.
+pub(super) async fn prepared(row: &Row, settings: &Settings) -> Result<Vec<String>, String> {
+    let mut images = Vec::new();
+    for member in row.members() {
+        images.push(browser::upload_for(member.id, settings.resize, settings.detail).await?);
+    }
+    Ok(images)
+}
+
+/// What the server is asked for one row, interactively or in a batch: its images as
+/// prepared ([`prepared`]), its prompt with the row's facts filled in, the settings.
+pub(super) fn input_for(row: &Row, settings: &Settings, mut images: Vec<String>) -> DescribeInput {
     let existing = row.text();
     let facts = Facts { filename: &row.name, size: row.dims.get_untracked(), existing: Some(&existing) };
+    let image = if images.is_empty() { String::new() } else { images.remove(0) };
     DescribeInput {
         image,
-        more_images: Vec::new(),
+        more_images: images,
         prompt: settings.prompt_for(&row.prompt.get_untracked(), &facts),
         provider: settings.provider.clone(),
         model: settings.model.clone(),

@@ -7,7 +7,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::run::{input_for, keep, skip};
+use super::run::{input_for, keep, prepared, skip};
 use super::{Batch, Phase, Row};
 use crate::browser;
 use crate::fields;
@@ -87,8 +87,7 @@ pub fn send_all(batch: Batch) {
 /// One row's request, prepared as for an interactive call, into the draft.
 async fn add_row(row: &Row, settings: &super::Settings, draft: &str) -> Result<(), String> {
     let key = row.key(settings).ok_or_else(|| format!("{} is not read yet.", row.name))?;
-    let image = browser::upload_for(row.id, settings.resize, settings.detail).await?;
-    let input = input_for(row, settings, image);
+    let input = input_for(row, settings, prepared(row, settings).await?);
     let line = JobLine { draft: draft.to_string(), key, name: row.name.to_string(), input };
     add_to_batch(line).await.map_err(|error| error.to_string())
 }

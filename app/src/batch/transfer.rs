@@ -21,19 +21,24 @@ pub fn export(batch: Batch, format: Format) {
 }
 
 /// "Download images with alt text": copies of the original files with the description
-/// written into their metadata, made here in the browser.
+/// written into their metadata, made here in the browser; each photo of an item gets the
+/// item's text.
 pub fn export_images(batch: Batch) {
     let rows = export::rows(batch);
-    let ids: Vec<u64> = batch.rows.with_untracked(|rows| {
-        rows.iter().filter(|row| row.hash.get_untracked().is_some()).map(|row| row.id).collect()
+    let items: Vec<Vec<Row>> = batch.rows.with_untracked(|rows| {
+        rows.iter().filter(|row| row.hash.get_untracked().is_some()).map(Row::members).collect()
     });
     batch.announce("Writing the alt text into copies of the images…");
     spawn_local(async move {
         let mut images = Vec::new();
-        for (row, id) in rows.into_iter().zip(ids) {
-            match browser::bytes_of(id).await {
-                Ok(bytes) => images.push((row, bytes)),
-                Err(message) => return batch.announce(message),
+        for (row, members) in rows.into_iter().zip(items) {
+            for photo in members {
+                match browser::bytes_of(photo.id).await {
+                    Ok(bytes) => {
+                        images.push((export::ExportRow { filename: photo.name.to_string(), ..row.clone() }, bytes))
+                    }
+                    Err(message) => return batch.announce(message),
+                }
             }
         }
         let name = "picscribe-images.zip";
@@ -70,7 +75,7 @@ pub fn import(batch: Batch, file: web_sys::File) {
         for item in imported {
             let rows: Vec<Row> = batch.rows.with_untracked(|rows| {
                 rows.iter()
-                    .filter(|r| *r.name == *item.filename && r.hash.get_untracked().is_some() && !r.is_unusable())
+                    .filter(|r| r.file_names() == item.filename && r.hash.get_untracked().is_some() && !r.is_unusable())
                     .cloned()
                     .collect()
             });

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::batch::{Described, Hand};
+use crate::batch::{Answer, Answers, Described, Hand};
 use crate::describe::{upgrade_key, FIRST_PROVIDER};
 use crate::fields::{Field, Values};
 
@@ -25,6 +25,10 @@ pub struct ImageRecord {
     /// Where an image added by URL came from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// The hash of the row this photo is described with, when it is one of an item's other
+    /// photos ("Describe together", "Group by name").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item: Option<String>,
 }
 
 /// A row's text, keyed by the image's hash.
@@ -44,6 +48,60 @@ pub struct TextRecord {
     pub hand: Option<Hand>,
     #[serde(default)]
     pub prompt: String,
+    /// Both models' answers while two are compared (`A`, then `B`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub answers: Vec<Option<AnswerRecord>>,
+}
+
+/// One compared model's answer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AnswerRecord {
+    pub text: String,
+    /// As [`TextRecord::values`]: JSON text.
+    pub values: Option<String>,
+    pub fields: Vec<Field>,
+    pub described: MadeWith,
+    pub usage: Option<(u32, u32)>,
+}
+
+impl From<&Answer> for AnswerRecord {
+    fn from(a: &Answer) -> AnswerRecord {
+        AnswerRecord {
+            text: a.text.clone(),
+            values: a.values.as_ref().and_then(|v| serde_json::to_string(v).ok()),
+            fields: a.fields.clone(),
+            described: (&a.described).into(),
+            usage: a.usage,
+        }
+    }
+}
+
+impl From<AnswerRecord> for Answer {
+    fn from(r: AnswerRecord) -> Answer {
+        Answer {
+            values: r.values.as_deref().and_then(|text| serde_json::from_slice(text.as_bytes()).ok()),
+            text: r.text,
+            fields: r.fields,
+            described: r.described.into(),
+            usage: r.usage,
+        }
+    }
+}
+
+/// A row's answers as kept, and back.
+pub fn answer_records(answers: &Answers) -> Vec<Option<AnswerRecord>> {
+    if answers.iter().all(Option::is_none) {
+        return Vec::new();
+    }
+    answers.iter().map(|a| a.as_ref().map(AnswerRecord::from)).collect()
+}
+
+pub fn answers_of(records: Vec<Option<AnswerRecord>>) -> Answers {
+    let mut answers = Answers::default();
+    for (slot, record) in answers.iter_mut().zip(records) {
+        *slot = record.map(Answer::from);
+    }
+    answers
 }
 
 /// What a saved description was made with.
@@ -130,6 +188,58 @@ mod tests {
         }
         let never = migrate(serde_json::from_str(r#"{"hash":"h2","description":"typed","described":null}"#)?);
         assert_eq!((never.described, never.version), (None, TEXT_VERSION));
+        Ok(())
+    }
+
+    #[test]
+    fn compared_answers_and_an_items_photos_are_kept() -> Result<(), serde_json::Error> {
+        let made = |model: &str| Described {
+            key: format!("h1|{model}"),
+            prompt: "Alt".into(),
+            provider: "p".into(),
+            model: model.into(),
+            tokens: Some(90),
+        };
+        let fields: Values = serde_json::from_str(r#"{"title":"Mug","alt":"A mug."}"#)?;
+        let answers: Answers = [
+            Some(Answer {
+                text: "A mug.".into(),
+                values: None,
+                fields: Vec::new(),
+                described: made("a"),
+                usage: Some((80, 10)),
+            }),
+            Some(Answer {
+                text: String::new(),
+                values: Some(fields),
+                fields: Vec::new(),
+                described: made("b"),
+                usage: None,
+            }),
+        ];
+        let record = TextRecord { answers: answer_records(&answers), ..TextRecord::default() };
+        let back: TextRecord = serde_json::from_str(&serde_json::to_string(&record)?)?;
+        assert_eq!(answers_of(back.answers), answers);
+        let keys: Vec<String> = answers_of(record.answers)
+            .map(|a| a.and_then(|a| a.values))
+            .into_iter()
+            .flatten()
+            .flat_map(|v| v.keys().cloned().collect::<Vec<_>>())
+            .collect();
+        assert_eq!(keys, ["title", "alt"], "fields keep their order");
+        // Nothing compared: nothing extra is written.
+        let plain = serde_json::to_string(&TextRecord {
+            answers: answer_records(&Answers::default()),
+            ..TextRecord::default()
+        })?;
+        assert!(!plain.contains("answers"), "{plain}");
+        let photo: ImageRecord = serde_json::from_str(
+            r#"{"hash":"h2","name":"mug-2.jpg","size":1,"added":2,"width":null,"height":null,"item":"h1"}"#,
+        )?;
+        assert_eq!(photo.item.as_deref(), Some("h1"));
+        let alone: ImageRecord =
+            serde_json::from_str(r#"{"hash":"h3","name":"a.jpg","size":1,"added":2,"width":null,"height":null}"#)?;
+        assert_eq!(alone.item, None, "records from before items read as photos on their own");
         Ok(())
     }
 

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::batch::{actions, use_batch, Phase, Row};
+use crate::batch::{actions, compare, key_under, use_batch, Phase, Row};
 use crate::browser;
 use crate::components::field_input::FieldInput;
 use crate::images::human_size;
@@ -15,7 +15,9 @@ pub fn ImageRow(row: Row, #[prop(into)] index: Signal<usize>) -> impl IntoView {
         let row = row.clone();
         Memo::new(move |_| {
             let Some(key) = batch.current_key(&row) else { return false };
-            row.described.with(|d| d.as_ref().is_some_and(|d| d.key != key))
+            // The compared model's answer, chosen, is as current as the other.
+            let other = batch.compared_settings(true).and_then(|settings| key_under(&row, &settings));
+            row.described.with(|d| d.as_ref().is_some_and(|d| d.key != key && Some(&d.key) != other.as_ref()))
         })
     };
     let status = move || row.phase.with(|p| p.label(stale.get()));
@@ -101,15 +103,52 @@ pub fn ImageRow(row: Row, #[prop(into)] index: Signal<usize>) -> impl IntoView {
     let preview = move || {
         row.preview.get().map(|url| view! { <img src=url alt=preview_alt.clone() loading="lazy" decoding="async" /> })
     };
+    // An item's other photos, after its own.
+    let photos = move || {
+        let photos = row.photos.get();
+        photos
+            .into_iter()
+            .map(|photo| {
+                actions::preview_when_shown(photo.clone());
+                let alt = format!("Preview of {}", photo.name);
+                move || {
+                    photo
+                        .preview
+                        .get()
+                        .map(|url| view! { <img src=url alt=alt.clone() loading="lazy" decoding="async" /> })
+                }
+            })
+            .collect_view()
+    };
+    let names = {
+        let row = row.clone();
+        move || {
+            row.photos.track();
+            row.file_names()
+        }
+    };
+    let photo_count =
+        move || row.photos.with(|p| (!p.is_empty()).then(|| format!("{} photos, described together", p.len() + 1)));
+    let select_label = format!("Select {}", row.name);
+    let compared = move || row.answers.with(|answers| answers.iter().all(Option::is_some));
+    let answers = {
+        let row = row.clone();
+        move || compare::answers_view(row.clone())
+    };
     let read_label = format!("Read description of {}", row.name);
     let remove_label = format!("Remove {}", row.name);
     let regenerate_label = move || format!("{} {}", action_label(), name);
 
     view! {
         <tr class="image-row" data-status=status aria-rowindex=move || index.get()>
-            <td class="thumb">{preview}</td>
+            <td class="thumb">{preview}{photos}</td>
             <td class="file">
-                <span class="name">{row.name.to_string()}</span>
+                <label class="select">
+                    <input type="checkbox" aria-label=select_label bind:checked=row.selected />
+                    "Select"
+                </label>
+                <span class="name">{names}</span>
+                <span class="facts">{photo_count}</span>
                 <span class="facts">{move || human_size(row.size.get())}</span>
                 <span class="facts">{dims}</span>
                 <span class="facts">{tokens}</span>
@@ -123,6 +162,7 @@ pub fn ImageRow(row: Row, #[prop(into)] index: Signal<usize>) -> impl IntoView {
                     {fields.clone()}
                 </Show>
                 <p class="row-message" role="status">{message}</p>
+                <Show when=compared>{answers.clone()}</Show>
                 <Show when=usable>
                     <details class="row-prompt">
                         <summary>"Own prompt"</summary>

@@ -7,7 +7,7 @@ use std::cell::Cell;
 use leptos::prelude::*;
 
 use super::image_row::ImageRow;
-use crate::batch::{actions, use_batch};
+use crate::batch::{actions, items, use_batch};
 use crate::browser::in_view::{self, Seen};
 use crate::on_demand;
 
@@ -45,6 +45,17 @@ pub fn table_rows() -> impl IntoView {
     let tally = actions::watch_tally(batch);
     view! {
         <p id="tally" class="tally">{move || tally.get()}</p>
+        <div class="item-tools" role="group" aria-label="Photos of one item">
+            <button type="button" on:click=move |_| items::together(batch)>
+                "Describe together"
+            </button>
+            <button type="button" on:click=move |_| items::separate(batch)>
+                "Separate"
+            </button>
+            <button type="button" on:click=move |_| items::group_by_name(batch)>
+                "Group by name"
+            </button>
+        </div>
         // The header row and every image row, shown or not.
         <table class="images" aria-rowcount=move || count.get() + 1 aria-describedby="tally">
             <caption class="visually-hidden">"Images and their descriptions"</caption>

@@ -324,6 +324,11 @@ pub fn SettingsPanel() -> impl IntoView {
                         </For>
                     </datalist>
                 </div>
+                // Served and hydrated before the providers are known, so both agree; its
+                // code comes with describing.
+                <Show when=move || batch.providers.with(ProviderInfo::configured)>
+                    {on_demand::compare_field()}
+                </Show>
                 <div class="field">
                     <label for="detail">"Detail"</label>
                     <select

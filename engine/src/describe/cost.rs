@@ -145,6 +145,9 @@ pub struct Estimate {
     /// A first stage's calls (Azure AI Vision's transactions), and what they cost.
     pub first: u64,
     pub first_dollars: f64,
+    /// Another model's calls for the same images ("Compare with"), and what they cost.
+    pub second: u64,
+    pub second_dollars: f64,
 }
 
 impl Estimate {
@@ -155,11 +158,19 @@ impl Estimate {
     }
 
     pub fn tokens(&self) -> u64 {
-        self.input + self.output
+        self.input + self.output + self.second
     }
 
     pub fn dollars(&self, price: &Price) -> f64 {
-        dollars(self.input, self.output, price) + self.first_dollars
+        dollars(self.input, self.output, price) + self.first_dollars + self.second_dollars
+    }
+
+    /// The compared model's call for an image, at its own price; `alone` when the first
+    /// model has nothing to do for that image, so the image is counted here.
+    pub fn add_second(&mut self, input: u32, output: u32, price: Option<&Price>, alone: bool) {
+        self.images += u32::from(alone);
+        self.second += u64::from(input) + u64::from(output);
+        self.second_dollars += price.map_or(0.0, |p| dollars(u64::from(input), u64::from(output), p));
     }
 
     /// A first stage's use for one image, priced by its own model where it has a price.

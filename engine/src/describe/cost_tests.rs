@@ -80,6 +80,16 @@ fn the_sentence_before_the_run() {
         estimate_sentence(&two, Some(&price), "m"),
         "2 images: about 1,730 tokens and 2 analyses, about $0.0033."
     );
+    // Compared with a second model: its tokens at its own price, each image counted once.
+    let mut compared = Estimate::default();
+    let other = Price::new("claude-haiku-4-5", 1.00, 5.00);
+    compared.add(1_000, 100);
+    compared.add_second(1_200, 100, Some(&other), false);
+    compared.add_second(1_200, 100, Some(&other), true);
+    assert_eq!(
+        estimate_sentence(&compared, Some(&price), "gpt-4o-mini"),
+        "2 images: about 3,700 tokens, about $0.0036."
+    );
     for (n, said) in [(0, "0"), (999, "999"), (1000, "1,000"), (1_234_567, "1,234,567")] {
         assert_eq!(thousands(n), said);
     }

@@ -10,8 +10,9 @@ use crate::fields::Values;
 /// none).
 pub type Compared = Vec<Option<ExportRow>>;
 
+/// One model's answer as JSON: its text or fields, and what made it.
 #[derive(Serialize)]
-struct Answer<'a> {
+pub(super) struct Answer<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     description: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -30,6 +31,18 @@ struct Side<'a> {
     answers: serde_json::Map<String, serde_json::Value>,
 }
 
+impl<'a> Answer<'a> {
+    pub(super) fn of(row: &'a ExportRow) -> Answer<'a> {
+        Answer {
+            description: row.values.is_none().then_some(row.description.as_str()),
+            fields: row.values.as_ref(),
+            provider: &row.provider,
+            model: &row.model,
+            tokens: row.tokens,
+        }
+    }
+}
+
 fn first(row: &Compared) -> Option<&ExportRow> {
     row.iter().flatten().next()
 }
@@ -39,14 +52,7 @@ fn side<'a>(labels: &[String], row: &'a Compared) -> Option<Side<'a>> {
     let mut answers = serde_json::Map::new();
     for (label, answer) in labels.iter().zip(row) {
         let Some(answer) = answer.as_ref().filter(|a| a.has_text()) else { continue };
-        let value = Answer {
-            description: answer.values.is_none().then_some(answer.description.as_str()),
-            fields: answer.values.as_ref(),
-            provider: &answer.provider,
-            model: &answer.model,
-            tokens: answer.tokens,
-        };
-        answers.insert(label.clone(), serde_json::to_value(value).unwrap_or_default());
+        answers.insert(label.clone(), serde_json::to_value(Answer::of(answer)).unwrap_or_default());
     }
     Some(Side { filename: &named.filename, url: &named.url, answers })
 }

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use super::compare::Answer;
 use super::ExportRow;
 use crate::fields::Values;
 
@@ -19,6 +20,9 @@ struct Full<'a> {
     provider: &'a str,
     model: &'a str,
     tokens: Option<u32>,
+    /// Both models' answers when two were compared; the row's own text is the one chosen.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    answers: Vec<Answer<'a>>,
 }
 
 #[derive(Serialize)]
@@ -42,6 +46,7 @@ pub fn to_json(rows: &[ExportRow]) -> Result<String, serde_json::Error> {
             provider: &row.provider,
             model: &row.model,
             tokens: row.tokens,
+            answers: row.answers.iter().map(Answer::of).collect(),
         })
         .collect();
     let mut text = serde_json::to_string_pretty(&full)?;
@@ -118,6 +123,31 @@ mod tests {
         assert_eq!(back[0]["fields"], json!({"title": "Mug", "tags": ["a"]}));
         assert_eq!(back[0].get("description"), None);
         assert_eq!(to_json(&[])?, "[]\n");
+        Ok(())
+    }
+
+    #[test]
+    fn a_compared_row_keeps_both_answers_and_says_the_chosen_one() -> Result<(), serde_json::Error> {
+        let answer = |provider: &str, model: &str, text: &str| ExportRow {
+            filename: "mug.jpg".into(),
+            description: text.into(),
+            provider: provider.into(),
+            model: model.into(),
+            tokens: Some(90),
+            ..ExportRow::default()
+        };
+        let (a, b) =
+            (answer("openai", "gpt-4o-mini", "A mug."), answer("anthropic", "claude-haiku-4-5", "A blue mug."));
+        let chosen = ExportRow { answers: vec![a, b.clone()], ..b };
+        let back: serde_json::Value = serde_json::from_str(&to_json(&[chosen])?)?;
+        assert_eq!((&back[0]["description"], &back[0]["model"]), (&json!("A blue mug."), &json!("claude-haiku-4-5")));
+        assert_eq!(
+            back[0]["answers"],
+            json!([
+                {"description": "A mug.", "provider": "openai", "model": "gpt-4o-mini", "tokens": 90},
+                {"description": "A blue mug.", "provider": "anthropic", "model": "claude-haiku-4-5", "tokens": 90}
+            ])
+        );
         Ok(())
     }
 

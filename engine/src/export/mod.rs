@@ -29,6 +29,9 @@ pub struct ExportRow {
     pub provider: String,
     pub model: String,
     pub tokens: Option<u32>,
+    /// Every model's answer when two were compared (the page's "Compare with"), this
+    /// row's text being the one chosen; the JSON export keeps them all.
+    pub answers: Vec<ExportRow>,
 }
 
 impl ExportRow {
@@ -62,6 +65,7 @@ impl ExportRow {
             provider: described.map(|d| d.provider.clone()).unwrap_or_default(),
             model: described.map(|d| d.model.clone()).unwrap_or_default(),
             tokens: described.and_then(|d| d.tokens),
+            answers: Vec::new(),
         }
     }
 
