@@ -230,6 +230,16 @@ pub fn batch_buttons() -> impl IntoView {
 }
 
 #[wasm_split(describe, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn progress_part() -> Result<AnyView, SplitLoaderError> {
+    Ok(toolbar::progress().into_any())
+}
+
+/// The run's progress and cost (`toolbar::progress`).
+pub fn progress() -> impl IntoView {
+    lazy_view(|| Box::pin(progress_part()))
+}
+
+#[wasm_split(describe, wasm_split_path = ::leptos::wasm_split, fallible)]
 fn confidence_part() -> Result<AnyView, SplitLoaderError> {
     Ok(first_stage::confidence_field().into_any())
 }

@@ -101,3 +101,35 @@ test("a refusal is flagged, not saved, and not sent again by Describe all", asyn
   await expect(app.row("person.jpg").locator(".badge")).toHaveText("refused");
   await expect(app.description("person.jpg")).toHaveValue(before);
 });
+
+test("a temperature goes in each provider's own field and is part of what was asked", async ({ page }) => {
+  const app = new PicscribePage(page);
+  await app.open();
+  const temperature = page.getByLabel("Temperature", { exact: true });
+  await temperature.fill("0.7");
+  await temperature.press("Tab");
+  await app.add(await app.makeImage("warm.jpg", 320, 240, { seed: 3 }));
+  await app.describeAll.click();
+  await expect(app.row("warm.jpg").locator(".badge")).toHaveText("done");
+
+  // Anthropic takes at most 1: 1.5 is sent as 1.
+  await app.provider.selectOption({ label: "Anthropic" });
+  await temperature.fill("1.5");
+  await temperature.press("Tab");
+  await expect(app.row("warm.jpg").locator(".badge")).toHaveText("stale");
+  await app.describeAll.click();
+  await expect(app.row("warm.jpg").locator(".badge")).toHaveText("done");
+
+  // Empty is the provider's default: none is sent, and it is another call.
+  await temperature.fill("");
+  await temperature.press("Tab");
+  await expect(app.row("warm.jpg").locator(".badge")).toHaveText("stale");
+  await app.describeAll.click();
+  await expect(app.row("warm.jpg").locator(".badge")).toHaveText("done");
+  const sent = await stub.requests();
+  expect(sent.map((r) => [r.dialect, r.temperature])).toEqual([
+    ["openai", 0.7],
+    ["anthropic", 1],
+    ["anthropic", null],
+  ]);
+});

@@ -3,7 +3,7 @@
 //! from IndexedDB after a reload. Runs in the browser only.
 
 use std::cell::RefCell;
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 
 use futures::{stream, StreamExt};
 use leptos::prelude::*;
@@ -152,14 +152,13 @@ async fn inspect(batch: Batch, row: Row, file: web_sys::File) {
     if !show_preview(&row).await {
         return;
     }
-    if let Some(record) = image_record(&row, None) {
+    if let Some(record) = image_record(&row) {
         save(batch, async move { store::save_image(&record, &file).await });
     }
 }
 
-/// What IndexedDB keeps of a read row's file; `item` is the hash of the row it is
-/// described with, when it is one of an item's other photos.
-pub(super) fn image_record(row: &Row, item: Option<String>) -> Option<store::ImageRecord> {
+/// What IndexedDB keeps of a read row's file, with the item's other photos by hash.
+pub(super) fn image_record(row: &Row) -> Option<store::ImageRecord> {
     Some(store::ImageRecord {
         hash: row.hash.get_untracked()?,
         name: row.name.to_string(),
@@ -168,7 +167,7 @@ pub(super) fn image_record(row: &Row, item: Option<String>) -> Option<store::Ima
         width: row.dims.get_untracked().map(|d| d.0),
         height: row.dims.get_untracked().map(|d| d.1),
         url: row.url.as_deref().map(String::from),
-        item,
+        photos: row.photos.with_untracked(|photos| photos.iter().filter_map(|p| p.hash.get_untracked()).collect()),
     })
 }
 
@@ -240,25 +239,19 @@ pub fn restore(batch: Batch) {
         }
         // An item's other photos go back into their row; anything added before storage
         // answered stays after the restored rows.
-        let (photos, saved): (Vec<_>, Vec<_>) = saved.into_iter().partition(|(image, ..)| image.item.is_some());
-        let mut photos: Vec<(String, Row)> = photos
+        let listed: HashSet<String> = saved.iter().flat_map(|(image, ..)| image.photos.iter().cloned()).collect();
+        let (photos, saved): (Vec<_>, Vec<_>) = saved.into_iter().partition(|(image, ..)| listed.contains(&image.hash));
+        let mut photos: HashMap<String, Row> = photos
             .into_iter()
-            .map(|(image, blob, text)| (image.item.clone().unwrap_or_default(), restored(batch, image, blob, text)))
+            .map(|(image, blob, text)| (image.hash.clone(), restored(batch, image, blob, text)))
             .collect();
         in_slices(batch, saved, Some(0), |(image, blob, text)| {
-            let hash = image.hash.clone();
+            let own = image.photos.clone();
             let row = restored(batch, image, blob, text);
-            let (own, rest) = photos.drain(..).partition(|(item, _)| *item == hash);
-            photos = rest;
-            row.photos.set(own.into_iter().map(|(_, photo)| photo).collect());
+            row.photos.set(own.iter().filter_map(|hash| photos.remove(hash)).collect());
             (row, ())
         })
         .await;
-        // A photo whose row is gone is a row again.
-        let strays: Vec<Row> = photos.into_iter().map(|(_, photo)| photo).collect();
-        if !strays.is_empty() {
-            batch.rows.update(|rows| rows.extend(strays));
-        }
         // Rows a batch holds fill in (the remembered settings, which make the keys, are
         // applied by then).
         crate::on_demand::look_for_batches(batch);

@@ -52,13 +52,12 @@ fn join(batch: Batch, rows: &[Row]) -> usize {
         row.selected.set(false);
         row.photos.set(Vec::new());
     }
-    lead.photos.set(joined.clone());
+    lead.photos.set(joined);
     lead.settle();
-    let item = lead.hash.get_untracked();
-    for photo in &joined {
-        keep_place(batch, photo, item.clone());
+    for row in rows {
+        keep_place(batch, row);
     }
-    joined.len() + 1
+    lead.photos.with_untracked(Vec::len) + 1
 }
 
 /// "Separate": each ticked item's photos are rows again, after it, with their own text.
@@ -79,9 +78,7 @@ pub fn separate(batch: Batch) {
     for item in &items {
         let photos = item.photos.try_update(std::mem::take).unwrap_or_default();
         freed += photos.len();
-        for photo in &photos {
-            keep_place(batch, photo, None);
-        }
+        keep_place(batch, item);
         batch.rows.update(|rows| {
             let at = rows.iter().position(|r| r.id == item.id).map_or(rows.len(), |at| at + 1);
             rows.splice(at..at, photos);
@@ -125,9 +122,10 @@ pub fn group_by_name(batch: Batch) {
     ));
 }
 
-/// Saves which row a photo is described with (none: its own), so a reload rebuilds the item.
-fn keep_place(batch: Batch, photo: &Row, item: Option<String>) {
-    let Some(record) = image_record(photo, item) else { return };
-    let Some(blob) = browser::blob_of(photo.id) else { return };
+/// Saves which photos the row is described with (none: only its own), so a reload
+/// rebuilds the item.
+fn keep_place(batch: Batch, row: &Row) {
+    let Some(record) = image_record(row) else { return };
+    let Some(blob) = browser::blob_of(row.id) else { return };
     save(batch, async move { store::save_image(&record, &blob).await });
 }

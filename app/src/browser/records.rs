@@ -25,10 +25,10 @@ pub struct ImageRecord {
     /// Where an image added by URL came from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    /// The hash of the row this photo is described with, when it is one of an item's other
-    /// photos ("Describe together", "Group by name").
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub item: Option<String>,
+    /// The hashes of the other photos it is described with, in order, when it is an item
+    /// of several ("Describe together", "Group by name").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub photos: Vec<String>,
 }
 
 /// A row's text, keyed by the image's hash.
@@ -233,13 +233,14 @@ mod tests {
             ..TextRecord::default()
         })?;
         assert!(!plain.contains("answers"), "{plain}");
-        let photo: ImageRecord = serde_json::from_str(
-            r#"{"hash":"h2","name":"mug-2.jpg","size":1,"added":2,"width":null,"height":null,"item":"h1"}"#,
+        let item: ImageRecord = serde_json::from_str(
+            r#"{"hash":"h1","name":"mug-1.jpg","size":1,"added":2,"width":null,"height":null,"photos":["h3","h2"]}"#,
         )?;
-        assert_eq!(photo.item.as_deref(), Some("h1"));
+        assert_eq!(item.photos, ["h3", "h2"], "in the item's order");
         let alone: ImageRecord =
             serde_json::from_str(r#"{"hash":"h3","name":"a.jpg","size":1,"added":2,"width":null,"height":null}"#)?;
-        assert_eq!(alone.item, None, "records from before items read as photos on their own");
+        assert!(alone.photos.is_empty(), "records from before items read as photos on their own");
+        assert!(!serde_json::to_string(&alone)?.contains("photos"));
         Ok(())
     }
 

@@ -148,10 +148,10 @@ pub fn ImageRow(row: Row, #[prop(into)] index: Signal<usize>) -> impl IntoView {
                     "Select"
                 </label>
                 <span class="name">{names}</span>
-                <span class="facts">{photo_count}</span>
                 <span class="facts">{move || human_size(row.size.get())}</span>
                 <span class="facts">{dims}</span>
                 <span class="facts">{tokens}</span>
+                {move || photo_count().map(|count| view! { <span class="facts">{count}</span> })}
             </td>
             <td class="status">
                 <span class=move || format!("badge {}", status())>{status}</span>

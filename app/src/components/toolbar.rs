@@ -14,7 +14,6 @@ pub fn Toolbar() -> impl IntoView {
     // What the server offers, from the page's providers context once it has hydrated.
     let configured = move || batch.providers.with(ProviderInfo::configured);
     let empty = move || batch.rows.read().is_empty();
-    let progress_label = move || batch.run.get().map(|run| run.progress_label()).unwrap_or_default();
     let estimate = actions::watch_estimate(batch, move || configured() && !empty() && !batch.running());
     let saved_label = move || match (batch.storage_error.get(), batch.saving.get()) {
         (Some(error), _) => error,
@@ -61,18 +60,9 @@ pub fn Toolbar() -> impl IntoView {
                     "Cancel"
                 </button>
             </Show>
+            // No run when the page is served; its code comes with describing.
             <Show when=move || batch.run.get().is_some_and(|run| run.total > 0)>
-                <div class="progress">
-                    <label for="progress">"Progress"</label>
-                    <progress
-                        id="progress"
-                        max=move || batch.run.get().map_or(0, |run| run.total)
-                        value=move || batch.run.get().map_or(0, |run| run.finished)
-                        aria-valuetext=progress_label
-                    ></progress>
-                    <span>{progress_label}</span>
-                    <span class="spent">{move || batch.run.get().and_then(|run| run.spent_label())}</span>
-                </div>
+                {crate::on_demand::progress()}
             </Show>
             <span class="spacer"></span>
             {Format::ALL
@@ -105,6 +95,26 @@ pub fn Toolbar() -> impl IntoView {
             </button>
             <span class="saved" role="status">{saved_label}</span>
         </section>
+    }
+}
+
+/// The run's progress bar, its counts and what it has cost; loaded with the describing
+/// part (`on_demand`).
+pub fn progress() -> impl IntoView {
+    let batch: Batch = use_batch();
+    let progress_label = move || batch.run.get().map(|run| run.progress_label()).unwrap_or_default();
+    view! {
+        <div class="progress">
+            <label for="progress">"Progress"</label>
+            <progress
+                id="progress"
+                max=move || batch.run.get().map_or(0, |run| run.total)
+                value=move || batch.run.get().map_or(0, |run| run.finished)
+                aria-valuetext=progress_label
+            ></progress>
+            <span>{progress_label}</span>
+            <span class="spent">{move || batch.run.get().and_then(|run| run.spent_label())}</span>
+        </div>
     }
 }
 
