@@ -50,6 +50,8 @@ pub fn prefetch() {
 enum Intake {
     Add(Vec<web_sys::File>),
     AddUrls(RwSignal<String>, String),
+    /// A feed's image URLs, each with its item's key, and the column that made the keys.
+    AddFeed(Vec<(String, String)>, String),
     Restore,
     ClearAll,
     RestoreSettings(Box<settings_panel::Restore>),
@@ -61,6 +63,7 @@ fn intake_part(batch: Batch, job: Intake) -> Result<(), SplitLoaderError> {
     match job {
         Intake::Add(files) => intake::add_files(batch, files),
         Intake::AddUrls(field, text) => intake::add_urls(batch, field, &text),
+        Intake::AddFeed(urls, column) => intake::add_feed(batch, urls, column),
         Intake::Restore => intake::restore(batch),
         Intake::ClearAll => intake::clear_all(batch),
         Intake::RestoreSettings(restore) => settings_panel::restore(batch, *restore),
@@ -82,6 +85,11 @@ pub fn add_urls(batch: Batch, field: RwSignal<String>, text: String) {
     if !text.trim().is_empty() {
         when_loaded(batch, intake_part(batch, Intake::AddUrls(field, text)));
     }
+}
+
+/// Adds a feed's images by URL and makes an item of each product's (`intake::add_feed`).
+pub fn add_feed_urls(batch: Batch, urls: Vec<(String, String)>, column: String) {
+    when_loaded(batch, intake_part(batch, Intake::AddFeed(urls, column)));
 }
 
 /// Rebuilds the table from IndexedDB after a reload (`intake::restore`).
@@ -168,6 +176,8 @@ enum Transfer {
     Export(Format),
     ExportImages,
     Import(web_sys::File),
+    /// "Add from a CSV feed", grouped by the named column.
+    Feed(web_sys::File, String),
 }
 
 #[wasm_split(transfer, wasm_split_path = ::leptos::wasm_split, fallible)]
@@ -176,6 +186,7 @@ fn transfer_part(batch: Batch, job: Transfer) -> Result<(), SplitLoaderError> {
         Transfer::Export(format) => transfer::export(batch, format),
         Transfer::ExportImages => transfer::export_images(batch),
         Transfer::Import(file) => transfer::import(batch, file),
+        Transfer::Feed(file, column) => transfer::read_feed(batch, file, column),
     }
     Ok(())
 }
@@ -188,6 +199,12 @@ pub fn export(batch: Batch, format: Format) {
 /// "Download images with alt text" (`transfer::export_images`).
 pub fn export_images(batch: Batch) {
     when_loaded(batch, transfer_part(batch, Transfer::ExportImages));
+}
+
+/// "Add from a CSV feed" (`transfer::read_feed`): read where its CSV reader is, then
+/// added by the intake part.
+pub fn add_feed(batch: Batch, file: web_sys::File, column: String) {
+    when_loaded(batch, transfer_part(batch, Transfer::Feed(file, column)));
 }
 
 /// "Import descriptions" (`transfer::import`).

@@ -2,7 +2,7 @@
 // described together go to the model in one request and leave as one exported row; the
 // item survives a reload and "Separate" gives each photo its row back.
 import { expect, test } from "@playwright/test";
-import { download, PicscribePage, stub, zipEntries } from "./fixtures/picscribe";
+import { download, PicscribePage, STUB, stub, zipEntries } from "./fixtures/picscribe";
 
 test.beforeEach(async () => {
   await stub.reset();
@@ -94,4 +94,32 @@ test("describe together by ticking rows, and separate again", async ({ page }) =
   // Each photo alone is another call: its description is not the item's.
   await expect(app.row("front.jpg").locator(".badge").first()).toHaveText("stale");
   await expect(app.row("back.jpg").locator(".badge").first()).toHaveText("ready");
+});
+
+test("a shop's CSV feed grouped by its Handle column: one item per product", async ({ page }) => {
+  const app = new PicscribePage(page);
+  await app.open();
+  await page.getByText("Add from URLs", { exact: true }).click();
+  await page.getByLabel("Group a feed's rows by column", { exact: true }).fill("Handle");
+  const feed = [
+    "Handle,Title,Image Src,Image Position",
+    `mug,Blue mug,${STUB}/files/mug-front.jpg,1`,
+    `mug,,${STUB}/files/mug-back.jpg,2`,
+    `lamp,Lamp,${STUB}/files/lamp.jpg,1`,
+  ].join("\n");
+  await page.getByLabel("Add from a CSV feed", { exact: true }).setInputFiles({
+    name: "shop.csv",
+    mimeType: "text/csv",
+    buffer: Buffer.from(feed),
+  });
+  await expect(app.announcement).toHaveText("Grouped 2 photos into 1 item by Handle.");
+  await expect(app.rows).toHaveCount(2);
+  await expect(page.getByText("mug-front.jpg; mug-back.jpg", { exact: true })).toBeVisible();
+
+  await app.describeAll.click();
+  await expect(page.getByText("2 of 2 done", { exact: true })).toBeVisible();
+  const sent = await stub.requests();
+  expect(sent.map((r) => r.images.length).sort()).toEqual([1, 2]);
+  const csv = (await download(page, "Download CSV")).bytes.toString("utf8").trim().split("\r\n");
+  expect(csv[1]).toContain(`mug-front.jpg; mug-back.jpg,${STUB}/files/mug-front.jpg,"Stub description of 2 images (1024×768, 1024×768)`);
 });

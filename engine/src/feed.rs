@@ -105,9 +105,80 @@ pub fn list_line(line: &str) -> Option<Image> {
     }
 }
 
+/// A CSV feed's images by URL, for the page's "Add from a CSV feed": each URL with the
+/// key of the item it belongs to (its cell in the grouping column; empty: alone).
+#[derive(Debug, Default, PartialEq)]
+pub struct FeedUrls {
+    pub urls: Vec<(String, String)>,
+    /// Rows with no image, or a path the server cannot fetch.
+    pub skipped: usize,
+}
+
+/// Reads a CSV feed's image URLs and, when `group_column` names one of its columns
+/// (Shopify's `Handle`), which rows are one product. `name` is the file's, for sentences.
+pub fn feed_urls(name: &str, text: &str, group_column: &str) -> Result<FeedUrls, String> {
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
+    let unreadable = |err: csv::Error| format!("{name} could not be read as CSV ({err}), so nothing was added.");
+    let headers: Vec<String> = reader.headers().map_err(unreadable)?.iter().map(str::to_string).collect();
+    let listed = headers.join(", ");
+    let (url, path) = image_columns(&headers, None, None).map_err(|_| {
+        format!("No column of {name} holds image URLs (url, image, image_src, Image Src); its columns: {listed}.")
+    })?;
+    let group = match group_column.trim() {
+        "" => None,
+        column => Some(
+            headers
+                .iter()
+                .position(|h| h.trim().eq_ignore_ascii_case(column) || squashed(h) == squashed(column))
+                .ok_or_else(|| format!("“{column}” is not one of the columns of {name}: {listed}."))?,
+        ),
+    };
+    let mut feed = FeedUrls::default();
+    for record in reader.records() {
+        let cells: Vec<String> = record.map_err(unreadable)?.iter().map(str::to_string).collect();
+        match row_image(&cells, url, path) {
+            Image::Url(url) => {
+                let key = group.and_then(|at| cells.get(at)).map(|k| k.trim().to_string()).unwrap_or_default();
+                feed.urls.push((url, key));
+            }
+            Image::Path(_) | Image::Nothing => feed.skipped += 1,
+        }
+    }
+    Ok(feed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_shops_feed_gives_its_image_urls_with_each_products_handle() {
+        let shopify = "Handle,Title,Image Src,Image Position\n\
+                       mug,Blue mug,https://cdn.example/mug-1.jpg,1\n\
+                       mug,,https://cdn.example/mug-2.jpg,2\n\
+                       lamp,Lamp,https://cdn.example/lamp.jpg,1\n\
+                       vase,Vase,,\n";
+        let url = |u: &str, k: &str| (format!("https://cdn.example/{u}"), k.to_string());
+        let grouped = feed_urls("shop.csv", shopify, "handle");
+        assert_eq!(
+            grouped,
+            Ok(FeedUrls {
+                urls: vec![url("mug-1.jpg", "mug"), url("mug-2.jpg", "mug"), url("lamp.jpg", "lamp")],
+                skipped: 1
+            })
+        );
+        let alone = feed_urls("shop.csv", shopify, " ").map(|f| f.urls.into_iter().map(|(_, k)| k).collect::<Vec<_>>());
+        assert_eq!(alone, Ok(vec![String::new(); 3]), "no column: every row alone");
+        assert_eq!(
+            feed_urls("shop.csv", shopify, "SKU"),
+            Err("“SKU” is not one of the columns of shop.csv: Handle, Title, Image Src, Image Position.".into())
+        );
+        assert_eq!(
+            feed_urls("notes.csv", "sku,title\na,b\n", ""),
+            Err("No column of notes.csv holds image URLs (url, image, image_src, Image Src); its columns: sku, title."
+                .into())
+        );
+    }
 
     fn headers(names: &[&str]) -> Vec<String> {
         names.iter().map(|n| n.to_string()).collect()

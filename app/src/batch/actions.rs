@@ -14,8 +14,8 @@ pub use super::intake::{preview_when_shown, remove_row};
 pub use super::run::cancel;
 pub use super::watch::{watch_estimate, watch_tally};
 pub use crate::on_demand::{
-    add_files, add_urls, cancel_batches, clear_all, describe_all, describe_one, export, export_images, import,
-    look_for_batches, prefetch, restore, send_batch,
+    add_feed, add_files, add_urls, cancel_batches, clear_all, describe_all, describe_one, export, export_images,
+    import, look_for_batches, prefetch, restore, send_batch,
 };
 
 /// Runs a storage write, counting it so the page can say when everything is saved.

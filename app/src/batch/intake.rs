@@ -68,6 +68,28 @@ pub fn add_urls(batch: Batch, field: RwSignal<String>, text: &str) {
     });
 }
 
+/// Adds a feed's images by URL as [`add_urls`] does, then makes one item of the rows that
+/// share a key (a product's photos, by `column`) once they are fetched.
+pub fn add_feed(batch: Batch, listed: Vec<(String, String)>, column: String) {
+    if listed.len() > MAX_URLS {
+        batch.announce(format!("Add at most {MAX_URLS} URLs at a time; this feed has {}.", listed.len()));
+        return;
+    }
+    spawn_local(async move {
+        let added = in_slices(batch, listed, None, |(url, key)| {
+            let row =
+                Row { url: Some(url.as_str().into()), ..Row::new(batch.next_id(), &name_from_url(&url), 0, now()) };
+            (row, (url, key))
+        })
+        .await;
+        let keyed: Vec<(Row, String)> = added.iter().map(|(row, (_, key))| (row.clone(), key.clone())).collect();
+        stream::iter(added).for_each_concurrent(AT_ONCE, |(row, (url, _))| fetch_into(batch, row, url)).await;
+        if !column.is_empty() {
+            super::items::group_rows(batch, keyed, &column);
+        }
+    });
+}
+
 async fn fetch_into(batch: Batch, row: Row, url: String) {
     match fetch_image(url).await {
         Ok(fetched) => match file_of(&row.name, &fetched.data_url) {

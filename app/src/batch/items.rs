@@ -95,31 +95,45 @@ pub fn separate(batch: Batch) {
 /// "Group by name": the photos of one product, by their names, each become one item; rows
 /// already in an item, unread or busy stay as they are.
 pub fn group_by_name(batch: Batch) {
-    let rows = batch.rows.get_untracked();
-    let keys: Vec<String> = rows
-        .iter()
-        .map(|row| {
-            if joinable(row) && row.photos.with_untracked(Vec::is_empty) {
-                group_name(&row.name)
-            } else {
-                String::new()
-            }
+    let keyed: Vec<(Row, String)> =
+        batch.rows.with_untracked(|rows| rows.iter().map(|row| (row.clone(), group_name(&row.name))).collect());
+    if !group(batch, keyed, "name") {
+        batch.announce("No images share a name (like mug-1.jpg and mug-2.jpg), so nothing was grouped.");
+    }
+}
+
+/// A feed's rows with one value in `column` become one item each, once fetched.
+pub fn group_rows(batch: Batch, keyed: Vec<(Row, String)>, column: &str) {
+    if !group(batch, keyed, column) {
+        batch.announce(format!("No two rows of the feed share a {column}, so each image is a row of its own."));
+    }
+}
+
+/// Makes one item of the rows that share a key, in order, leaving alone rows gone from the
+/// table, already in an item, unread or busy; says what it did, and whether it did anything.
+fn group(batch: Batch, keyed: Vec<(Row, String)>, by: &str) -> bool {
+    let (rows, keys): (Vec<Row>, Vec<String>) = keyed
+        .into_iter()
+        .map(|(row, key)| {
+            let free = joinable(&row) && row.photos.with_untracked(Vec::is_empty) && batch.row(row.id).is_some();
+            (row, if free { key } else { String::new() })
         })
-        .collect();
+        .unzip();
     let groups: Vec<Vec<Row>> = group_by(&keys)
         .into_iter()
         .filter(|members| members.len() > 1)
         .map(|members| members.into_iter().map(|i| rows[i].clone()).collect())
         .collect();
     if groups.is_empty() {
-        return batch.announce("No images share a name (like mug-1.jpg and mug-2.jpg), so nothing was grouped.");
+        return false;
     }
     let photos: usize = groups.iter().map(|group| join(batch, group)).sum();
     batch.announce(format!(
-        "Grouped {} into {} by name.",
+        "Grouped {} into {} by {by}.",
         count(photos as u64, "photo", "photos"),
         count(groups.len() as u64, "item", "items")
     ));
+    true
 }
 
 /// Saves which photos the row is described with (none: only its own), so a reload

@@ -113,3 +113,22 @@ pub fn import(batch: Batch, file: web_sys::File) {
         batch.announce(said);
     });
 }
+
+/// "Add from a CSV feed": the feed's image URLs, each with its product's key from
+/// `column`, go to the intake part to be fetched and grouped.
+pub fn read_feed(batch: Batch, file: web_sys::File, column: String) {
+    spawn_local(async move {
+        let name = file.name();
+        let text = match gloo_file::futures::read_as_text(&gloo_file::Blob::from(file)).await {
+            Ok(text) => text,
+            Err(_) => return batch.announce(format!("{name} could not be read, so nothing was added.")),
+        };
+        match crate::feed::feed_urls(&name, &text, &column) {
+            Ok(feed) if feed.urls.is_empty() => {
+                batch.announce(format!("{name} lists no image URLs, so nothing was added."))
+            }
+            Ok(feed) => crate::on_demand::add_feed_urls(batch, feed.urls, column.trim().to_string()),
+            Err(message) => batch.announce(message),
+        }
+    });
+}

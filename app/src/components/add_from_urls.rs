@@ -1,13 +1,17 @@
-//! "Add from URLs": a text area of image addresses, one a line, which the server fetches.
+//! "Add from URLs": a text area of image addresses, one a line, which the server fetches,
+//! or a shop's CSV feed, its rows grouped into products by a column.
 
 use leptos::prelude::*;
 
 use crate::batch::{actions, use_batch};
+use crate::browser::files;
 
 #[component]
 pub fn AddFromUrls() -> impl IntoView {
     let batch = use_batch();
     let text = RwSignal::new(String::new());
+    // A feed's column whose rows with one value are one product (Shopify's `Handle`).
+    let group = RwSignal::new(String::new());
     // Reading the list is the intake part's (`intake::add_urls`), loaded when first used.
     let add = move || actions::add_urls(batch, text, text.get_untracked());
     view! {
@@ -18,6 +22,24 @@ pub fn AddFromUrls() -> impl IntoView {
             <button type="button" disabled=move || text.with(|t| t.trim().is_empty()) on:click=move |_| add()>
                 "Add images from URLs"
             </button>
+            <div class="row-of-fields">
+                <div class="field">
+                    <label for="feed-group">"Group a feed's rows by column"</label>
+                    <input id="feed-group" type="text" placeholder="Handle" spellcheck="false" bind:value=group />
+                </div>
+                <label for="feed-file" class="button">"Add from a CSV feed"</label>
+                <input
+                    id="feed-file"
+                    class="visually-hidden"
+                    type="file"
+                    accept=".csv,text/csv"
+                    on:change=move |ev| {
+                        if let Some(file) = files::from_input(&ev).into_iter().next() {
+                            actions::add_feed(batch, file, group.get_untracked());
+                        }
+                    }
+                />
+            </div>
         </details>
     }
 }
