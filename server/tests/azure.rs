@@ -167,3 +167,32 @@ async fn no_token_is_a_sentence_at_start_up() {
     );
     assert!(stub.analyses().is_empty(), "nothing is sent");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_command_keeps_tags_at_the_minimum_confidence() {
+    let stub = Stub::new(Some(KEY.into()));
+    let url = stub.clone().spawn().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    photos(dir.path(), 1);
+    let run = |out: &str, min: Option<&str>| {
+        let mut command = keyless(&url, dir.path(), &[("AZURE_VISION_ENDPOINT", url.clone())]);
+        command.env("AZURE_VISION_KEY", KEY).args(["p0.jpg", "--preset", "tags", "--out", out]);
+        if let Some(min) = min {
+            command.args(["--min-confidence", min]);
+        }
+        command.output()
+    };
+    let cell = |out: &str| {
+        let mut reader = csv::Reader::from_path(dir.path().join(out)).unwrap();
+        let record = reader.records().next().unwrap().unwrap();
+        record.get(1).unwrap().to_string()
+    };
+    let default = run("default.csv", None).await.unwrap();
+    assert_eq!(default.status.code(), Some(0), "{}", String::from_utf8_lossy(&default.stderr));
+    assert_eq!(cell("default.csv"), "stub (0.99), photo (0.87), indoor (0.61)", "0.6, as the reference app");
+    let strict = run("strict.csv", Some("0.8")).await.unwrap();
+    assert_eq!(strict.status.code(), Some(0), "{}", String::from_utf8_lossy(&strict.stderr));
+    assert_eq!(cell("strict.csv"), "stub (0.99), photo (0.87)");
+    assert_eq!(stub.analyses().len(), 1, "the minimum filters what is kept; the image is not analysed again");
+    assert!(stub.analyses().iter().all(|a| a.auth == "key"));
+}
