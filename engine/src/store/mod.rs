@@ -73,16 +73,38 @@ pub fn open_database(dir: &Path) -> Result<Connection, String> {
     std::fs::create_dir_all(dir).map_err(|err| format!("cannot create the data directory {}: {err}", dir.display()))?;
     let path = dir.join("picscribe.sqlite3");
     let conn = Connection::open(&path).map_err(|err| format!("cannot open {}: {err}", path.display()))?;
-    conn.pragma_update(None, "journal_mode", "WAL").map_err(|err| err.to_string())?;
     // Waits for the other process (a server and a command share the file) instead of failing.
-    conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(|err| err.to_string())?;
+    conn.busy_timeout(BUSY).map_err(|err| err.to_string())?;
+    write_ahead(&conn)?;
     migrate(conn)
 }
 
-/// Brings a database's schema up to date, in one transaction.
+/// How long a statement waits for another process's lock.
+const BUSY: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Turns on WAL. Two processes doing it at once on a new file can deadlock on the lock upgrade,
+/// which SQLite reports at once as busy without waiting, so it is tried again until `BUSY`.
+fn write_ahead(conn: &Connection) -> Result<(), String> {
+    let started = std::time::Instant::now();
+    loop {
+        match conn.pragma_update(None, "journal_mode", "WAL") {
+            Ok(()) => return Ok(()),
+            Err(err)
+                if err.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) && started.elapsed() < BUSY =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(err) => return Err(format!("cannot turn on the write-ahead log: {err}")),
+        }
+    }
+}
+
+/// Brings a database's schema up to date, in one transaction. The transaction takes the write
+/// lock before it reads how far the schema is, so two processes opening a new data directory at
+/// once (a server and a command) run each migration once: the second waits, then finds it done.
 pub fn migrate(mut conn: Connection) -> Result<Connection, String> {
-    let done: usize = conn.pragma_query_value(None, "user_version", |row| row.get(0)).map_err(|e| e.to_string())?;
-    let tx = conn.transaction().map_err(|e| e.to_string())?;
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(|e| e.to_string())?;
+    let done: usize = tx.pragma_query_value(None, "user_version", |row| row.get(0)).map_err(|e| e.to_string())?;
     for (number, sql) in MIGRATIONS.iter().enumerate().skip(done) {
         tx.execute_batch(sql).map_err(|err| format!("migration {} failed: {err}", number + 1))?;
     }
@@ -97,4 +119,32 @@ pub fn now() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    /// A server and a command opening a new data directory at the same moment: before the write
+    /// lock was taken first, the second ran migration 1 again ("table usage already exists").
+    #[test]
+    fn processes_opening_a_new_data_directory_at_once_each_find_the_schema_made() {
+        for round in 0..20 {
+            let dir = std::env::temp_dir().join(format!("picscribe-migrate-{}-{round}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            let opened: Vec<Result<usize, String>> = std::thread::scope(|scope| {
+                let openers: Vec<_> = (0..4)
+                    .map(|_| {
+                        scope.spawn(|| {
+                            let conn = super::open_database(&dir)?;
+                            conn.pragma_query_value(None, "user_version", |row| row.get(0)).map_err(|e| e.to_string())
+                        })
+                    })
+                    .collect();
+                openers.into_iter().map(|opener| opener.join().unwrap_or_else(|_| Err("panicked".into()))).collect()
+            });
+            let _ = std::fs::remove_dir_all(&dir);
+            for result in opened {
+                assert_eq!(result, Ok(super::MIGRATIONS.len()), "round {round}");
+            }
+        }
+    }
 }
