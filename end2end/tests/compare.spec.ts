@@ -60,7 +60,9 @@ test("compare, pick B, export it, switch back without a call", async ({ page }) 
   await app.expectSaved();
   await page.reload();
   await expect(page.locator('main[data-hydrated="true"]')).toBeVisible();
-  await compare.selectOption({ label: "Anthropic: claude-stub-4" });
+  // The comparison is remembered, so nothing looks stale.
+  await expect(compare.locator("option:checked")).toHaveText("Anthropic: claude-stub-4");
+  await expect(app.row("mug.jpg").locator(".badge")).toHaveText("done");
   await expect(page.getByRole("button", { name: "Use this one (A) for mug.jpg", exact: true })).toHaveAttribute(
     "aria-pressed",
     "true",
@@ -70,4 +72,51 @@ test("compare, pick B, export it, switch back without a call", async ({ page }) 
   await app.describeAll.click();
   await expect(app.announcement).toHaveText("Every image already has a description for this prompt, model and detail.");
   expect(await stub.requests()).toHaveLength(4);
+});
+
+test("compared after describing: only B is asked, Retry asks B alone, the sides follow the models", async ({ page }) => {
+  const app = new PicscribePage(page);
+  await app.open();
+  await app.add(await app.makeImage("mug.jpg", 400, 300, { seed: 1 }));
+  await app.describeAll.click();
+  await expect(app.row("mug.jpg").locator(".badge")).toHaveText("done");
+  await expect(page.locator("#estimate")).toHaveText("Nothing to describe with these settings.");
+
+  // Comparing afterwards: the estimate counts B alone, and a failed B keeps A's text.
+  const compare = page.getByLabel("Compare with", { exact: true });
+  await compare.selectOption({ label: "Anthropic: claude-stub-4" });
+  await expect(page.locator("#estimate")).toHaveText(/^1 image: about [\d,]+ tokens/);
+  const text = await app.description("mug.jpg").inputValue();
+  await stub.faults([{ kind: "insufficient_quota" }]);
+  await app.describeAll.click();
+  await expect(app.row("mug.jpg").locator(".badge")).toHaveText("error");
+  await expect(app.description("mug.jpg")).toHaveValue(text);
+  await app.row("mug.jpg").getByRole("button", { name: "Retry mug.jpg", exact: true }).click();
+  const answers = page.getByRole("group", { name: "Answers for mug.jpg", exact: true });
+  await expect(answers.locator(".answer-made")).toHaveText([
+    /^A: OpenAI-compatible server stub-vision · \d+ tokens/,
+    /^B: Anthropic claude-stub-4 · \d+ tokens$/,
+  ]);
+  const sent = await stub.requests();
+  expect(sent.map((r) => `${r.dialect} ${r.model}`)).toEqual([
+    "openai stub-vision",
+    "anthropic claude-stub-4",
+    "anthropic claude-stub-4",
+  ]);
+
+  // The other way round: Anthropic chosen, the stub compared. Each side is still its
+  // model's answer, and nothing is asked.
+  await app.provider.selectOption({ label: "Anthropic" });
+  await compare.selectOption({ label: "OpenAI-compatible server: stub-vision" });
+  await expect(answers.locator(".answer-made")).toHaveText([
+    /^A: Anthropic claude-stub-4 · \d+ tokens$/,
+    /^B: OpenAI-compatible server stub-vision · \d+ tokens/,
+  ]);
+  await expect(page.getByRole("button", { name: "Use this one (B) for mug.jpg", exact: true })).toHaveAttribute(
+    "aria-pressed",
+    "true",
+  );
+  await app.describeAll.click();
+  await expect(app.announcement).toHaveText("Every image already has a description for this prompt, model and detail.");
+  expect(await stub.requests()).toHaveLength(3);
 });

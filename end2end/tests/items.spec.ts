@@ -87,9 +87,17 @@ test("describe together by ticking rows, and separate again", async ({ page }) =
     [300, 400],
   ]);
 
+  // An item ticked with another photo takes it in, keeping its own photos.
+  await page.getByLabel("Select front.jpg", { exact: true }).check();
+  await page.getByLabel("Select other.jpg", { exact: true }).check();
+  await page.getByRole("button", { name: "Describe together", exact: true }).click();
+  await expect(app.announcement).toHaveText("front.jpg; back.jpg; other.jpg are now one item of 3 photos.");
+  await expect(app.rows).toHaveCount(1);
+  await expect(page.getByText("3 photos, described together", { exact: true })).toBeVisible();
+
   await page.getByLabel("Select front.jpg", { exact: true }).check();
   await page.getByRole("button", { name: "Separate", exact: true }).click();
-  await expect(app.announcement).toHaveText("Separated 2 photos into rows of their own.");
+  await expect(app.announcement).toHaveText("Separated 3 photos into rows of their own.");
   await expect(app.rows).toHaveCount(3);
   // Each photo alone is another call: its description is not the item's.
   await expect(app.row("front.jpg").locator(".badge").first()).toHaveText("stale");

@@ -42,7 +42,7 @@ pub fn save_text(batch: Batch, row: &Row) {
         fields: row.fields.get_untracked(),
         hand: row.hand.get_untracked(),
         prompt: row.prompt.get_untracked(),
-        answers: row.answers.with_untracked(records::answer_records),
+        answers: row.answers.with_untracked(|answers| records::answer_records(answers)),
     };
     save(batch, async move { store::save_text(&record).await });
 }

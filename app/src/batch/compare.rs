@@ -1,14 +1,15 @@
 //! Two models side by side: "Compare with" names a second provider and model that
-//! "Describe all" asks too; each row keeps both answers (`Row::answers`: `A`, the model
-//! chosen above, and `B`) with what made them and what they cost, and its text is the one
-//! chosen — per row ("Use this one") or for every row. Choosing asks no one: both answers
-//! are kept, in this browser too. The views load on demand (`on_demand`); the describing
-//! is `run`'s. Runs in the browser only.
+//! "Describe all" asks too; each row shows both answers (`A`, the model chosen above, and
+//! `B`: the row's answers kept under each one's key, `Row::answers`) with what made them
+//! and what they cost, and its text is the one chosen — per row ("Use this one") or for
+//! every row. Choosing asks no one: both answers are kept, in this browser too. The views
+//! load on demand (`on_demand`); the describing is `run`'s. Runs in the browser only.
 
 use leptos::prelude::*;
 
+use super::context::key_under;
 use super::run::keep;
-use super::{use_batch, Answer, Batch, Row};
+use super::{use_batch, Answer, Batch, Row, Settings};
 use crate::describe::cost::{dollars, money, price_for};
 use crate::export::caption;
 use crate::text::count;
@@ -16,29 +17,33 @@ use crate::text::count;
 /// What each side is called: the model chosen above, and the one compared with it.
 const SIDES: [&str; 2] = ["A", "B"];
 
-/// Makes the row's text the answer of `side`, as if that model had just written it.
-pub fn use_answer(batch: Batch, row: &Row, side: usize) {
-    let Some(answer) = row.answers.with_untracked(|answers| answers[side].clone()) else { return };
+/// The settings of each side, `A` then `B`, while two models are compared.
+fn sides(batch: Batch, tracked: bool) -> Option<[Settings; 2]> {
+    let second = batch.compared_settings(tracked)?;
+    Some([if tracked { batch.tracked_settings() } else { batch.settings() }, second])
+}
+
+/// Makes the row's text its answer under `key`, as if that model had just written it.
+fn use_answer(batch: Batch, row: &Row, key: &str) {
+    let Some(answer) = row.answer(key) else { return };
     if row.phase.with_untracked(|p| p.in_flight()) {
         return;
     }
-    let Answer { text, values, fields, described, .. } = answer;
-    keep(batch, row, text, values, &fields, described);
+    keep(batch, row, answer);
 }
 
 /// "Use A / B for every row": every row with that answer takes it, except text a person
 /// wrote, which is theirs to replace row by row.
 fn use_everywhere(batch: Batch, side: usize) {
+    let Some(sides) = sides(batch, false) else { return };
     let (mut used, mut kept) = (0u64, 0u64);
     for row in batch.rows.get_untracked() {
-        if row.answers.with_untracked(|answers| answers[side].is_none()) {
-            continue;
-        }
+        let Some(key) = row.key(&sides[side]).filter(|key| row.answer(key).is_some()) else { continue };
         if row.hand.with_untracked(Option::is_some) {
             kept += 1;
             continue;
         }
-        use_answer(batch, &row, side);
+        use_answer(batch, &row, &key);
         used += 1;
     }
     let mut said = format!("Using {} for {}.", SIDES[side], count(used, "row", "rows"));
@@ -64,33 +69,44 @@ fn made_by(batch: Batch, side: usize, answer: &Answer) -> String {
     })
 }
 
+/// Whether both compared models have answered the row under the settings as they are
+/// (tracked): then its answers are shown.
+pub fn compared(batch: Batch, row: &Row) -> bool {
+    let Some(sides) = sides(batch, true) else { return false };
+    row.answers.track();
+    sides.iter().all(|settings| key_under(row, settings).is_some_and(|key| row.answer(&key).is_some()))
+}
+
 /// A row's two answers, each with what made it and "Use this one".
 pub fn answers_view(row: Row) -> impl IntoView {
     let batch = use_batch();
     let label = format!("Answers for {}", row.name);
     let each = move || {
         let name = row.name.clone();
-        row.answers
-            .get()
-            .into_iter()
+        row.answers.track();
+        let keys: Vec<String> =
+            sides(batch, true).into_iter().flatten().filter_map(|settings| key_under(&row, &settings)).collect();
+        keys.into_iter()
             .enumerate()
-            .filter_map(|(side, answer)| {
-                let answer = answer?;
-                let key = answer.described.key.clone();
-                let row = row.clone();
-                let chosen = move || row.described.with(|d| d.as_ref().is_some_and(|d| d.key == key)).to_string();
+            .filter_map(|(side, key)| {
+                let answer = row.answer(&key)?;
+                let made = made_by(batch, side, &answer);
+                let chosen = {
+                    let (row, key) = (row.clone(), key.clone());
+                    move || row.described.with(|d| d.as_ref().is_some_and(|d| d.key == key)).to_string()
+                };
                 let text = caption(if answer.values.is_some() { "" } else { &answer.text }, answer.values.as_ref());
                 let choose = format!("Use this one ({}) for {name}", SIDES[side]);
                 let row = row.clone();
                 Some(view! {
                     <div class="answer">
-                        <p class="answer-made">{made_by(batch, side, &answer)}</p>
+                        <p class="answer-made">{made}</p>
                         <p class="answer-text">{text}</p>
                         <button
                             type="button"
                             aria-pressed=chosen
                             aria-label=choose
-                            on:click=move |_| use_answer(batch, &row, side)
+                            on:click=move |_| use_answer(batch, &row, &key)
                         >
                             "Use this one"
                         </button>

@@ -52,7 +52,9 @@ impl Run {
         if self.first > 0 {
             used = format!("{used} and {}", crate::text::count(self.first, "analysis", "analyses"));
         }
+        let priced = self.first_dollars + self.second_dollars;
         Some(match self.price {
+            None if priced > 0.0 => format!("{used} used, {} besides the model with no price known", money(priced)),
             None => format!("{used} used"),
             Some((input, output)) => {
                 let price = Price::new("", input, output);
@@ -270,4 +272,36 @@ pub fn provide_batch_context(providers: Memo<ProviderInfo>) -> Batch {
 
 pub fn use_batch() -> Batch {
     use_context::<Batch>().unwrap_or_else(|| provide_batch_context(Memo::new(|_| ProviderInfo::default())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Run;
+
+    #[test]
+    fn what_a_run_spent_is_said_with_each_models_own_price() {
+        let run = Run {
+            id: 1,
+            total: 2,
+            finished: 2,
+            failed: 0,
+            active: false,
+            input: 1_000,
+            output: 200,
+            price: Some((0.15, 0.60)),
+            first: 0,
+            first_dollars: 0.0,
+            second: 1_300,
+            second_dollars: 0.0017,
+        };
+        let cases = [
+            (run, Some("2,500 tokens used, $0.002")),
+            (Run { price: None, ..run }, Some("2,500 tokens used, $0.0017 besides the model with no price known")),
+            (Run { price: None, second_dollars: 0.0, ..run }, Some("2,500 tokens used")),
+            (Run { input: 0, output: 0, second: 0, ..run }, None),
+        ];
+        for (run, want) in cases {
+            assert_eq!(run.spent_label().as_deref(), want, "{run:?}");
+        }
+    }
 }

@@ -149,10 +149,10 @@ async fn inspect(batch: Batch, row: Row, file: web_sys::File) {
             return;
         }
     };
+    // Any row's photo, an item's included; read in place, as thousands of files arrive.
+    let same = |r: &Row| r.id != row.id && r.hash.with_untracked(|h| h.as_deref() == Some(&inspection.hash));
     let duplicate = batch.rows.with_untracked(|rows| {
-        rows.iter()
-            .flat_map(Row::members)
-            .any(|r| r.id != row.id && r.hash.with_untracked(|h| h.as_deref() == Some(&inspection.hash)))
+        rows.iter().any(|r| same(r) || r.photos.with_untracked(|photos| photos.iter().any(same)))
     });
     if duplicate {
         remove_row(batch, &row, false);

@@ -47,7 +47,8 @@ fn join(batch: Batch, rows: &[Row]) -> usize {
     let (lead, others) = (&rows[0], &rows[1..]);
     let ids: Vec<u64> = others.iter().map(|r| r.id).collect();
     batch.rows.update(|all| all.retain(|r| !ids.contains(&r.id)));
-    let joined: Vec<Row> = others.iter().flat_map(|row| row.members()).collect();
+    // Every photo after the lead, its own included when it was an item already.
+    let joined: Vec<Row> = rows.iter().flat_map(Row::members).skip(1).collect();
     for row in rows {
         row.selected.set(false);
         row.photos.set(Vec::new());
@@ -71,8 +72,11 @@ pub fn separate(batch: Batch) {
     if items.is_empty() {
         return batch.announce("Tick an item of several photos to separate it.");
     }
-    if items.iter().any(|row| row.phase.with_untracked(Phase::in_flight)) {
-        return batch.announce("An item being described cannot be separated; wait for it or cancel.");
+    let busy = |phase: &Phase| phase.in_flight() || matches!(phase, Phase::InBatch { .. });
+    if items.iter().any(|row| row.phase.with_untracked(busy)) {
+        return batch.announce(
+            "An item being described, or waiting in a provider's batch, cannot be separated; wait for it or cancel.",
+        );
     }
     let mut freed = 0;
     for item in &items {

@@ -2,6 +2,7 @@
 //! the components, and the actions that change it.
 
 pub mod actions;
+mod ask;
 mod call;
 pub(crate) mod compare;
 mod context;
@@ -14,4 +15,4 @@ pub(crate) mod transfer;
 mod watch;
 
 pub use context::{key_under, provide_batch_context, use_batch, Batch, Run, Settings};
-pub use row::{Answer, Answers, Described, Hand, Phase, Row};
+pub use row::{Answer, Described, Hand, Phase, Row};

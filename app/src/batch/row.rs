@@ -116,8 +116,8 @@ impl Hand {
 
 pub use engine::plan::Described;
 
-/// One model's answer to a row when two are compared ("Compare with"), kept so choosing
-/// between them never asks again.
+/// One model's answer to a row, kept by its key so that choosing between two compared
+/// models ("Compare with"), or going back to one, never asks again.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Answer {
     pub text: String,
@@ -128,8 +128,9 @@ pub struct Answer {
     pub usage: Option<(u32, u32)>,
 }
 
-/// The answers of the model chosen above (`A`, 0) and of the one compared with it (`B`, 1).
-pub type Answers = [Option<Answer>; 2];
+/// How many models' answers a row keeps ([`Row::remember`]): the two compared, and a few
+/// from before.
+const KEPT_ANSWERS: usize = 4;
 
 #[derive(Clone)]
 pub struct Row {
@@ -167,8 +168,9 @@ pub struct Row {
     pub photos: RwSignal<Vec<Row>>,
     /// Ticked in the table, for "Describe together" and "Separate".
     pub selected: RwSignal<bool>,
-    /// Both models' answers while two are compared; the row's text is the one chosen.
-    pub answers: RwSignal<Answers>,
+    /// The models' answers to this row by key, the newest last: the row's text is the one
+    /// chosen; while two models are compared, each side is the answer under its key.
+    pub answers: RwSignal<Vec<Answer>>,
 }
 
 impl Row {
@@ -194,14 +196,36 @@ impl Row {
             call: StoredValue::new(None),
             photos: RwSignal::new(Vec::new()),
             selected: RwSignal::new(false),
-            answers: RwSignal::new(Answers::default()),
+            answers: RwSignal::new(Vec::new()),
         }
     }
 
-    /// Whether the row has an answer made under `key`: its text, or a compared answer.
-    pub fn answered(&self, key: &str) -> bool {
-        self.described.with_untracked(|d| d.as_ref().is_some_and(|d| d.key == key))
-            || self.answers.with_untracked(|a| a.iter().flatten().any(|a| a.described.key == key))
+    /// Whether the row has an answer made under `key`: its text, or a kept answer.
+    /// Tracked when `tracked`.
+    pub fn answered(&self, key: &str, tracked: bool) -> bool {
+        let made = |d: &Option<Described>| d.as_ref().is_some_and(|d| d.key == key);
+        let kept = |a: &Vec<Answer>| a.iter().any(|a| a.described.key == key);
+        if tracked {
+            self.described.with(made) || self.answers.with(kept)
+        } else {
+            self.described.with_untracked(made) || self.answers.with_untracked(kept)
+        }
+    }
+
+    /// The answer kept under `key`, if any.
+    pub fn answer(&self, key: &str) -> Option<Answer> {
+        self.answers.with_untracked(|answers| answers.iter().find(|a| a.described.key == key).cloned())
+    }
+
+    /// Keeps a model's answer, replacing one under the same key; the oldest goes when more
+    /// than [`KEPT_ANSWERS`] are kept.
+    pub fn remember(&self, answer: Answer) {
+        self.answers.update(|answers| {
+            answers.retain(|a| a.described.key != answer.described.key);
+            answers.push(answer);
+            let over = answers.len().saturating_sub(KEPT_ANSWERS);
+            answers.drain(..over);
+        });
     }
 
     /// The item's content hash ([`item_hash`](crate::items::item_hash)): this photo's, or
@@ -235,25 +259,20 @@ impl Row {
         self.values.with_untracked(|values| self.description.with_untracked(|text| caption(text, values.as_ref())))
     }
 
-    /// The row as exported, once its file is read: its text as it is now, edits included.
-    pub fn export_row(&self) -> Option<ExportRow> {
+    /// The row as exported, once its file is read: its text as it is now, edits included,
+    /// and, when two models are `compared`, both their answers (the JSON export keeps them).
+    pub fn export_row(&self, compared: Option<[&Settings; 2]>) -> Option<ExportRow> {
         self.hash.with_untracked(Option::is_some).then(|| {
             let described = self.described.get_untracked();
             let (text, values) = (self.description.get_untracked(), self.values.get_untracked());
             let mut row = ExportRow::new(&self.file_names(), text, values, described.as_ref());
             row.url = self.url.as_deref().unwrap_or_default().to_string();
-            row.answers = self.answers.with_untracked(|answers| {
-                let answers: Vec<ExportRow> = answers
-                    .iter()
-                    .flatten()
-                    .map(|a| ExportRow::new(&row.filename, a.text.clone(), a.values.clone(), Some(&a.described)))
-                    .collect();
-                if answers.len() > 1 {
-                    answers
-                } else {
-                    Vec::new()
-                }
-            });
+            let sides = compared.into_iter().flatten().filter_map(|settings| self.answer(&self.key(settings)?));
+            let answers: Vec<ExportRow> =
+                sides.map(|a| ExportRow::new(&row.filename, a.text, a.values, Some(&a.described))).collect();
+            if answers.len() == 2 {
+                row.answers = answers;
+            }
             row
         })
     }

@@ -10,6 +10,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::actions::save_text;
+use super::ask::{take_kept, Ask, Both};
 use super::call::{fetch_reply, End, Reply};
 use super::{Answer, Batch, Described, Phase, Row, Settings};
 use crate::browser;
@@ -17,38 +18,8 @@ use crate::describe::cost::{dollars, estimate_sentence, price_for, Estimate};
 use crate::describe::prompt::Facts;
 use crate::describe::DescribeInput;
 use crate::fields::{self, parse_answer};
-use crate::plan::{self, Candidate, Skip};
+use crate::plan::Skip;
 use crate::text::count;
-
-/// Why "Describe all" leaves a row alone, if it does: [`plan::skip`] over the row as it is.
-pub(super) fn skip(row: &Row, settings: &Settings, include_edited: bool) -> Option<Skip> {
-    let key = row.key(settings);
-    let phase = row.phase.get_untracked();
-    // Its text, or a compared answer, made under this key.
-    let described = key.clone().filter(|key| row.answered(key));
-    let declined = match &phase {
-        Phase::Refused { key, .. } => Some(key.as_str()),
-        _ => None,
-    };
-    let image = Candidate {
-        key: key.as_deref(),
-        ready: phase.can_describe(),
-        broken: phase.sentence().filter(|_| matches!(phase, Phase::Unusable { .. })),
-        edited: row.hand.get_untracked().is_some(),
-        described: described.as_deref(),
-        declined,
-    };
-    plan::skip(&image, include_edited)
-}
-
-/// Why "Describe all" leaves a row alone when `second` is compared too: both models have
-/// answered it (or one cannot be asked).
-fn skip_both(row: &Row, settings: &Settings, second: Option<&Settings>, include_edited: bool) -> Option<Skip> {
-    match (skip(row, settings, include_edited), second) {
-        (Some(Skip::Current), Some(second)) => skip(row, second, include_edited),
-        (first, _) => first,
-    }
-}
 
 /// What "Describe all" would cost now: the rows it would send, each image at the size it
 /// leaves at, counted by the provider's own rule, the prompt, and a typical answer; in
@@ -75,11 +46,8 @@ pub fn estimate(batch: Batch) -> Option<String> {
         batch.rows.with_untracked(|rows| {
             for row in rows {
                 let Some(size) = row.dims.get_untracked() else { continue };
-                let first = skip(row, &settings, include_edited).is_none();
-                let other = second.as_ref().filter(|second| skip(row, second, include_edited).is_none());
-                if !first && other.is_none() {
-                    continue;
-                }
+                let Ok(ask) = Ask::in_run(row, (&settings, second.as_ref()), include_edited) else { continue };
+                let (first, other) = (ask.first, second.as_ref().filter(|_| ask.second));
                 let existing = row.text();
                 let facts = Facts { filename: &row.name, size: Some(size), existing: Some(&existing) };
                 let prompt = settings.prompt_for(&row.prompt.get_untracked(), &facts);
@@ -112,18 +80,22 @@ pub fn describe_all(batch: Batch) {
     }
     let include_edited = batch.include_edited.get_untracked();
     let second = batch.compared_settings(false);
+    let taken = take_kept(batch, (&settings, second.as_ref()));
     let rows = batch.rows.get_untracked();
-    let skips: Vec<Option<Skip>> =
-        rows.iter().map(|row| skip_both(row, &settings, second.as_ref(), include_edited)).collect();
-    let edited = skips.iter().filter(|s| **s == Some(Skip::Edited)).count();
-    let queue: Vec<Row> = rows.into_iter().zip(&skips).filter(|(_, s)| s.is_none()).map(|(row, _)| row).collect();
-    let kept = match edited {
+    let asks: Vec<Result<Ask, Skip>> =
+        rows.iter().map(|row| Ask::in_run(row, (&settings, second.as_ref()), include_edited)).collect();
+    let edited = asks.iter().filter(|s| **s == Err(Skip::Edited)).count();
+    let queue: Vec<(Row, Ask)> = rows.into_iter().zip(asks).filter_map(|(row, ask)| Some((row, ask.ok()?))).collect();
+    let mut kept = match taken {
         0 => String::new(),
-        n => format!(
-            " Skipped {} a person wrote; tick “Include edited rows” to replace them.",
-            count(n as u64, "edited row", "edited rows")
-        ),
+        n => format!(" {} came back from answers kept in this browser.", count(n, "description", "descriptions")),
     };
+    if edited > 0 {
+        kept.push_str(&format!(
+            " Skipped {} a person wrote; tick “Include edited rows” to replace them.",
+            count(edited as u64, "edited row", "edited rows")
+        ));
+    }
     if queue.is_empty() {
         let declined = batch
             .rows
@@ -137,7 +109,7 @@ pub fn describe_all(batch: Batch) {
         batch.announce(format!("{said}{kept}"));
         return;
     }
-    for row in &queue {
+    for (row, _) in &queue {
         row.phase.set(Phase::Queued);
     }
     let run = batch.start_run(queue.len() as u32, &settings.model);
@@ -147,11 +119,11 @@ pub fn describe_all(batch: Batch) {
     let stopped = Rc::new(Cell::new(false));
     spawn_local(async move {
         futures::stream::iter(queue)
-            .for_each_concurrent(workers as usize, |row| {
+            .for_each_concurrent(workers as usize, |(row, ask)| {
                 let settings = settings.clone();
                 let second = second.clone();
                 let stopped = Rc::clone(&stopped);
-                async move { take_turn(batch, row, (&settings, second.as_ref()), run, &stopped).await }
+                async move { take_turn(batch, row, (&settings, second.as_ref()), ask, run, &stopped).await }
             })
             .await;
         if !batch.is_current(run) {
@@ -169,12 +141,9 @@ pub fn describe_all(batch: Batch) {
     });
 }
 
-/// The settings a run describes with, and those of the model compared with them.
-type Both<'a> = (&'a Settings, Option<&'a Settings>);
-
 /// One row's turn in a run: described, or passed over when the run was cancelled or
 /// stopped, or the row removed, and counted.
-async fn take_turn(batch: Batch, row: Row, settings: Both<'_>, run: u64, stopped: &Cell<bool>) {
+async fn take_turn(batch: Batch, row: Row, settings: Both<'_>, ask: Ask, run: u64, stopped: &Cell<bool>) {
     if !batch.is_current(run) {
         return;
     }
@@ -183,7 +152,7 @@ async fn take_turn(batch: Batch, row: Row, settings: Both<'_>, run: u64, stopped
         return;
     }
     let outcome = match batch.row(row.id) {
-        Some(row) => describe_both(batch, &row, settings, Some(run), false).await,
+        Some(row) => describe_both(batch, &row, settings, ask, Some(run)).await,
         None => Outcome::Cancelled,
     };
     batch.update_run(run, |counts| match outcome {
@@ -233,32 +202,30 @@ pub fn describe_one(batch: Batch, row: Row) {
         }
     }
     let (settings, second) = (batch.settings(), batch.compared_settings(false));
+    let ask = Ask::again(&row, (&settings, second.as_ref()));
     spawn_local(async move {
-        describe_both(batch, &row, (&settings, second.as_ref()), None, true).await;
+        describe_both(batch, &row, (&settings, second.as_ref()), ask, None).await;
     });
 }
 
-/// Describes the row with the chosen model and, when another is compared, with that one
-/// too; in a run, only what has no answer yet (`again`: both, for Regenerate).
-async fn describe_both(
-    batch: Batch,
-    row: &Row,
-    (settings, second): Both<'_>,
-    run: Option<u64>,
-    again: bool,
-) -> Outcome {
-    let Some(second) = second else { return describe_row(batch, row, settings, run, None).await };
-    let answered = |settings: &Settings| !again && row.key(settings).is_some_and(|key| row.answered(&key));
-    if !answered(settings) {
-        let outcome = describe_row(batch, row, settings, run, Some(0)).await;
+/// Asks the models `ask` names about the row: the chosen one, then the compared one; a
+/// first answer that fails is the row's outcome, and the second is not asked.
+async fn describe_both(batch: Batch, row: &Row, (settings, second): Both<'_>, ask: Ask, run: Option<u64>) -> Outcome {
+    if ask.first {
+        let outcome = describe_row(batch, row, settings, run, true).await;
         if !matches!(outcome, Outcome::Done) {
             return outcome;
         }
     }
-    if answered(second) {
-        return Outcome::Done;
+    match second.filter(|_| ask.second) {
+        Some(second) => describe_row(batch, row, second, run, false).await,
+        None => {
+            if !ask.first {
+                row.settle();
+            }
+            Outcome::Done
+        }
     }
-    describe_row(batch, row, second, run, Some(1)).await
 }
 
 enum Outcome {
@@ -270,9 +237,9 @@ enum Outcome {
 
 /// Describes one row, as part of the run `run` or on its own. Stops early when the run is
 /// cancelled or the row leaves the table; a hang-up (Cancel, Remove) ends the call itself.
-/// `side` is which of two compared answers this is (0: the chosen model's, which becomes
-/// the row's text; 1: the other's, kept beside it); none when nothing is compared.
-async fn describe_row(batch: Batch, row: &Row, settings: &Settings, run: Option<u64>, side: Option<usize>) -> Outcome {
+/// The answer of the `chosen` model becomes the row's text; the compared one's is kept
+/// beside it ([`Row::remember`]).
+async fn describe_row(batch: Batch, row: &Row, settings: &Settings, run: Option<u64>, chosen: bool) -> Outcome {
     let Some(key) = row.key(settings) else { return Outcome::Cancelled };
     let cancelled = || run.is_some_and(|id| !batch.is_current(id)) || batch.row(row.id).is_none();
     row.note.set(None);
@@ -294,7 +261,7 @@ async fn describe_row(batch: Batch, row: &Row, settings: &Settings, run: Option<
     let (call, registration) = AbortHandle::new_pair();
     row.call.set_value(Some(call));
     // The other model's answer does not stream into the row's text.
-    let reply = Abortable::new(fetch_reply(row, input, side != Some(1)), registration).await;
+    let reply = Abortable::new(fetch_reply(row, input, chosen), registration).await;
     row.call.set_value(None);
     let Ok(Reply { text, usage, end, first }) = reply else { return Outcome::Cancelled };
     // What the provider says was used counts, whatever came of the call.
@@ -303,7 +270,7 @@ async fn describe_row(batch: Batch, row: &Row, settings: &Settings, run: Option<
             price_for(&info.prices, &settings.model).map_or(0.0, |p| dollars(u64::from(input), u64::from(output), p))
         });
         batch.update_run(run, |counts| {
-            if side == Some(1) {
+            if !chosen {
                 counts.second += u64::from(input + output);
                 counts.second_dollars += spent;
             } else {
@@ -360,22 +327,13 @@ async fn describe_row(batch: Batch, row: &Row, settings: &Settings, run: Option<
         model: settings.model.trim().to_string(),
         tokens,
     };
-    if let Some(side) = side {
-        let answer = Answer {
-            text: text.clone(),
-            values: values.clone(),
-            fields: settings.fields.clone(),
-            described: described.clone(),
-            usage,
-        };
-        row.answers.update(|answers| answers[side] = Some(answer));
-    }
-    if side == Some(1) {
-        row.note.set(None);
+    let answer = Answer { text, values, fields: settings.fields.clone(), described, usage };
+    if chosen {
+        keep(batch, row, answer);
+    } else {
+        row.remember(answer);
         row.settle();
         save_text(batch, row);
-    } else {
-        keep(batch, row, text, values, &settings.fields, described);
     }
     Outcome::Done
 }
@@ -411,15 +369,11 @@ pub(super) fn input_for(row: &Row, settings: &Settings, mut images: Vec<String>)
 }
 
 /// A finished description into its row, in one place whoever brought it (a call, a
-/// batch): the text or the fields, what made it, and saved in this browser.
-pub(super) fn keep(
-    batch: Batch,
-    row: &Row,
-    text: String,
-    values: Option<crate::fields::Values>,
-    fields: &[crate::fields::Field],
-    described: Described,
-) {
+/// batch, a kept answer chosen): the text or the fields, what made it, kept among the
+/// row's answers, and saved in this browser.
+pub(super) fn keep(batch: Batch, row: &Row, answer: Answer) {
+    row.remember(answer.clone());
+    let Answer { text, values, fields, described, .. } = answer;
     match values {
         None => {
             row.description.set(text.trim().to_string());
@@ -428,7 +382,7 @@ pub(super) fn keep(
         }
         Some(values) => {
             row.values.set(Some(values));
-            row.fields.set(fields.to_vec());
+            row.fields.set(fields);
         }
     }
     row.described.set(Some(described));

@@ -7,8 +7,9 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::run::{input_for, keep, prepared, skip};
-use super::{Batch, Phase, Row};
+use super::ask::{skip, take_kept};
+use super::run::{input_for, keep, prepared};
+use super::{Answer, Batch, Phase, Row};
 use crate::browser;
 use crate::fields;
 use crate::jobs::{add_to_batch, batch_results, cancel_batches, send_batch, JobLine, JobState};
@@ -38,6 +39,7 @@ pub fn send_all(batch: Batch) {
         return;
     }
     let include_edited = batch.include_edited.get_untracked();
+    take_kept(batch, (&settings, None));
     let rows: Vec<Row> =
         batch.rows.get_untracked().into_iter().filter(|row| skip(row, &settings, include_edited).is_none()).collect();
     if rows.is_empty() {
@@ -134,7 +136,8 @@ pub fn look(batch: Batch) {
             }
             match state {
                 JobState::Done { text, values, described } => {
-                    keep(batch, row, text, values, &settings.fields, described);
+                    let fields = settings.fields.clone();
+                    keep(batch, row, Answer { text, values, fields, described, usage: None });
                     filled += 1;
                 }
                 JobState::Pending { since, .. } => row.phase.set(in_batch(since)),

@@ -78,6 +78,7 @@ fn track_estimate(batch: Batch) {
     batch.temperature.track();
     batch.analyse_with.track();
     batch.min_confidence.track();
+    batch.compare.track();
     batch.include_edited.track();
     batch.max_output_tokens.track();
     batch.providers.track();
@@ -85,6 +86,8 @@ fn track_estimate(batch: Batch) {
         for row in rows {
             row.phase.track();
             row.described.track();
+            row.answers.track();
+            row.photos.track();
             row.hand.track();
             row.prompt.track();
             row.dims.track();

@@ -1,6 +1,8 @@
 //! The page's settings remembered in `localStorage`: the provider, the model chosen for
 //! each provider, the prompt and its fields, the answer language, the detail, how many
-//! requests run at once, and the presets saved here.
+//! requests run at once, the temperature, the analysis, the minimum confidence, the model
+//! compared, and the presets saved here. What a description's key covers is all here, so
+//! a reload does not make the table look stale.
 
 use std::collections::BTreeMap;
 
@@ -22,6 +24,12 @@ pub struct Prefs {
     pub parallel: Option<u32>,
     pub fields: Option<Vec<Field>>,
     pub language: Option<String>,
+    /// In hundredths, as [`crate::batch::Batch::temperature`].
+    pub temperature: Option<u32>,
+    pub analyse_with: Option<String>,
+    pub min_confidence: Option<u32>,
+    /// "Compare with": a provider's id and model.
+    pub compare: Option<(String, String)>,
     /// Presets saved with "Save preset", in the order saved.
     pub presets: Vec<SavedPreset>,
 }

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::batch::{Answer, Answers, Described, Hand};
+use crate::batch::{Answer, Described, Hand};
 use crate::describe::{upgrade_key, FIRST_PROVIDER};
 use crate::fields::{Field, Values};
 
@@ -48,12 +48,12 @@ pub struct TextRecord {
     pub hand: Option<Hand>,
     #[serde(default)]
     pub prompt: String,
-    /// Both models' answers while two are compared (`A`, then `B`).
+    /// The models' answers the row keeps by key ([`crate::batch::Row::answers`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub answers: Vec<Option<AnswerRecord>>,
+    pub answers: Vec<AnswerRecord>,
 }
 
-/// One compared model's answer.
+/// One model's answer, kept by its key.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AnswerRecord {
     pub text: String,
@@ -89,19 +89,12 @@ impl From<AnswerRecord> for Answer {
 }
 
 /// A row's answers as kept, and back.
-pub fn answer_records(answers: &Answers) -> Vec<Option<AnswerRecord>> {
-    if answers.iter().all(Option::is_none) {
-        return Vec::new();
-    }
-    answers.iter().map(|a| a.as_ref().map(AnswerRecord::from)).collect()
+pub fn answer_records(answers: &[Answer]) -> Vec<AnswerRecord> {
+    answers.iter().map(AnswerRecord::from).collect()
 }
 
-pub fn answers_of(records: Vec<Option<AnswerRecord>>) -> Answers {
-    let mut answers = Answers::default();
-    for (slot, record) in answers.iter_mut().zip(records) {
-        *slot = record.map(Answer::from);
-    }
-    answers
+pub fn answers_of(records: Vec<AnswerRecord>) -> Vec<Answer> {
+    records.into_iter().map(Answer::from).collect()
 }
 
 /// What a saved description was made with.
@@ -201,37 +194,27 @@ mod tests {
             tokens: Some(90),
         };
         let fields: Values = serde_json::from_str(r#"{"title":"Mug","alt":"A mug."}"#)?;
-        let answers: Answers = [
-            Some(Answer {
+        let answers = vec![
+            Answer {
                 text: "A mug.".into(),
                 values: None,
                 fields: Vec::new(),
                 described: made("a"),
                 usage: Some((80, 10)),
-            }),
-            Some(Answer {
-                text: String::new(),
-                values: Some(fields),
-                fields: Vec::new(),
-                described: made("b"),
-                usage: None,
-            }),
+            },
+            Answer { text: String::new(), values: Some(fields), fields: Vec::new(), described: made("b"), usage: None },
         ];
         let record = TextRecord { answers: answer_records(&answers), ..TextRecord::default() };
         let back: TextRecord = serde_json::from_str(&serde_json::to_string(&record)?)?;
         assert_eq!(answers_of(back.answers), answers);
         let keys: Vec<String> = answers_of(record.answers)
-            .map(|a| a.and_then(|a| a.values))
             .into_iter()
-            .flatten()
+            .filter_map(|a| a.values)
             .flat_map(|v| v.keys().cloned().collect::<Vec<_>>())
             .collect();
         assert_eq!(keys, ["title", "alt"], "fields keep their order");
         // Nothing compared: nothing extra is written.
-        let plain = serde_json::to_string(&TextRecord {
-            answers: answer_records(&Answers::default()),
-            ..TextRecord::default()
-        })?;
+        let plain = serde_json::to_string(&TextRecord { answers: answer_records(&[]), ..TextRecord::default() })?;
         assert!(!plain.contains("answers"), "{plain}");
         let item: ImageRecord = serde_json::from_str(
             r#"{"hash":"h1","name":"mug-1.jpg","size":1,"added":2,"width":null,"height":null,"photos":["h3","h2"]}"#,

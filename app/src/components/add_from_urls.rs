@@ -3,8 +3,8 @@
 
 use leptos::prelude::*;
 
+use super::file_button::file_button;
 use crate::batch::{actions, use_batch};
-use crate::browser::files;
 
 #[component]
 pub fn AddFromUrls() -> impl IntoView {
@@ -25,20 +25,17 @@ pub fn AddFromUrls() -> impl IntoView {
             <div class="row-of-fields">
                 <div class="field">
                     <label for="feed-group">"Group a feed's rows by column"</label>
-                    <input id="feed-group" type="text" placeholder="Handle" spellcheck="false" bind:value=group />
+                    <input id="feed-group" type="text" aria-describedby="feed-group-hint" spellcheck="false" bind:value=group />
+                    <span id="feed-group-hint" class="hint">
+                        "A Shopify feed's is Handle; empty keeps each image a row of its own."
+                    </span>
                 </div>
-                <label for="feed-file" class="button">"Add from a CSV feed"</label>
-                <input
-                    id="feed-file"
-                    class="visually-hidden"
-                    type="file"
-                    accept=".csv,text/csv"
-                    on:change=move |ev| {
-                        if let Some(file) = files::from_input(&ev).into_iter().next() {
-                            actions::add_feed(batch, file, group.get_untracked());
-                        }
-                    }
-                />
+                {file_button(
+                    "feed-file",
+                    "Add from a CSV feed",
+                    ".csv,text/csv",
+                    move |file| actions::add_feed(batch, file, group.get_untracked()),
+                )}
             </div>
         </details>
     }

@@ -130,7 +130,10 @@ pub fn ImageRow(row: Row, #[prop(into)] index: Signal<usize>) -> impl IntoView {
     let photo_count =
         move || row.photos.with(|p| (!p.is_empty()).then(|| format!("{} photos, described together", p.len() + 1)));
     let select_label = format!("Select {}", row.name);
-    let compared = move || row.answers.with(|answers| answers.iter().all(Option::is_some));
+    let compared = {
+        let row = row.clone();
+        move || compare::compared(batch, &row)
+    };
     let answers = {
         let row = row.clone();
         move || compare::answers_view(row.clone())

@@ -6,6 +6,7 @@ pub mod describe_page;
 pub mod error_view;
 pub mod field_input;
 pub mod fields_editor;
+pub mod file_button;
 pub mod first_stage;
 pub mod image_row;
 pub mod image_table;

@@ -67,6 +67,17 @@ pub fn restore(batch: Batch, restore: Restore) {
     if let Some(language) = saved.language.clone() {
         batch.language.set(language);
     }
+    batch.temperature.set(saved.temperature.filter(|t| *t <= 200));
+    if let Some(id) = saved.analyse_with.clone() {
+        let offered = id.is_empty() || id == crate::describe::analysis::BUILTIN || info.choose(&id).is_some();
+        batch.analyse_with.set(if offered { id } else { String::new() });
+    }
+    if let Some(min) = saved.min_confidence {
+        batch.min_confidence.set(min.min(100));
+    }
+    // A compared model the server still offers.
+    let offered = |(id, model): &(String, String)| info.choose(id).is_some_and(|p| p.models.contains(model));
+    batch.compare.set(saved.compare.clone().filter(offered));
     presets.set(saved.presets.clone());
     memory.set_value(saved);
     restored.set_value(true);
@@ -81,6 +92,10 @@ pub struct Choices {
     parallel: u32,
     fields: Vec<crate::fields::Field>,
     language: String,
+    temperature: Option<u32>,
+    analyse_with: String,
+    min_confidence: u32,
+    compare: Option<(String, String)>,
 }
 
 /// What to write into this browser's memory (`on_demand::remember`, the `intake` part).
@@ -98,7 +113,19 @@ pub enum Remember {
 pub fn remember(batch: Batch, what: Remember) {
     match what {
         Remember::Choices(remembered, choices) => {
-            let Choices { provider, model, prompt, detail, parallel, fields, language } = *choices;
+            let Choices {
+                provider,
+                model,
+                prompt,
+                detail,
+                parallel,
+                fields,
+                language,
+                temperature,
+                analyse_with,
+                min_confidence,
+                compare,
+            } = *choices;
             remembered.update_value(|p| {
                 p.models.insert(provider.clone(), model);
                 p.provider = Some(provider);
@@ -107,6 +134,10 @@ pub fn remember(batch: Batch, what: Remember) {
                 p.parallel = Some(parallel);
                 p.fields = Some(fields);
                 p.language = Some(language);
+                p.temperature = temperature;
+                p.analyse_with = Some(analyse_with);
+                p.min_confidence = Some(min_confidence);
+                p.compare = compare;
             });
             remembered.with_value(prefs::save);
         }
@@ -174,11 +205,25 @@ pub fn SettingsPanel() -> impl IntoView {
     Effect::new(move |_| {
         let (provider, model) = (batch.provider.get(), batch.model.get());
         let (prompt, detail, parallel) = (batch.prompt.get(), batch.detail.get(), batch.parallel.get());
-        let (fields, language) = (batch.fields.get(), batch.language.get());
+        let (fields, language, temperature) = (batch.fields.get(), batch.language.get(), batch.temperature.get());
+        let (analyse_with, min_confidence) = (batch.analyse_with.get(), batch.min_confidence.get());
+        let compare = batch.compare.get();
         if !restored.get_value() || provider.is_empty() {
             return;
         }
-        let choices = Choices { provider, model, prompt, detail, parallel, fields, language };
+        let choices = Choices {
+            provider,
+            model,
+            prompt,
+            detail,
+            parallel,
+            fields,
+            language,
+            temperature,
+            analyse_with,
+            min_confidence,
+            compare,
+        };
         on_demand::remember(batch, Remember::Choices(remembered, Box::new(choices)));
     });
 

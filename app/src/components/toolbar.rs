@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use super::add_from_urls::AddFromUrls;
+use super::file_button::file_button;
 use crate::batch::{actions, use_batch, Batch, Phase};
 use crate::browser::files;
 use crate::describe::ProviderInfo;
@@ -78,18 +79,12 @@ pub fn Toolbar() -> impl IntoView {
             <button type="button" disabled=empty on:click=move |_| actions::export_images(batch)>
                 "Download images with alt text"
             </button>
-            <label for="import-descriptions" class="button">"Import descriptions"</label>
-            <input
-                id="import-descriptions"
-                class="visually-hidden"
-                type="file"
-                accept=".csv,.jsonl,.json,text/csv,application/json"
-                on:change=move |ev| {
-                    if let Some(file) = files::from_input(&ev).into_iter().next() {
-                        actions::import(batch, file);
-                    }
-                }
-            />
+            {file_button(
+                "import-descriptions",
+                "Import descriptions",
+                ".csv,.jsonl,.json,text/csv,application/json",
+                move |file| actions::import(batch, file),
+            )}
             <button type="button" disabled=empty on:click=move |_| actions::clear_all(batch)>
                 "Clear all"
             </button>

@@ -219,8 +219,13 @@ pub fn estimate_sentence(estimate: &Estimate, price: Option<&Price>, model: &str
     } else {
         tokens.push_str(" tokens");
     }
+    let priced = estimate.first_dollars + estimate.second_dollars;
     match price {
         Some(price) => format!("{images}: about {tokens}, about {}.", money(estimate.dollars(price))),
+        // What has a price of its own (a first stage, a compared model) is still said.
+        None if priced > 0.0 => {
+            format!("{images}: about {tokens}, about {} besides “{model}”, which has no price known.", money(priced))
+        }
         None => format!("{images}: about {tokens} (no price known for “{model}”)."),
     }
 }

@@ -90,6 +90,11 @@ fn the_sentence_before_the_run() {
         estimate_sentence(&compared, Some(&price), "gpt-4o-mini"),
         "2 images: about 3,700 tokens, about $0.0036."
     );
+    assert_eq!(
+        estimate_sentence(&compared, None, "llava"),
+        "2 images: about 3,700 tokens, about $0.0034 besides “llava”, which has no price known.",
+        "the compared model's price is said when the chosen one has none"
+    );
     for (n, said) in [(0, "0"), (999, "999"), (1000, "1,000"), (1_234_567, "1,234,567")] {
         assert_eq!(thousands(n), said);
     }
