@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use super::run::keep;
 use super::{Batch, Phase, Row, Settings};
 use crate::plan::{self, Candidate, Skip};
+use crate::text::count;
 
 /// The settings a run describes with, and those of the model compared with them.
 pub(super) type Both<'a> = (&'a Settings, Option<&'a Settings>);
@@ -17,18 +18,15 @@ pub(super) type Both<'a> = (&'a Settings, Option<&'a Settings>);
 pub(super) fn skip(row: &Row, settings: &Settings, include_edited: bool) -> Option<Skip> {
     let key = row.key(settings);
     let phase = row.phase.get_untracked();
-    let described = key.clone().filter(|key| row.answered(key, false));
-    let declined = match &phase {
-        Phase::Refused { key, .. } => Some(key.as_str()),
-        _ => None,
-    };
+    let described = key.clone().filter(|key| row.answered(key));
+    let declined = row.declined();
     let image = Candidate {
         key: key.as_deref(),
         ready: phase.can_describe(),
         broken: phase.sentence().filter(|_| matches!(phase, Phase::Unusable { .. })),
         edited: row.hand.get_untracked().is_some(),
         described: described.as_deref(),
-        declined,
+        declined: declined.as_deref(),
     };
     plan::skip(&image, include_edited)
 }
@@ -42,44 +40,57 @@ pub(super) struct Ask {
 }
 
 impl Ask {
-    /// What "Describe all" asks about `row`, and why it asks nothing when it does not.
+    /// What "Describe all" asks about `row`, and why it asks nothing when it does not. An
+    /// edited row included is the chosen model's to write again; the compared model's
+    /// answer does not depend on the edit, so it is asked only if it has none.
     pub(super) fn in_run(row: &Row, (settings, second): Both<'_>, include_edited: bool) -> Result<Ask, Skip> {
         let first = skip(row, settings, include_edited);
-        let other = second.and_then(|second| skip(row, second, include_edited).is_none().then_some(()));
+        let unanswered = |s: &Settings| row.key(s).is_some_and(|key| !row.answered(&key));
+        let other = second.is_some_and(|s| skip(row, s, include_edited).is_none() && unanswered(s));
         match (first, other) {
-            (Some(why), None) => Err(why),
-            (first, other) => Ok(Ask { first: first.is_none(), second: other.is_some() }),
+            (Some(why), false) => Err(why),
+            (first, second) => Ok(Ask { first: first.is_none(), second }),
         }
     }
 
-    /// What Retry and Regenerate ask: after a failure, only the side with no answer under
-    /// its key (the other is paid for); otherwise both.
+    /// What Retry and Regenerate ask. After a failure or a refusal: the side whose call
+    /// missed, and a side with no answer yet that was not declined; the other is paid for.
+    /// Otherwise both.
     pub(super) fn again(row: &Row, (settings, second): Both<'_>) -> Ask {
         let Some(second) = second else { return Ask { first: true, second: false } };
-        let failed = matches!(row.phase.get_untracked(), Phase::Failed { .. } | Phase::Refused { .. });
-        let unanswered = |settings: &Settings| row.key(settings).is_none_or(|key| !row.answered(&key, false));
-        let ask = Ask { first: unanswered(settings), second: unanswered(second) };
-        if failed && (ask.first || ask.second) {
-            ask
-        } else {
-            Ask { first: true, second: true }
+        let both = Ask { first: true, second: true };
+        if !matches!(row.phase.get_untracked(), Phase::Failed { .. } | Phase::Refused { .. }) {
+            return both;
+        }
+        let missed = row.missed.get_untracked().map(|m| m.key);
+        let declined = row.declined();
+        let asks = |s: &Settings| {
+            row.key(s).is_some_and(|key| {
+                missed.as_ref() == Some(&key) || (!row.answered(&key) && declined.as_ref() != Some(&key))
+            })
+        };
+        match (Ask { first: asks(settings), second: asks(second) }) {
+            Ask { first: false, second: false } => both,
+            ask => ask,
         }
     }
 }
 
 /// Rows whose text is not the chosen model's (nor the compared one's) but whose answer
 /// under the key is kept take it back, asking no one: switching back costs nothing. Text
-/// a person wrote stays. Returns how many.
-pub(super) fn take_kept(batch: Batch, (settings, second): Both<'_>) -> u64 {
+/// a person wrote stays, unless edited rows are included: then the kept answer is what a
+/// call would bring. Returns how many.
+pub(super) fn take_kept(batch: Batch, (settings, second): Both<'_>, include_edited: bool) -> u64 {
     let mut taken = 0;
     for row in batch.rows.get_untracked() {
-        if row.hand.with_untracked(Option::is_some) || !row.phase.with_untracked(Phase::can_describe) {
+        let hand = row.hand.with_untracked(Option::is_some);
+        if (hand && !include_edited) || !row.phase.with_untracked(Phase::can_describe) {
             continue;
         }
         let Some(key) = row.key(settings) else { continue };
         let text_key = row.described.with_untracked(|d| d.as_ref().map(|d| d.key.clone()));
         let current = |settings: &Settings| row.key(settings).is_some_and(|key| text_key.as_ref() == Some(&key));
-        if current(settings) || second.is_some_and(current) {
+        if !hand && (current(settings) || second.is_some_and(current)) {
             continue;
         }
         if let Some(answer) = row.answer(&key) {
@@ -90,10 +101,19 @@ pub(super) fn take_kept(batch: Batch, (settings, second): Both<'_>) -> u64 {
     taken
 }
 
+/// What a run says of the answers [`take_kept`] brought back: " 2 descriptions came back
+/// from answers kept in this browser.", or nothing.
+pub(super) fn kept_sentence(taken: u64) -> String {
+    match taken {
+        0 => String::new(),
+        n => format!(" {} came back from answers kept in this browser.", count(n, "description", "descriptions")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::batch::Answer;
+    use crate::batch::{Answer, Missed};
     use crate::describe::{Detail, ResizeRule};
 
     fn settings(model: &str) -> Settings {
@@ -151,8 +171,17 @@ mod tests {
 
             let refused = read_row();
             let key = refused.key(&a).unwrap_or_default();
-            refused.phase.set(Phase::Refused { sentence: "Declined.".into(), key });
+            refused.missed.set(Some(Missed { key, sentence: "Declined.".into(), declined: true }));
+            refused.settle();
+            assert_eq!(refused.phase.get_untracked().label(false), "refused");
             assert_eq!(Ask::in_run(&refused, (&a, Some(&b)), false), Ok(only_b), "A declined is not asked again");
+            // B's call takes the row through its phases; A's refusal outlives them.
+            refused.phase.set(Phase::Sending);
+            refused.remember(answer(&refused, &b));
+            refused.settle();
+            assert_eq!(refused.phase.get_untracked().label(false), "refused");
+            assert_eq!(Ask::in_run(&refused, (&a, Some(&b)), false), Err(Skip::Current));
+            assert_eq!(Ask::again(&refused, (&a, Some(&b))), Ask { first: true, second: false }, "Retry asks A");
 
             let answered = read_row();
             answered.remember(answer(&answered, &a));
@@ -164,12 +193,21 @@ mod tests {
             edited.hand.set(Some(crate::batch::Hand::Edited));
             assert_eq!(Ask::in_run(&edited, (&a, Some(&b)), false), Err(Skip::Edited));
             assert_eq!(Ask::in_run(&edited, (&a, Some(&b)), true), Ok(both), "edited rows included");
+            edited.remember(answer(&edited, &b));
+            let only_a = Ask { first: true, second: false };
+            assert_eq!(Ask::in_run(&edited, (&a, Some(&b)), true), Ok(only_a), "B's answer is not the edit's");
 
             // Retry after B failed asks B alone; Regenerate asks both.
             a_answered.phase.set(Phase::Failed { sentence: "Rate limited.".into() });
             assert_eq!(Ask::again(&a_answered, (&a, Some(&b))), only_b);
             answered.phase.set(Phase::Done);
             assert_eq!(Ask::again(&answered, (&a, Some(&b))), both);
+            // Regenerate brought A anew and B failed: B's older answer is kept, yet B is
+            // what Retry asks.
+            let key = answered.key(&b).unwrap_or_default();
+            answered.missed.set(Some(Missed { key, sentence: "Rate limited.".into(), declined: false }));
+            answered.phase.set(Phase::Failed { sentence: "Rate limited.".into() });
+            assert_eq!(Ask::again(&answered, (&a, Some(&b))), only_b);
             assert_eq!(Ask::again(&answered, (&a, None)), Ask { first: true, second: false });
         })
     }
@@ -186,8 +224,12 @@ mod tests {
             row.remember(again);
             let models: Vec<String> = row.answers.get_untracked().into_iter().map(|a| a.described.model).collect();
             assert_eq!(models, ["b", "d", "e", "c"], "the oldest went; the same key replaced");
-            assert!(row.answered(&row.key(&settings("c")).unwrap_or_default(), false));
-            assert!(!row.answered(&row.key(&settings("a")).unwrap_or_default(), false));
+            row.described.set(Some(answer(&row, &settings("b")).described));
+            row.remember(answer(&row, &settings("f")));
+            let models: Vec<String> = row.answers.get_untracked().into_iter().map(|a| a.described.model).collect();
+            assert_eq!(models, ["b", "e", "c", "f"], "the row's text stays however old");
+            assert!(row.answered(&row.key(&settings("c")).unwrap_or_default()));
+            assert!(!row.answered(&row.key(&settings("a")).unwrap_or_default()));
         })
     }
 

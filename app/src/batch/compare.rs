@@ -23,13 +23,15 @@ fn sides(batch: Batch, tracked: bool) -> Option<[Settings; 2]> {
     Some([if tracked { batch.tracked_settings() } else { batch.settings() }, second])
 }
 
-/// Makes the row's text its answer under `key`, as if that model had just written it.
-fn use_answer(batch: Batch, row: &Row, key: &str) {
-    let Some(answer) = row.answer(key) else { return };
+/// Makes the row's text its answer under `key`, as if that model had just written it;
+/// whether it did (not while the row is being described).
+fn use_answer(batch: Batch, row: &Row, key: &str) -> bool {
+    let Some(answer) = row.answer(key) else { return false };
     if row.phase.with_untracked(|p| p.in_flight()) {
-        return;
+        return false;
     }
     keep(batch, row, answer);
+    true
 }
 
 /// "Use A / B for every row": every row with that answer takes it, except text a person
@@ -43,8 +45,7 @@ fn use_everywhere(batch: Batch, side: usize) {
             kept += 1;
             continue;
         }
-        use_answer(batch, &row, &key);
-        used += 1;
+        used += u64::from(use_answer(batch, &row, &key));
     }
     let mut said = format!("Using {} for {}.", SIDES[side], count(used, "row", "rows"));
     if kept > 0 {
@@ -106,7 +107,9 @@ pub fn answers_view(row: Row) -> impl IntoView {
                             type="button"
                             aria-pressed=chosen
                             aria-label=choose
-                            on:click=move |_| use_answer(batch, &row, &key)
+                            on:click=move |_| {
+                                use_answer(batch, &row, &key);
+                            }
                         >
                             "Use this one"
                         </button>

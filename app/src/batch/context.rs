@@ -148,10 +148,14 @@ impl Batch {
     }
 
     /// The settings "Compare with" describes with: these, with its provider and model;
-    /// none when nothing is compared. Tracked when `tracked`.
+    /// none when nothing is compared, or when it names the model chosen above (as after
+    /// choosing the compared model there). Tracked when `tracked`.
     pub fn compared_settings(&self, tracked: bool) -> Option<Settings> {
         let (provider, model) = if tracked { self.compare.get() } else { self.compare.get_untracked() }?;
         let mut settings = self.read_settings(tracked);
+        if settings.provider == provider && settings.model == model {
+            return None;
+        }
         if let Some(resize) = self.providers.with_untracked(|info| info.choose(&provider).map(|p| p.resize)) {
             settings.resize = resize;
         }

@@ -15,4 +15,4 @@ pub(crate) mod transfer;
 mod watch;
 
 pub use context::{key_under, provide_batch_context, use_batch, Batch, Run, Settings};
-pub use row::{Answer, Described, Hand, Phase, Row};
+pub use row::{Answer, Described, Hand, Missed, Phase, Row};

@@ -128,6 +128,17 @@ pub struct Answer {
     pub usage: Option<(u32, u32)>,
 }
 
+/// The last call about a row that brought no answer: the key it was asked under, what was
+/// said, and whether the model declined (not asked again by "Describe all") or the call
+/// failed (what Retry asks again). It outlives the row's phase, which the other compared
+/// model's call goes through.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Missed {
+    pub key: String,
+    pub sentence: String,
+    pub declined: bool,
+}
+
 /// How many models' answers a row keeps ([`Row::remember`]): the two compared, and a few
 /// from before.
 const KEPT_ANSWERS: usize = 4;
@@ -171,6 +182,7 @@ pub struct Row {
     /// The models' answers to this row by key, the newest last: the row's text is the one
     /// chosen; while two models are compared, each side is the answer under its key.
     pub answers: RwSignal<Vec<Answer>>,
+    pub missed: RwSignal<Option<Missed>>,
 }
 
 impl Row {
@@ -197,19 +209,19 @@ impl Row {
             photos: RwSignal::new(Vec::new()),
             selected: RwSignal::new(false),
             answers: RwSignal::new(Vec::new()),
+            missed: RwSignal::new(None),
         }
     }
 
     /// Whether the row has an answer made under `key`: its text, or a kept answer.
-    /// Tracked when `tracked`.
-    pub fn answered(&self, key: &str, tracked: bool) -> bool {
-        let made = |d: &Option<Described>| d.as_ref().is_some_and(|d| d.key == key);
-        let kept = |a: &Vec<Answer>| a.iter().any(|a| a.described.key == key);
-        if tracked {
-            self.described.with(made) || self.answers.with(kept)
-        } else {
-            self.described.with_untracked(made) || self.answers.with_untracked(kept)
-        }
+    pub fn answered(&self, key: &str) -> bool {
+        self.described.with_untracked(|d| d.as_ref().is_some_and(|d| d.key == key))
+            || self.answers.with_untracked(|a| a.iter().any(|a| a.described.key == key))
+    }
+
+    /// The key a model declined for this row, which is not asked again.
+    pub fn declined(&self) -> Option<String> {
+        self.missed.with_untracked(|m| m.as_ref().filter(|m| m.declined).map(|m| m.key.clone()))
     }
 
     /// The answer kept under `key`, if any.
@@ -217,14 +229,21 @@ impl Row {
         self.answers.with_untracked(|answers| answers.iter().find(|a| a.described.key == key).cloned())
     }
 
-    /// Keeps a model's answer, replacing one under the same key; the oldest goes when more
-    /// than [`KEPT_ANSWERS`] are kept.
+    /// Keeps a model's answer, replacing one under the same key; when more than
+    /// [`KEPT_ANSWERS`] are kept the oldest goes, never the one that is the row's text.
     pub fn remember(&self, answer: Answer) {
+        if self.missed.with_untracked(|m| m.as_ref().is_some_and(|m| m.key == answer.described.key)) {
+            self.missed.set(None);
+        }
+        let text = self.described.with_untracked(|d| d.as_ref().map(|d| d.key.clone()));
         self.answers.update(|answers| {
             answers.retain(|a| a.described.key != answer.described.key);
             answers.push(answer);
-            let over = answers.len().saturating_sub(KEPT_ANSWERS);
-            answers.drain(..over);
+            if answers.len() > KEPT_ANSWERS {
+                if let Some(oldest) = answers.iter().position(|a| Some(&a.described.key) != text.as_ref()) {
+                    answers.remove(oldest);
+                }
+            }
         });
     }
 
@@ -285,11 +304,17 @@ impl Row {
         Some(settings.key_for(&hash, &self.prompt.get_untracked(), &facts))
     }
 
-    /// Back to rest after a run or a cancel: done if it has words, else ready.
+    /// Back to rest after a run or a cancel: done if it has words, else refused if the
+    /// model declined it, else ready.
     pub fn settle(&self) {
         let has_words = self.described.with_untracked(Option::is_some) || self.hand.with_untracked(Option::is_some);
+        let declined = self.missed.get_untracked().filter(|m| m.declined);
         self.note.set(None);
-        self.phase.set(if has_words { Phase::Done } else { Phase::Ready });
+        self.phase.set(match declined {
+            _ if has_words => Phase::Done,
+            Some(Missed { key, sentence, .. }) => Phase::Refused { sentence, key },
+            None => Phase::Ready,
+        });
     }
 
     /// The preview found the file unusable; a reason already known (from reading its bytes,

@@ -10,9 +10,9 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::actions::save_text;
-use super::ask::{take_kept, Ask, Both};
+use super::ask::{kept_sentence, take_kept, Ask, Both};
 use super::call::{fetch_reply, End, Reply};
-use super::{Answer, Batch, Described, Phase, Row, Settings};
+use super::{Answer, Batch, Described, Missed, Phase, Row, Settings};
 use crate::browser;
 use crate::describe::cost::{dollars, estimate_sentence, price_for, Estimate};
 use crate::describe::prompt::Facts;
@@ -80,16 +80,13 @@ pub fn describe_all(batch: Batch) {
     }
     let include_edited = batch.include_edited.get_untracked();
     let second = batch.compared_settings(false);
-    let taken = take_kept(batch, (&settings, second.as_ref()));
+    let taken = take_kept(batch, (&settings, second.as_ref()), include_edited);
     let rows = batch.rows.get_untracked();
     let asks: Vec<Result<Ask, Skip>> =
         rows.iter().map(|row| Ask::in_run(row, (&settings, second.as_ref()), include_edited)).collect();
     let edited = asks.iter().filter(|s| **s == Err(Skip::Edited)).count();
     let queue: Vec<(Row, Ask)> = rows.into_iter().zip(asks).filter_map(|(row, ask)| Some((row, ask.ok()?))).collect();
-    let mut kept = match taken {
-        0 => String::new(),
-        n => format!(" {} came back from answers kept in this browser.", count(n, "description", "descriptions")),
-    };
+    let mut kept = kept_sentence(taken);
     if edited > 0 {
         kept.push_str(&format!(
             " Skipped {} a person wrote; tick “Include edited rows” to replace them.",
@@ -219,12 +216,7 @@ async fn describe_both(batch: Batch, row: &Row, (settings, second): Both<'_>, as
     }
     match second.filter(|_| ask.second) {
         Some(second) => describe_row(batch, row, second, run, false).await,
-        None => {
-            if !ask.first {
-                row.settle();
-            }
-            Outcome::Done
-        }
+        None => Outcome::Done,
     }
 }
 
@@ -246,6 +238,7 @@ async fn describe_row(batch: Batch, row: &Row, settings: &Settings, run: Option<
     row.phase.set(Phase::Sending);
     let fail = |sentence: String, stop_batch: bool| {
         row.note.set(None);
+        row.missed.set(Some(Missed { key: key.clone(), sentence: sentence.clone(), declined: false }));
         row.phase.set(Phase::Failed { sentence });
         Outcome::Failed { stop_batch }
     };
@@ -297,6 +290,7 @@ async fn describe_row(batch: Batch, row: &Row, settings: &Settings, run: Option<
         Some(End::Failed { message, stop_batch }) => return fail(message, stop_batch),
         Some(End::Refused(sentence)) => {
             row.note.set(None);
+            row.missed.set(Some(Missed { key: key.clone(), sentence: sentence.clone(), declined: true }));
             row.phase.set(Phase::Refused { sentence, key });
             return Outcome::Refused;
         }

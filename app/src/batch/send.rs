@@ -7,7 +7,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::ask::{skip, take_kept};
+use super::ask::{kept_sentence, skip, take_kept};
 use super::run::{input_for, keep, prepared};
 use super::{Answer, Batch, Phase, Row};
 use crate::browser;
@@ -39,17 +39,18 @@ pub fn send_all(batch: Batch) {
         return;
     }
     let include_edited = batch.include_edited.get_untracked();
-    take_kept(batch, (&settings, None));
+    let second = batch.compared_settings(false);
+    let taken = kept_sentence(take_kept(batch, (&settings, second.as_ref()), include_edited));
     let rows: Vec<Row> =
         batch.rows.get_untracked().into_iter().filter(|row| skip(row, &settings, include_edited).is_none()).collect();
     if rows.is_empty() {
-        batch.announce("Every image already has a description for this prompt, model and detail.");
+        batch.announce(format!("Every image already has a description for this prompt, model and detail.{taken}"));
         return;
     }
     for row in &rows {
         row.phase.set(Phase::Queued);
     }
-    batch.announce(format!("Preparing {} for a batch.", count(rows.len() as u64, "image", "images")));
+    batch.announce(format!("Preparing {} for a batch.{taken}", count(rows.len() as u64, "image", "images")));
     let draft = format!("{:x}", (js_sys::Math::random() * 9.0e15) as u64);
     spawn_local(async move {
         let mut added = Vec::new();

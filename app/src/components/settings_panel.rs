@@ -68,16 +68,18 @@ pub fn restore(batch: Batch, restore: Restore) {
         batch.language.set(language);
     }
     batch.temperature.set(saved.temperature.filter(|t| *t <= 200));
+    // Only what the server still offers: an analyser by its id and kind, a compared model.
+    let offered = |id: &str| info.providers.iter().find(|p| p.id == id);
     if let Some(id) = saved.analyse_with.clone() {
-        let offered = id.is_empty() || id == crate::describe::analysis::BUILTIN || info.choose(&id).is_some();
-        batch.analyse_with.set(if offered { id } else { String::new() });
+        let vision = offered(&id).is_some_and(|p| p.kind == ProviderKind::AzureVision);
+        let known = id.is_empty() || id == crate::describe::analysis::BUILTIN || vision;
+        batch.analyse_with.set(if known { id } else { String::new() });
     }
     if let Some(min) = saved.min_confidence {
         batch.min_confidence.set(min.min(100));
     }
-    // A compared model the server still offers.
-    let offered = |(id, model): &(String, String)| info.choose(id).is_some_and(|p| p.models.contains(model));
-    batch.compare.set(saved.compare.clone().filter(offered));
+    let comparable = |(id, model): &(String, String)| offered(id).is_some_and(|p| p.models.contains(model));
+    batch.compare.set(saved.compare.clone().filter(comparable));
     presets.set(saved.presets.clone());
     memory.set_value(saved);
     restored.set_value(true);
