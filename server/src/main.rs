@@ -9,7 +9,7 @@ use app::access::server::budget::Budgets;
 use app::access::server::{config, Access};
 use clap::Parser;
 use engine::describe::server::config::{env_var, read_file, ConfigFile};
-use engine::describe::server::Describer;
+use engine::describe::server::{discover, Describer};
 use server::cli::{Cli, Command};
 use tracing_subscriber::EnvFilter;
 
@@ -42,13 +42,14 @@ async fn main() -> ExitCode {
 async fn serve(file: Option<ConfigFile>) -> ExitCode {
     let options = server::leptos_options();
     let addr = options.site_addr;
-    let describer = match Describer::load(&env_var, file.as_ref()) {
+    let mut describer = match Describer::load(&env_var, file.as_ref()) {
         Ok(describer) => describer,
         Err(err) => {
             tracing::error!(error = %err, "the provider configuration is wrong; fix it and start again");
             return ExitCode::FAILURE;
         }
     };
+    describer.add_local(&env_var, &discover::Local::default()).await;
     if describer.providers.is_empty() {
         tracing::warn!("{}", app::error::NO_PROVIDER);
     }

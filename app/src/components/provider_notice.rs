@@ -33,6 +33,9 @@ pub fn ProviderNotice(status: Result<ProviderInfo, ApiError>) -> impl IntoView {
                 <section class="notice" role="region" aria-labelledby="no-provider">
                     <h2 id="no-provider">"No vision provider is configured"</h2>
                     <p>{NO_PROVIDER}</p>
+                    <p>
+                        "An Ollama or LM Studio running on this server with a model that takes images is found when picscribe starts."
+                    </p>
                     <p>"You can still add, preview, edit and export images. For example:"</p>
                     <ul inner_html=setup_items()></ul>
                 </section>

@@ -10,6 +10,7 @@ pub mod batches;
 mod files;
 pub mod identity;
 mod limits;
+pub mod local;
 mod request;
 pub mod vision;
 mod wire;
@@ -120,6 +121,8 @@ struct Inner {
     batches: batches::Batches,
     issued: identity::Issued,
     analyses: Vec<vision::Analysed>,
+    /// Requests to the local servers' model lists ([`local`]).
+    local_probes: usize,
 }
 
 #[derive(Clone)]
@@ -189,6 +192,11 @@ impl Stub {
         self.open.load(Ordering::SeqCst)
     }
 
+    /// How often the local servers' model lists were asked ([`local`]).
+    pub fn local_probes(&self) -> usize {
+        self.lock().local_probes
+    }
+
     pub fn reset(&self) {
         *self.lock() = Inner::default();
     }
@@ -230,6 +238,7 @@ impl Stub {
             )
             .merge(batches::routes())
             .merge(identity::routes())
+            .merge(local::routes())
             .merge(vision::routes())
             // Providers take images far larger than axum's 2 MiB default.
             // Batch uploads too: OpenAI takes files of 200 MB, Anthropic 256 MB.

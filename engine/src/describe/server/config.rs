@@ -77,7 +77,7 @@ impl std::fmt::Debug for ProviderSettings {
 }
 
 impl ProviderSettings {
-    fn new(id: &str, kind: ProviderKind) -> ProviderSettings {
+    pub(crate) fn new(id: &str, kind: ProviderKind) -> ProviderSettings {
         ProviderSettings {
             id: id.into(),
             label: None,

@@ -9,6 +9,7 @@ pub mod builtin;
 mod call;
 pub mod chain;
 pub mod config;
+pub mod discover;
 pub mod entra;
 pub mod gemini;
 pub mod http;
@@ -259,6 +260,31 @@ impl Describer {
         }
         let analyses = Arc::new(chain::Remembered::default());
         Ok(Describer { providers, timeouts, retry: RetryPolicy::default(), prices, analyses })
+    }
+
+    /// With no provider configured and `PICSCRIBE_DISCOVER` not off ([`discover::wanted`]),
+    /// adds the local servers' models that take images as providers ([`discover`]), free
+    /// of charge, and logs what each server had.
+    pub async fn add_local(&mut self, var: &dyn Fn(&str) -> Option<String>, local: &discover::Local) {
+        if !discover::wanted(var, self.providers.len()) {
+            return;
+        }
+        let found = discover::discover(local).await;
+        for line in &found.said {
+            tracing::info!("looking for local models: {line}");
+        }
+        for settings in &found.providers {
+            match ProviderEntry::build(settings, self.timeouts) {
+                Ok(entry) => {
+                    tracing::info!(provider = %entry.id, models = ?settings.models, "local vision provider found");
+                    // Priced as the table names models: after any `publisher/`.
+                    let names = settings.models.iter().map(|m| m.rsplit('/').next().unwrap_or(m));
+                    self.prices.extend(names.map(|model| Price::new(model, 0.0, 0.0)));
+                    self.providers.push(entry);
+                }
+                Err(err) => tracing::error!(provider = %settings.id, error = %err, "could not set up the HTTP client"),
+            }
+        }
     }
 
     /// Signs every provider without a key in with Microsoft Entra ID ([`ProviderEntry::sign_in`]).
