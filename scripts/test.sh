@@ -22,9 +22,11 @@ cargo clippy -p app --features ssr --all-targets -- -D warnings
 cargo clippy -p app --features hydrate --target wasm32-unknown-unknown -- -D warnings
 cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 cargo clippy -p server --features stub --all-targets -- -D warnings
+cargo clippy -p ocr --all-targets -- -D warnings
 
 cargo test -p engine --features server
 cargo test -p app --features ssr
+cargo test -p ocr
 cargo test -p server
 
 # --split cuts the wasm where `app::on_demand` marks parts loaded when first used (a build

