@@ -86,3 +86,21 @@ test("remembered settings whose code cannot be fetched are said, never saved ove
   await page.reload();
   await expect(app.prompt).toHaveValue("Write a haiku about it.");
 });
+
+test("a provider picked while the remembered settings are on their way stays picked", async ({ page }) => {
+  const app = new PicscribePage(page);
+  let release = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route("**/pkg/split_intake.wasm", async (route) => {
+    await held;
+    await route.continue();
+  });
+  await app.open();
+  await app.provider.selectOption({ label: "Anthropic" });
+  await expect(app.model).toHaveValue("claude-stub-4");
+  release();
+  const remembered = () => page.evaluate(() => JSON.parse(localStorage.getItem("picscribe.settings") ?? "{}").provider);
+  await expect.poll(remembered).toBe("anthropic");
+  await expect(app.model).toHaveValue("claude-stub-4");
+  await expect(app.provider.locator("option:checked")).toHaveText("Anthropic");
+});
