@@ -20,7 +20,7 @@ use leptos::task::spawn_local;
 use leptos::wasm_split::{wasm_split, SplitLoaderError};
 
 use crate::batch::{compare, intake, run, send, transfer, Batch, Row};
-use crate::components::{fields_editor, first_stage, image_table, settings_panel, toolbar};
+use crate::components::{fields_editor, first_stage, image_table, settings_memory, toolbar};
 use crate::export::Format;
 
 const UNLOADED: &str =
@@ -54,8 +54,8 @@ enum Intake {
     AddFeed(Vec<(String, String)>, String),
     Restore,
     ClearAll,
-    RestoreSettings(Box<settings_panel::Restore>),
-    Remember(settings_panel::Remember),
+    RestoreSettings(Box<settings_memory::Restore>),
+    Remember(settings_memory::Remember),
 }
 
 #[wasm_split(intake, wasm_split_path = ::leptos::wasm_split, fallible, preload(preload_intake))]
@@ -66,8 +66,8 @@ fn intake_part(batch: Batch, job: Intake) -> Result<(), SplitLoaderError> {
         Intake::AddFeed(urls, column) => intake::add_feed(batch, urls, column),
         Intake::Restore => intake::restore(batch),
         Intake::ClearAll => intake::clear_all(batch),
-        Intake::RestoreSettings(restore) => settings_panel::restore(batch, *restore),
-        Intake::Remember(what) => settings_panel::remember(batch, what),
+        Intake::RestoreSettings(restore) => settings_memory::restore(batch, *restore),
+        Intake::Remember(what) => settings_memory::remember(batch, what),
     }
     Ok(())
 }
@@ -102,14 +102,14 @@ pub fn clear_all(batch: Batch) {
     when_loaded(batch, intake_part(batch, Intake::ClearAll));
 }
 
-/// Applies the settings this browser remembered (`settings_panel::restore`). Until it
+/// Applies the settings this browser remembered (`settings_memory::restore`). Until it
 /// has, nothing is saved over them; if the part cannot be loaded they stay as they were.
-pub fn restore_settings(batch: Batch, restore: settings_panel::Restore) {
+pub fn restore_settings(batch: Batch, restore: settings_memory::Restore) {
     when_loaded(batch, intake_part(batch, Intake::RestoreSettings(Box::new(restore))));
 }
 
-/// Writes the settings or a saved preset into this browser's memory (`settings_panel::remember`).
-pub fn remember(batch: Batch, what: settings_panel::Remember) {
+/// Writes the settings or a saved preset into this browser's memory (`settings_memory::remember`).
+pub fn remember(batch: Batch, what: settings_memory::Remember) {
     when_loaded(batch, intake_part(batch, Intake::Remember(what)));
 }
 

@@ -13,6 +13,7 @@ pub mod image_table;
 pub mod provider_notice;
 pub mod providers;
 pub mod resource_codec;
+pub mod settings_memory;
 pub mod settings_panel;
 pub mod sign_in;
 pub mod toolbar;

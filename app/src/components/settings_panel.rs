@@ -4,9 +4,10 @@
 use leptos::prelude::*;
 
 use crate::batch::{use_batch, Batch};
-use crate::browser::prefs::{self, Prefs, SavedPreset};
+use crate::browser::prefs::{Prefs, SavedPreset};
 use crate::components::fields_editor::FieldsEditor;
 use crate::components::first_stage::FirstStageFields;
+use crate::components::settings_memory::{Choices, Remember, Restore};
 use crate::describe::prompt::VARIABLES;
 use crate::describe::{
     hundredths_text, parse_hundredths, Detail, ProviderInfo, ProviderKind, CAPTION_FROM_TAGS, PRESETS,
@@ -30,143 +31,6 @@ const LANGUAGES: [&str; 12] = [
     "Arabic",
 ];
 use crate::components::providers::ProvidersContext;
-
-/// What restoring the remembered settings needs: what the server offers, and where the
-/// remembered choices, the saved presets and the fact of having restored them go.
-pub struct Restore {
-    info: ProviderInfo,
-    prefs: StoredValue<Prefs>,
-    presets: RwSignal<Vec<SavedPreset>>,
-    restored: StoredValue<bool>,
-}
-
-/// Takes in, once, what this browser remembered, within what the server offers. Runs in
-/// the `intake` part (`on_demand::restore_settings`): reading the saved JSON is code the
-/// page does not need to show itself.
-pub fn restore(batch: Batch, restore: Restore) {
-    let Restore { info, prefs: memory, presets, restored } = restore;
-    let saved = prefs::load();
-    let provider = info.choose(saved.provider.as_deref().unwrap_or_default()).cloned();
-    // A provider picked before this part arrived (a slow network) is the person's choice.
-    let picked = !batch.provider.with_untracked(String::is_empty);
-    if let Some(provider) = provider.filter(|_| !picked) {
-        let model = saved.models.get(&provider.id).cloned().unwrap_or(provider.default_model);
-        batch.provider.set(provider.id);
-        batch.model.set(model);
-    }
-    if let Some(prompt) = saved.prompt.clone().filter(|p| !p.trim().is_empty()) {
-        batch.prompt.set(prompt);
-    }
-    if let Some(detail) = saved.detail {
-        batch.detail.set(detail);
-    }
-    if let Some(parallel) = saved.parallel {
-        batch.parallel.set(parallel.clamp(1, 8));
-    }
-    if let Some(fields) = saved.fields.clone() {
-        batch.fields.set(fields);
-    }
-    if let Some(language) = saved.language.clone() {
-        batch.language.set(language);
-    }
-    batch.temperature.set(saved.temperature.filter(|t| *t <= 200));
-    // Only what the server still offers: an analyser by its id and kind, a compared model.
-    let offered = |id: &str| info.providers.iter().find(|p| p.id == id);
-    if let Some(id) = saved.analyse_with.clone() {
-        let vision = offered(&id).is_some_and(|p| p.kind == ProviderKind::AzureVision);
-        let known = id.is_empty() || id == crate::describe::analysis::BUILTIN || vision;
-        batch.analyse_with.set(if known { id } else { String::new() });
-    }
-    if let Some(min) = saved.min_confidence {
-        batch.min_confidence.set(min.min(100));
-    }
-    let comparable = |(id, model): &(String, String)| offered(id).is_some_and(|p| p.models.contains(model));
-    batch.compare.set(saved.compare.clone().filter(comparable));
-    presets.set(saved.presets.clone());
-    memory.set_value(saved);
-    restored.set_value(true);
-}
-
-/// The choices remembered in this browser, as they are now.
-pub struct Choices {
-    provider: String,
-    model: String,
-    prompt: String,
-    detail: Detail,
-    parallel: u32,
-    fields: Vec<crate::fields::Field>,
-    language: String,
-    temperature: Option<u32>,
-    analyse_with: String,
-    min_confidence: u32,
-    compare: Option<(String, String)>,
-}
-
-/// What to write into this browser's memory (`on_demand::remember`, the `intake` part).
-pub enum Remember {
-    Choices(StoredValue<Prefs>, Box<Choices>),
-    /// "Save preset": the prompt and fields under the typed name.
-    Preset {
-        remembered: StoredValue<Prefs>,
-        saved: RwSignal<Vec<SavedPreset>>,
-        name: RwSignal<String>,
-    },
-}
-
-/// Writes the remembered choices or a saved preset.
-pub fn remember(batch: Batch, what: Remember) {
-    match what {
-        Remember::Choices(remembered, choices) => {
-            let Choices {
-                provider,
-                model,
-                prompt,
-                detail,
-                parallel,
-                fields,
-                language,
-                temperature,
-                analyse_with,
-                min_confidence,
-                compare,
-            } = *choices;
-            remembered.update_value(|p| {
-                p.models.insert(provider.clone(), model);
-                p.provider = Some(provider);
-                p.prompt = Some(prompt);
-                p.detail = Some(detail);
-                p.parallel = Some(parallel);
-                p.fields = Some(fields);
-                p.language = Some(language);
-                p.temperature = temperature;
-                p.analyse_with = Some(analyse_with);
-                p.min_confidence = Some(min_confidence);
-                p.compare = compare;
-            });
-            remembered.with_value(prefs::save);
-        }
-        Remember::Preset { remembered, saved, name: typed } => {
-            let name = typed.get_untracked().trim().to_string();
-            if name.is_empty() {
-                batch.announce("Name the preset first, in “Preset name”.");
-                return;
-            }
-            let preset = SavedPreset {
-                name: name.clone(),
-                prompt: batch.prompt.get_untracked(),
-                fields: batch.fields.get_untracked(),
-            };
-            remembered.update_value(|p| {
-                p.presets.retain(|saved| saved.name != name);
-                p.presets.push(preset);
-            });
-            remembered.with_value(prefs::save);
-            saved.set(remembered.with_value(|p| p.presets.clone()));
-            typed.set(String::new());
-            batch.announce(format!("Saved the preset “{name}” in this browser."));
-        }
-    }
-}
 
 /// Switches provider, back to the model last used with it, or its default.
 fn choose_provider(batch: Batch, id: String, remembered: StoredValue<Prefs>) {
