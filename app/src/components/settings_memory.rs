@@ -15,7 +15,7 @@ pub struct Restore {
     pub info: ProviderInfo,
     pub prefs: StoredValue<Prefs>,
     pub presets: RwSignal<Vec<SavedPreset>>,
-    pub restored: StoredValue<bool>,
+    pub restored: RwSignal<bool>,
 }
 
 /// Takes in, once, what this browser remembered, within what the server offers. Runs in
@@ -47,7 +47,9 @@ pub fn restore(batch: Batch, restore: Restore) {
     if let Some(language) = saved.language.clone() {
         batch.language.set(language);
     }
-    batch.temperature.set(saved.temperature.filter(|t| *t <= 200));
+    if let Some(temperature) = saved.temperature.filter(|t| *t <= 200) {
+        batch.temperature.set(Some(temperature));
+    }
     // Only what the server still offers: an analyser by its id and kind, a compared model.
     let offered = |id: &str| info.providers.iter().find(|p| p.id == id);
     if let Some(id) = saved.analyse_with.clone() {
@@ -59,10 +61,12 @@ pub fn restore(batch: Batch, restore: Restore) {
         batch.min_confidence.set(min.min(100));
     }
     let comparable = |(id, model): &(String, String)| offered(id).is_some_and(|p| p.models.contains(model));
-    batch.compare.set(saved.compare.clone().filter(comparable));
+    if let Some(compare) = saved.compare.clone().filter(comparable) {
+        batch.compare.set(Some(compare));
+    }
     presets.set(saved.presets.clone());
     memory.set_value(saved);
-    restored.set_value(true);
+    restored.set(true);
 }
 
 /// The choices remembered in this browser, as they are now.

@@ -57,7 +57,7 @@ pub fn SettingsPanel() -> impl IntoView {
     let status = use_context::<ProvidersContext>().map(|p| p.status);
     // What this browser remembered; applied once, when the server has said what it offers.
     let remembered: StoredValue<Prefs> = StoredValue::new(Prefs::default());
-    let restored = StoredValue::new(false);
+    let restored = RwSignal::new(false);
     let saved_presets = RwSignal::new(Vec::<SavedPreset>::new());
     // Asked once: after that the effect reads nothing, so it never runs again.
     Effect::new(move |asked: Option<bool>| {
@@ -68,15 +68,16 @@ pub fn SettingsPanel() -> impl IntoView {
         on_demand::restore_settings(batch, Restore { info, prefs: remembered, presets: saved_presets, restored });
         true
     });
-    // Remember every change once the saved choices are in; written in the `intake` part,
-    // whose JSON writer the page need not carry.
+    // Remember every change once the saved choices are in (and what was picked before they
+    // were, as they arrive); written in the `intake` part, whose JSON writer the page need
+    // not carry.
     Effect::new(move |_| {
         let (provider, model) = (batch.provider.get(), batch.model.get());
         let (prompt, detail, parallel) = (batch.prompt.get(), batch.detail.get(), batch.parallel.get());
         let (fields, language, temperature) = (batch.fields.get(), batch.language.get(), batch.temperature.get());
         let (analyse_with, min_confidence) = (batch.analyse_with.get(), batch.min_confidence.get());
         let compare = batch.compare.get();
-        if !restored.get_value() || provider.is_empty() {
+        if !restored.get() || provider.is_empty() {
             return;
         }
         let choices = Choices {
