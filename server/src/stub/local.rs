@@ -14,6 +14,13 @@ use super::Stub;
 pub const OLLAMA_MODELS: [&str; 2] = ["llava:7b", "llama3.2:3b"];
 pub const LM_STUDIO_MODELS: [&str; 2] = ["google/gemma-3-4b", "qwen/qwen3-8b"];
 
+impl Stub {
+    /// How often the local servers' model lists were asked.
+    pub fn local_probes(&self) -> usize {
+        self.lock().local_probes
+    }
+}
+
 pub fn routes() -> Router<Stub> {
     Router::new()
         .route("/api/tags", get(tags))

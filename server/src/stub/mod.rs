@@ -192,11 +192,6 @@ impl Stub {
         self.open.load(Ordering::SeqCst)
     }
 
-    /// How often the local servers' model lists were asked ([`local`]).
-    pub fn local_probes(&self) -> usize {
-        self.lock().local_probes
-    }
-
     pub fn reset(&self) {
         *self.lock() = Inner::default();
     }
