@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { resolve } from "node:path";
 import { defineConfig } from "@playwright/test";
 
-// The real picscribe binary, pointed at the stub provider, plus a second one with no
-// provider at all. Built by scripts/test.sh; PICSCRIBE_PROFILE picks debug or release.
+// The real picscribe binary, pointed at the stub provider, plus one with no provider at
+// all and one with only the built-in text extraction. Built by scripts/test.sh; PICSCRIBE_PROFILE picks debug or release.
 const profile = process.env.PICSCRIBE_PROFILE ?? "release";
 const bin = (name: string) => `../target/${profile}/${name}`;
 export const STUB = "http://127.0.0.1:3999";
@@ -12,6 +12,7 @@ export const KEY = "sk-e2e-not-a-real-key-0123456789";
 export const APP = "http://127.0.0.1:3010";
 export const BARE_APP = "http://127.0.0.1:3011";
 export const SHARED_APP = "http://127.0.0.1:3012";
+export const OCR_APP = "http://127.0.0.1:3013";
 export const ALICE = "alice-e2e-token-0123456789";
 export const BOB = "bob-e2e-token-0123456789";
 
@@ -87,6 +88,22 @@ export default defineConfig({
         E2E_TOKEN_ALICE: ALICE,
         E2E_TOKEN_BOB: BOB,
         PICSCRIBE_DATA_DIR: data("shared"),
+      },
+      reuseExistingServer: false,
+    },
+    {
+      // No provider and no key, but the built-in text extraction's models fetched by
+      // scripts/setup.sh: what a new user gets from the README's two commands.
+      command: bin("picscribe"),
+      url: `${OCR_APP}/healthz`,
+      env: {
+        ...site,
+        LEPTOS_SITE_ADDR: "127.0.0.1:3013",
+        OPENAI_API_KEY: "",
+        OPENAI_BASE_URL: "",
+        PICSCRIBE_DISCOVER: "false",
+        PICSCRIBE_DATA_DIR: data("ocr"),
+        PICSCRIBE_OCR_MODELS: resolve(process.env.PICSCRIBE_DATA_DIR ?? "../data", "models/ppocr-v4"),
       },
       reuseExistingServer: false,
     },

@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 
 /// The one place the "how to give this server a provider" sentence lives.
 pub const NO_PROVIDER: &str = "No vision provider is configured on this server: set OPENAI_API_KEY, \
-ANTHROPIC_API_KEY, GEMINI_API_KEY, AZURE_OPENAI_ENDPOINT, AZURE_VISION_ENDPOINT or OPENAI_BASE_URL (or PICSCRIBE_CONFIG) and restart it.";
+ANTHROPIC_API_KEY, GEMINI_API_KEY, AZURE_OPENAI_ENDPOINT, AZURE_VISION_ENDPOINT or OPENAI_BASE_URL (or PICSCRIBE_CONFIG) and restart it. \
+./scripts/setup.sh fetches the built-in text extraction, which needs no key.";
 
 /// Every way a server function call can be refused. Each carries the sentence the user
 /// reads; none carries a key, an address or a provider's raw error.

@@ -69,21 +69,23 @@ impl Settings {
     }
 
     /// What the first stage is expected to use for one row, transactions for Azure AI
-    /// Vision (one a field it fills), nothing for the built-in facts; with the model it is
+    /// Vision (one a field it fills), nothing for the built-in ones; with the model it is
     /// priced by. None without a first stage.
     pub fn first_stage_use(&self, template: &str) -> Option<(&'static str, u32)> {
         let first = self.analyse.as_ref()?;
         let model = match first.with.as_str() {
             crate::describe::analysis::BUILTIN => crate::describe::analysis::BUILTIN,
+            crate::describe::analysis::BUILTIN_TEXT => crate::describe::analysis::TEXT_MODEL,
             _ => crate::describe::azure_vision::MODEL,
         };
         Some((model, Settings::first_calls(first, template)))
     }
 
     /// The transactions a first stage takes for a prompt: one a field Azure AI Vision
-    /// fills; none for the built-in facts.
+    /// fills; none for the built-in facts and text extraction.
     pub fn first_calls(first: &FirstStage, template: &str) -> u32 {
-        if first.with == crate::describe::analysis::BUILTIN {
+        if [crate::describe::analysis::BUILTIN, crate::describe::analysis::BUILTIN_TEXT].contains(&first.with.as_str())
+        {
             return 0;
         }
         let fields = crate::describe::analysis::fields_for(template);

@@ -50,6 +50,7 @@ async fn serve(file: Option<ConfigFile>) -> ExitCode {
         }
     };
     describer.add_local(&env_var, &discover::Local::default()).await;
+    describer.add_builtin(&env_var);
     if describer.providers.is_empty() {
         tracing::warn!("{}", app::error::NO_PROVIDER);
     }

@@ -1,11 +1,11 @@
-//! "First analyse with" and "Minimum confidence": a first stage (Azure AI Vision, or the
-//! built-in image facts) whose findings fill the prompt's `{tags}`, `{caption}`, `{text}`
+//! "First analyse with" and "Minimum confidence": a first stage (Azure AI Vision, the
+//! built-in text extraction or image facts) whose findings fill the prompt's `{tags}`, `{caption}`, `{text}`
 //! and `{objects}`, and how sure it must be of a tag for it to count.
 
 use leptos::prelude::*;
 
 use crate::batch::use_batch;
-use crate::describe::analysis::BUILTIN;
+use crate::describe::analysis::{BUILTIN, BUILTIN_TEXT};
 use crate::describe::{azure_vision, ProviderKind};
 use crate::on_demand;
 
@@ -29,8 +29,11 @@ pub fn FirstStageFields() -> impl IntoView {
         batch.providers.with(|info| {
             info.providers
                 .iter()
-                .filter(|p| p.kind == ProviderKind::AzureVision)
-                .map(|p| (p.id.clone(), p.label.clone()))
+                .filter_map(|p| match p.kind {
+                    ProviderKind::AzureVision => Some((p.id.clone(), p.label.clone())),
+                    ProviderKind::Builtin => Some((BUILTIN_TEXT.into(), "Built-in text extraction".into())),
+                    _ => None,
+                })
                 .collect::<Vec<_>>()
         })
     };

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use super::error_view::ErrorView;
 use crate::describe::kinds::KINDS;
-use crate::describe::ProviderInfo;
+use crate::describe::{ProviderInfo, ProviderKind};
 use crate::error::{ApiError, NO_PROVIDER};
 
 /// Servers that speak OpenAI's format, beside the kinds' own setups.
@@ -13,9 +13,10 @@ const LOCAL: [(&str, &str); 2] = [
     ("LM Studio", "OPENAI_BASE_URL=http://localhost:1234/v1"),
 ];
 
-/// What the list says: each kind's setup (from its descriptor), then the local servers.
+/// What the list says: each kind's setup (from its descriptor; the built-in one needs
+/// none), then the local servers.
 fn setups() -> impl Iterator<Item = (&'static str, &'static str)> {
-    KINDS.iter().map(|kind| (kind.label, kind.example)).chain(LOCAL)
+    KINDS.iter().filter(|kind| !kind.example.is_empty()).map(|kind| (kind.label, kind.example)).chain(LOCAL)
 }
 
 /// The list's items as markup: one string costs the page's wasm 2.6 KB gzipped less than a
@@ -27,6 +28,23 @@ fn setup_items() -> String {
 #[component]
 pub fn ProviderNotice(status: Result<ProviderInfo, ApiError>) -> impl IntoView {
     match status {
+        // A short guide while only the built-in text extraction is there: what works now,
+        // and the one line that adds a provider.
+        Ok(info) if info.configured() && info.providers.iter().all(|p| p.kind == ProviderKind::Builtin) => Some(
+            view! {
+                <section class="notice" role="region" aria-labelledby="no-provider">
+                    <h2 id="no-provider">"Only built-in text extraction is set up"</h2>
+                    <p>
+                        "Works now, with no key: choose the Extract text preset and Describe all to get the text of each image, read on this server at no cost."
+                    </p>
+                    <p>
+                        "To describe images, add one line to the server's environment and restart it (a running Ollama or LM Studio is found by itself), for example:"
+                    </p>
+                    <ul inner_html=setup_items()></ul>
+                </section>
+            }
+            .into_any(),
+        ),
         Ok(info) if info.configured() => None,
         Ok(_) => Some(
             view! {

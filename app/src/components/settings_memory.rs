@@ -54,7 +54,9 @@ pub fn restore(batch: Batch, restore: Restore) {
     let offered = |id: &str| info.providers.iter().find(|p| p.id == id);
     if let Some(id) = saved.analyse_with.clone() {
         let vision = offered(&id).is_some_and(|p| p.kind == ProviderKind::AzureVision);
-        let known = id.is_empty() || id == crate::describe::analysis::BUILTIN || vision;
+        let text = id == crate::describe::analysis::BUILTIN_TEXT
+            && info.providers.iter().any(|p| p.kind == ProviderKind::Builtin);
+        let known = id.is_empty() || id == crate::describe::analysis::BUILTIN || vision || text;
         batch.analyse_with.set(if known { id } else { String::new() });
     }
     if let Some(min) = saved.min_confidence {

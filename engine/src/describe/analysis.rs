@@ -11,6 +11,12 @@ use crate::fields::{Field, FieldKind, Values};
 /// The first stage that needs no provider: facts picscribe finds in the image itself.
 pub const BUILTIN: &str = "builtin";
 
+/// The first stage that reads the text in the image on this server, into `{text}`.
+pub const BUILTIN_TEXT: &str = "builtin-text";
+
+/// The built-in text extraction's model, as rows, prices and cache keys name it.
+pub const TEXT_MODEL: &str = "pp-ocrv4";
+
 /// What the reference app keeps: tags the service is at least 60 % sure of.
 pub const DEFAULT_MIN_CONFIDENCE: f32 = 0.6;
 
@@ -101,6 +107,15 @@ impl Found {
     }
 }
 
+/// The describing prompt for a first stage that reads only the text: one that names no
+/// variable is followed by the text to quote, so what was read is never left out.
+pub fn with_text(template: &str) -> String {
+    if VARIABLES.iter().any(|v| template.contains(v)) {
+        return template.to_string();
+    }
+    format!("{}\n\nThe text in the image, to quote exactly where it matters: {{text}}", template.trim_end())
+}
+
 /// "mug (0.99)" → "mug".
 fn without_confidence(item: &str) -> &str {
     match item.rsplit_once(" (") {
@@ -171,5 +186,17 @@ mod tests {
         assert_eq!(first.key_part(), "first:12:azure-vision:0.6");
         assert_ne!(first.key_part(), FirstStage { min_confidence: 0.7, ..first.clone() }.key_part());
         assert_ne!(first.key_part(), FirstStage { with: BUILTIN.into(), ..first.clone() }.key_part());
+    }
+
+    #[test]
+    fn the_text_read_first_is_quoted_even_where_the_prompt_names_no_variable() {
+        let cases = [
+            ("Alt text.", "Alt text.\n\nThe text in the image, to quote exactly where it matters: {text}"),
+            ("Alt text quoting {text}", "Alt text quoting {text}"),
+            ("Tags: {tags}", "Tags: {tags}"),
+        ];
+        for (template, want) in cases {
+            assert_eq!(with_text(template), want, "{template}");
+        }
     }
 }

@@ -94,6 +94,8 @@ pub enum ImageRule {
     Area,
     /// Gemini: 258 per 768 px tile; 258 in all when both sides are at most 384.
     GeminiTiles,
+    /// Read on this server: an image costs no tokens.
+    Free,
 }
 
 /// The rule for a provider kind and model ([`Descriptor::image_rule`](super::kinds::Descriptor)).
@@ -122,6 +124,7 @@ pub fn image_tokens(rule: ImageRule, width: u32, height: u32, detail: Detail) ->
         ImageRule::Area => (w * h / 750.0).ceil() as u32,
         ImageRule::GeminiTiles if width <= 384 && height <= 384 => 258,
         ImageRule::GeminiTiles => 258 * (cover(w, 768.0) * cover(h, 768.0)) as u32,
+        ImageRule::Free => 0,
     }
 }
 

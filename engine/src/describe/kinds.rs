@@ -17,6 +17,9 @@ pub enum Presence {
     Url,
     /// Its key is set.
     Key,
+    /// Never from the environment: the server adds it itself (the built-in kind, when its
+    /// models are there).
+    Never,
 }
 
 /// Everything picscribe knows about one kind of provider.
@@ -66,7 +69,7 @@ pub struct Setup {
     pub client: super::server::BuildClient,
 }
 
-pub const KINDS: [Descriptor; 5] = [
+pub const KINDS: [Descriptor; 6] = [
     Descriptor {
         kind: ProviderKind::Openai,
         id: "openai",
@@ -190,6 +193,31 @@ pub const KINDS: [Descriptor; 5] = [
             client: super::server::azure_vision::client,
         },
     },
+    Descriptor {
+        kind: ProviderKind::Builtin,
+        id: "builtin",
+        label: "Built-in (on this server)",
+        // Nothing is paid for, and small text needs its pixels: cut only what is huge.
+        resize: ResizeRule::LongEdge { max_edge: 4096, max_pixels: 16_800_000 },
+        reads_detail: false,
+        image_rule: |_| ImageRule::Free,
+        example: "",
+        per_transaction: false,
+        max_images: 20,
+        #[cfg(feature = "server")]
+        setup: Setup {
+            default_model: super::server::text_extraction::MODEL,
+            label_for: |_| None,
+            key_vars: &[],
+            url_vars: &["PICSCRIBE_OCR_MODELS"],
+            model_var: None,
+            models_var: None,
+            version_var: None,
+            presence: Presence::Never,
+            lists_models: false,
+            client: super::server::text_extraction::client,
+        },
+    },
 ];
 
 impl ProviderKind {
@@ -201,6 +229,7 @@ impl ProviderKind {
             ProviderKind::Anthropic => &KINDS[2],
             ProviderKind::Gemini => &KINDS[3],
             ProviderKind::AzureVision => &KINDS[4],
+            ProviderKind::Builtin => &KINDS[5],
         }
     }
 }

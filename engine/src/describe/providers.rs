@@ -21,6 +21,8 @@ pub enum ProviderKind {
     /// confidence, billed per transaction rather than by tokens.
     #[serde(alias = "azure-vision")]
     AzureVision,
+    /// Text extraction on this server (PP-OCRv4): no key, no address, no cost.
+    Builtin,
 }
 
 impl ProviderKind {

@@ -177,7 +177,8 @@ pub struct DescribeArgs {
 
     /// Analyse each image first and fill the prompt's {tags}, {caption}, {text} and
     /// {objects} with what was found: azure-vision (Azure AI Vision, or a provider id of
-    /// that kind) or builtin (the image's shape and main colours, no call).
+    /// that kind), builtin (the image's shape and main colours, no call) or builtin-text
+    /// (the text in the image, read on this machine, into {text}).
     #[arg(long, value_name = "ANALYSER", conflicts_with = "batch")]
     pub analyse_with: Option<String>,
 

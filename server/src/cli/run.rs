@@ -147,6 +147,7 @@ pub async fn describe_into(
         Err(err) => return usage(&err.to_string()),
     };
     describer.add_local(&var, &engine::describe::server::discover::Local::default()).await;
+    describer.add_builtin(&var);
     let access = match app::access::server::config::load(&var, file.as_ref().map(ConfigFile::as_pair)) {
         Ok(access) => access,
         Err(err) => return usage(&err.to_string()),

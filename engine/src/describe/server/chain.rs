@@ -1,12 +1,13 @@
-//! Analyse first, then describe: the first stage (Azure AI Vision through the same call
-//! path as any description, or the built-in image facts) fills the describing prompt's
+//! Analyse first, then describe: the first stage (Azure AI Vision or the built-in text
+//! extraction, through the same call path as any description, or the built-in image
+//! facts) fills the describing prompt's
 //! variables; a first stage that fails is the row's sentence and the second is never sent.
 
 use futures::{Stream, StreamExt};
 
 use super::provider::VisionRequest;
 use super::{builtin, Describer, ProviderEntry};
-use crate::describe::analysis::{fields_for, FirstStage, Found, BUILTIN};
+use crate::describe::analysis::{fields_for, with_text, FirstStage, Found, BUILTIN, BUILTIN_TEXT};
 use crate::describe::events::{End, Reply, StreamEvent};
 use crate::describe::ProviderKind;
 use crate::fields::parse_answer;
@@ -49,19 +50,27 @@ fn analysis_key(vision: &ProviderEntry, image_url: &str, fields: &[crate::fields
     format!("analysis|{}:{}|{}|{image}|{}", vision.id.len(), vision.id, vision.default_model, names.join(","))
 }
 
-/// What does a first stage.
+/// What does a first stage: a provider that analyses (Azure AI Vision, or the built-in
+/// text extraction), or the built-in image facts.
 pub enum Analyser<'a> {
     Vision(&'a ProviderEntry),
     Builtin,
 }
 
 impl Describer {
-    /// The analyser named by "First analyse with": [`BUILTIN`], a provider's id, or the
-    /// kind's id (`azure-vision`) for the first provider of that kind. Only Azure AI
-    /// Vision analyses; a describing provider named here is refused.
+    /// The analyser named by "First analyse with": [`BUILTIN`], [`BUILTIN_TEXT`], a
+    /// provider's id, or the kind's id (`azure-vision`) for the first provider of that
+    /// kind. Only Azure AI Vision and the text extraction analyse; a describing provider
+    /// named here is refused.
     pub fn analyser(&self, with: &str) -> Result<Analyser<'_>, String> {
         if with == BUILTIN {
             return Ok(Analyser::Builtin);
+        }
+        if with == BUILTIN_TEXT {
+            return match self.providers.iter().find(|p| p.kind == ProviderKind::Builtin) {
+                Some(entry) => Ok(Analyser::Vision(entry)),
+                None => Err("This server has no built-in text extraction: its models are fetched by ./scripts/setup.sh on the server.".into()),
+            };
         }
         let vision = |p: &&ProviderEntry| p.kind == ProviderKind::AzureVision;
         let by_id = self.providers.iter().find(|p| p.id == with);
@@ -69,7 +78,7 @@ impl Describer {
             (with == ProviderKind::AzureVision.descriptor().id).then(|| self.providers.iter().find(vision)).flatten();
         match by_id.or(by_kind) {
             Some(entry) if vision(&entry) => Ok(Analyser::Vision(entry)),
-            Some(entry) => Err(format!("{} describes images; it cannot be the first stage. Choose Azure AI Vision or the built-in image facts.", entry.naming.label)),
+            Some(entry) => Err(format!("{} describes images; it cannot be the first stage. Choose Azure AI Vision or a built-in one.", entry.naming.label)),
             None => Err(format!("This server has no analyser called “{with}”: configure Azure AI Vision (AZURE_VISION_ENDPOINT) or choose the built-in image facts.")),
         }
     }
@@ -89,7 +98,8 @@ impl Describer {
                 Ok(done) => done,
                 Err(failed) => return futures::stream::iter(failed).boxed(),
             };
-            let request = VisionRequest { prompt: found.fill(&request.prompt), ..request };
+            let template = if first.with == BUILTIN_TEXT { with_text(&request.prompt) } else { request.prompt.clone() };
+            let request = VisionRequest { prompt: found.fill(&template), ..request };
             futures::stream::iter(events).chain(describer.describe(&entry, request)).boxed()
         })
         .flatten()
@@ -114,7 +124,11 @@ impl Describer {
             }
             Analyser::Vision(vision) => vision,
         };
-        let fields = fields_for(&request.prompt);
+        let fields = if vision.kind == ProviderKind::Builtin {
+            vec![crate::fields::Field::new("text", crate::fields::FieldKind::Text, "")]
+        } else {
+            fields_for(&request.prompt)
+        };
         let key = analysis_key(vision, &request.image_url, &fields);
         if let Some(answer) = self.analyses.recall(&key) {
             if let Ok(values) = parse_answer(&fields, &answer) {
@@ -129,7 +143,8 @@ impl Describer {
             prompt: "Analyse the image.".into(),
             fields: fields.clone(),
             temperature: None,
-            // Azure AI Vision analyses one image: an item's first photo.
+            // Azure AI Vision analyses one image: an item's first photo (and the text
+            // extraction reads the same one).
             more_images: Vec::new(),
             ..request.clone()
         };

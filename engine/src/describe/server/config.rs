@@ -246,10 +246,14 @@ fn check(provider: &ProviderSettings) -> Result<(), String> {
     Ok(())
 }
 
+/// Whether a setting turns something off: `0`, `false`, `no` or `off`, in any case.
+pub fn says_no(value: &str) -> bool {
+    matches!(value.trim().to_ascii_lowercase().as_str(), "0" | "false" | "no" | "off")
+}
+
 /// The providers the environment describes, each only when its variables are set.
 pub fn from_env(var: &dyn Fn(&str) -> Option<String>) -> Vec<ProviderSettings> {
-    let stream =
-        var("PICSCRIBE_STREAM").is_none_or(|v| !matches!(v.to_ascii_lowercase().as_str(), "0" | "false" | "no"));
+    let stream = var("PICSCRIBE_STREAM").is_none_or(|v| !says_no(&v));
     let list = |value: Option<String>| -> Vec<String> {
         value
             .map(|v| v.split(',').map(str::trim).filter(|m| !m.is_empty()).map(String::from).collect())
@@ -264,6 +268,7 @@ pub fn from_env(var: &dyn Fn(&str) -> Option<String>) -> Vec<ProviderSettings> {
             Presence::KeyOrUrl => key.is_some() || url.is_some(),
             Presence::Url => url.is_some(),
             Presence::Key => key.is_some(),
+            Presence::Never => false,
         };
         if !present {
             continue;

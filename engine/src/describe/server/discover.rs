@@ -22,9 +22,7 @@ const PROBE: Duration = Duration::from_secs(2);
 /// Whether to look: only when nothing is configured, and not when
 /// `PICSCRIBE_DISCOVER` says no.
 pub fn wanted(var: &dyn Fn(&str) -> Option<String>, configured: usize) -> bool {
-    let off = var("PICSCRIBE_DISCOVER")
-        .is_some_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "0" | "false" | "no" | "off"));
-    configured == 0 && !off
+    configured == 0 && !var("PICSCRIBE_DISCOVER").is_some_and(|v| super::config::says_no(&v))
 }
 
 /// The roots asked: [`OLLAMA`] and [`LM_STUDIO`] when serving; a stub's in tests.

@@ -18,6 +18,7 @@ pub mod openai_compat;
 pub mod pace;
 pub mod provider;
 pub mod retry;
+pub mod text_extraction;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -112,6 +113,8 @@ pub struct ProviderEntry {
     pub provider: Arc<dyn VisionProvider>,
     /// The gate every call to this provider goes through.
     pub pace: Arc<Pace>,
+    /// Its own waits, where they are not the network's (work on this server).
+    pub timeouts: Option<Timeouts>,
     listed: ModelCache,
 }
 
@@ -132,6 +135,7 @@ impl ProviderEntry {
             list_models: true,
             provider,
             pace: Arc::new(Pace::open()),
+            timeouts: None,
             listed: Arc::default(),
         }
     }
@@ -320,7 +324,7 @@ impl Describer {
             provider: Arc::clone(&entry.provider),
             pace: Arc::clone(&entry.pace),
             tokens: limits::request_tokens(entry.kind, &request),
-            timeouts: self.timeouts,
+            timeouts: entry.timeouts.unwrap_or(self.timeouts),
             retry: self.retry,
             naming: entry.naming.clone(),
         };

@@ -151,6 +151,10 @@ pub enum ProviderError {
     Malformed,
     #[error("no Microsoft Entra ID token could be had")]
     NoToken,
+    /// Picscribe's own work on this server (the built-in text extraction) failed; the
+    /// sentence says why.
+    #[error("{0}")]
+    Local(String),
 }
 
 impl ProviderError {
@@ -252,6 +256,7 @@ impl ProviderError {
             ProviderError::Malformed => {
                 format!("{label} sent a reply picscribe could not understand; nothing was saved.")
             }
+            ProviderError::Local(said) => said.clone(),
         }
     }
 }
