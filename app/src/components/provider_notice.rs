@@ -25,45 +25,41 @@ fn setup_items() -> String {
     setups().map(|(label, example)| format!("<li>{label}: <code>{example}</code></li>")).collect()
 }
 
+/// What the notice says: with no provider at all, and while only the built-in text
+/// extraction is there (a short guide: what works now, and the one line that adds one).
+const NOTHING: [&str; 3] = [
+    "No vision provider is configured",
+    NO_PROVIDER,
+    "An Ollama or LM Studio running on this server with a model that takes images is found when picscribe starts. You can still add, preview, edit and export images. For example:",
+];
+const ONLY_BUILTIN: [&str; 3] = [
+    "Only built-in text extraction is set up",
+    "Works now, with no key: choose the Extract text preset and Describe all to get the text of each image, read on this server at no cost.",
+    "To describe images, add one line to the server's environment and restart it (a running Ollama or LM Studio is found by itself), for example:",
+];
+
 #[component]
 pub fn ProviderNotice(status: Result<ProviderInfo, ApiError>) -> impl IntoView {
-    match status {
-        // A short guide while only the built-in text extraction is there: what works now,
-        // and the one line that adds a provider.
-        Ok(info) if info.configured() && info.providers.iter().all(|p| p.kind == ProviderKind::Builtin) => Some(
-            view! {
-                <section class="notice" role="region" aria-labelledby="no-provider">
-                    <h2 id="no-provider">"Only built-in text extraction is set up"</h2>
-                    <p>
-                        "Works now, with no key: choose the Extract text preset and Describe all to get the text of each image, read on this server at no cost."
-                    </p>
-                    <p>
-                        "To describe images, add one line to the server's environment and restart it (a running Ollama or LM Studio is found by itself), for example:"
-                    </p>
-                    <ul inner_html=setup_items()></ul>
-                </section>
-            }
-            .into_any(),
-        ),
-        Ok(info) if info.configured() => None,
-        Ok(_) => Some(
-            view! {
-                <section class="notice" role="region" aria-labelledby="no-provider">
-                    <h2 id="no-provider">"No vision provider is configured"</h2>
-                    <p>{NO_PROVIDER}</p>
-                    <p>
-                        "An Ollama or LM Studio running on this server with a model that takes images is found when picscribe starts."
-                    </p>
-                    <p>"You can still add, preview, edit and export images. For example:"</p>
-                    <ul inner_html=setup_items()></ul>
-                </section>
-            }
-            .into_any(),
-        ),
+    let said = match status {
+        Ok(info) if !info.configured() => NOTHING,
+        Ok(info) if info.providers.iter().all(|p| p.kind == ProviderKind::Builtin) => ONLY_BUILTIN,
+        Ok(_) => return None,
         // The sign-in form says what to do.
-        Err(ApiError::SignIn(_)) => None,
-        Err(error) => Some(view! { <ErrorView error /> }.into_any()),
-    }
+        Err(ApiError::SignIn(_)) => return None,
+        Err(error) => return Some(view! { <ErrorView error /> }.into_any()),
+    };
+    let [heading, first, second] = said;
+    Some(
+        view! {
+            <section class="notice" role="region" aria-labelledby="no-provider">
+                <h2 id="no-provider">{heading}</h2>
+                <p>{first}</p>
+                <p>{second}</p>
+                <ul inner_html=setup_items()></ul>
+            </section>
+        }
+        .into_any(),
+    )
 }
 
 #[cfg(test)]

@@ -158,10 +158,6 @@ pub fn SettingsPanel() -> impl IntoView {
             })
             .collect_view()
     };
-    let builtin_chosen = move || {
-        let provider = batch.provider.get();
-        batch.providers.with(|info| info.choose(&provider).is_some_and(|p| p.kind == ProviderKind::Builtin))
-    };
     let model_options = move || {
         let provider = batch.provider.get();
         batch.providers.with(|info| info.choose(&provider).map(|p| p.models.clone()).unwrap_or_default())
@@ -219,17 +215,11 @@ pub fn SettingsPanel() -> impl IntoView {
                     <label for="provider">"Provider"</label>
                     <select
                         id="provider"
-                        aria-describedby=move || builtin_chosen().then_some("provider-hint")
                         disabled=move || batch.providers.read().providers.is_empty()
                         on:change=move |ev| choose_provider(batch, event_target_value(&ev), remembered)
                     >
                         {provider_options}
                     </select>
-                    <Show when=builtin_chosen>
-                        <span id="provider-hint" class="hint">
-                            "Reads the text in each image on this server, at no cost, whatever the prompt asks."
-                        </span>
-                    </Show>
                 </div>
                 <div class="field">
                     <label for="model">"Model"</label>
