@@ -66,28 +66,72 @@ fn sample(image: &RgbImage, x: f32, y: f32) -> Rgb<u8> {
     Rgb(out)
 }
 
+/// Pieces of a line as the angle classifier should see them: the classifier takes 4 : 1
+/// (48 × 192), and a long line squeezed into that is a smear it often calls upside down.
+/// A line up to half as long again is one piece; a longer one three of 4 : 1, from its
+/// start, middle and end, whose votes are added.
+pub fn for_classifier(crop: &RgbImage) -> Vec<RgbImage> {
+    let (width, height) = crop.dimensions();
+    let piece = 4 * height.max(1);
+    if width * 2 <= piece * 3 {
+        return vec![crop.clone()];
+    }
+    [0, (width - piece) / 2, width - piece]
+        .into_iter()
+        .map(|x| image::imageops::crop_imm(crop, x, 0, piece, height).to_image())
+        .collect()
+}
+
+/// A crop as the classifier or the recogniser takes it: 48 px high, keeping its shape,
+/// no wider than `width`.
+pub fn to_line_height(crop: &RgbImage, width: u32) -> RgbImage {
+    let ratio = crop.width() as f32 / crop.height().max(1) as f32;
+    let w = ((LINE_HEIGHT as f32 * ratio).ceil() as u32).clamp(1, width);
+    image::imageops::resize(crop, w, LINE_HEIGHT, image::imageops::FilterType::Triangle)
+}
+
+const LINE_HEIGHT: u32 = 48;
+
 /// Crops as one batch for the classifier or the recogniser, `n × 3 × 48 × width`: each
 /// resized to 48 px high keeping its shape (no wider than `width`), scaled to −1…1, the
 /// rest of its width zero.
 pub fn line_batch(crops: &[&RgbImage], width: u32) -> Vec<f32> {
-    const HEIGHT: u32 = 48;
-    let plane = (HEIGHT * width) as usize;
-    let mut out = vec![0.0f32; crops.len() * 3 * plane];
-    for (n, crop) in crops.iter().enumerate() {
-        let ratio = crop.width() as f32 / crop.height().max(1) as f32;
-        let w = ((HEIGHT as f32 * ratio).ceil() as u32).clamp(1, width);
-        let resized = image::imageops::resize(*crop, w, HEIGHT, image::imageops::FilterType::Triangle);
-        let values = planes(&resized, w as usize, |_, value| value / 127.5 - 1.0);
+    let resized: Vec<RgbImage> = crops.iter().map(|crop| to_line_height(crop, width)).collect();
+    batch(&resized, width)
+}
+
+/// Lines already 48 px high as one batch `n × 3 × 48 × width`, scaled to −1…1, the rest
+/// of each one's width zero.
+pub fn batch(lines: &[RgbImage], width: u32) -> Vec<f32> {
+    let plane = (LINE_HEIGHT * width) as usize;
+    let mut out = vec![0.0f32; lines.len() * 3 * plane];
+    for (n, line) in lines.iter().enumerate() {
+        let w = line.width().min(width) as usize;
+        let values = planes(line, line.width() as usize, |_, value| value / 127.5 - 1.0);
         let base = n * 3 * plane;
         for channel in 0..3 {
-            for y in 0..HEIGHT as usize {
-                let from = channel * w as usize * HEIGHT as usize + y * w as usize;
+            for y in 0..LINE_HEIGHT as usize {
+                let from = channel * line.width() as usize * LINE_HEIGHT as usize + y * line.width() as usize;
                 let to = base + channel * plane + y * width as usize;
-                out[to..to + w as usize].copy_from_slice(&values[from..from + w as usize]);
+                out[to..to + w].copy_from_slice(&values[from..from + w]);
             }
         }
     }
     out
+}
+
+/// The columns of a line's image with no ink: every pixel close to the line's background
+/// (its median grey), where ink is what differs from it by over a third of the most any
+/// pixel does.
+pub fn blank_columns(line: &RgbImage) -> Vec<bool> {
+    let grey = |p: &Rgb<u8>| (u32::from(p[0]) * 299 + u32::from(p[1]) * 587 + u32::from(p[2]) * 114) / 1000;
+    let mut greys: Vec<u32> = line.pixels().map(grey).collect();
+    greys.sort_unstable();
+    let Some(&background) = greys.get(greys.len() / 2) else { return Vec::new() };
+    let far = |p: &Rgb<u8>| grey(p).abs_diff(background);
+    let most = line.pixels().map(far).max().unwrap_or(0);
+    let ink = (most / 3).max(24);
+    (0..line.width()).map(|x| (0..line.height()).all(|y| far(line.get_pixel(x, y)) < ink)).collect()
 }
 
 #[cfg(test)]
@@ -104,6 +148,31 @@ mod tests {
         assert_eq!((crop.get_pixel(2, 5).0, crop.get_pixel(17, 5).0), ([255, 0, 0], [0, 0, 255]));
         let tall = Quad([(15.0, 0.0), (25.0, 0.0), (25.0, 20.0), (15.0, 20.0)]);
         assert_eq!(cut_out(&image, &tall).dimensions(), (20, 10), "turned to read across");
+    }
+
+    #[test]
+    fn a_long_line_is_classified_by_its_start_middle_and_end() {
+        let short = RgbImage::new(120, 20);
+        assert_eq!(for_classifier(&short).len(), 1);
+        let long = RgbImage::from_fn(400, 20, |x, _| Rgb([(x / 2) as u8, 0, 0]));
+        let pieces = for_classifier(&long);
+        let firsts: Vec<(u32, u32, u8)> =
+            pieces.iter().map(|p| (p.width(), p.height(), p.get_pixel(0, 0).0[0])).collect();
+        assert_eq!(firsts, [(80, 20, 0), (80, 20, 80), (80, 20, 160)]);
+    }
+
+    #[test]
+    fn blank_columns_are_those_without_ink() {
+        let line = RgbImage::from_fn(10, 4, |x, y| {
+            if (x == 2 || x == 6) && y == 1 {
+                Rgb([20, 20, 20])
+            } else {
+                Rgb([200, 190, 180])
+            }
+        });
+        let blank: Vec<u32> =
+            blank_columns(&line).iter().enumerate().filter(|(_, b)| !**b).map(|(x, _)| x as u32).collect();
+        assert_eq!(blank, [2, 6]);
     }
 
     #[test]

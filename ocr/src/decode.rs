@@ -1,5 +1,6 @@
 //! Reading the recogniser's output: greedy CTC decoding against the key list, keeping
-//! where each character sits, and the spaces between words put back from those places.
+//! where each character sits, and the spaces between words put back from those places
+//! and the blank stretches of the line's image between them.
 
 /// One line of recognised text.
 #[derive(Clone, Debug, PartialEq)]
@@ -40,17 +41,62 @@ impl Keys {
     }
 }
 
-/// How far apart (in the output's steps) two characters of one word may sit compared
-/// with the line's usual distance before a space is put between them.
-const WORD_GAP: f32 = 1.75;
 /// A space the model saw but ranked below a blank still counts above this probability.
 const FAINT_SPACE: f32 = 0.05;
 
+/// Where the line's image (as the recogniser took it, 48 px high) shows no ink, column by
+/// column, how many input columns each output step covers, and how wide a blank stretch
+/// is a word space on this line.
+#[derive(Clone, Debug, Default)]
+pub struct Gaps {
+    blank: Vec<bool>,
+    columns_per_step: f32,
+    word_space: usize,
+}
+
+/// A blank stretch this many times the line's usual one (between letters) is a word
+/// space, as long as it is also as wide as [`MIN_SPACE`] of the line's height.
+const SPACE_OVER_USUAL: f32 = 2.5;
+const MIN_SPACE: f32 = 0.1;
+
+impl Gaps {
+    pub fn new(blank: Vec<bool>, columns_per_step: f32) -> Gaps {
+        let mut runs: Vec<usize> = Vec::new();
+        let mut run = 0;
+        for &is_blank in blank.iter().skip_while(|b| **b) {
+            if is_blank {
+                run += 1;
+            } else if run > 0 {
+                runs.push(std::mem::take(&mut run));
+            }
+        }
+        runs.sort_unstable();
+        let usual = runs.get(runs.len() / 2).copied().unwrap_or(0) as f32;
+        let word_space = (SPACE_OVER_USUAL * usual).max(MIN_SPACE * 48.0).ceil() as usize;
+        Gaps { blank, columns_per_step, word_space }
+    }
+
+    /// Whether a blank stretch as wide as a word space lies between the middles of two
+    /// output steps.
+    fn between(&self, from: usize, to: usize) -> bool {
+        let column = |step: usize| ((step as f32 + 0.5) * self.columns_per_step) as usize;
+        let (start, end) = (column(from).min(self.blank.len()), column(to).min(self.blank.len()));
+        let mut run = 0;
+        for &blank in &self.blank[start..end] {
+            run = if blank { run + 1 } else { 0 };
+            if run >= self.word_space && self.word_space > 0 {
+                return true;
+            }
+        }
+        false
+    }
+}
+
 /// Greedy CTC over `steps × classes` probabilities: the best class each step, repeats
 /// and blanks dropped. PP-OCRv4 often leaves out the space between Latin words; one is
-/// put back where the model gave a space some probability, or where two letters or digits
-/// sit much further apart than the line's characters usually do.
-pub fn ctc(probs: &[f32], steps: usize, classes: usize, keys: &Keys) -> Decoded {
+/// put back where the model gave a space some probability, or where the line's image is
+/// blank for a word space between two characters ([`Gaps`]).
+pub fn ctc(probs: &[f32], steps: usize, classes: usize, keys: &Keys, gaps: &Gaps) -> Decoded {
     let mut chars: Vec<(usize, usize, f32)> = Vec::new(); // (class, step, probability)
     let mut previous = 0;
     for step in 0..steps {
@@ -62,8 +108,6 @@ pub fn ctc(probs: &[f32], steps: usize, classes: usize, keys: &Keys) -> Decoded 
         previous = best;
     }
     let space = keys.space();
-    let text_steps: Vec<usize> = chars.iter().filter(|c| c.0 != space).map(|c| c.1).collect();
-    let usual = usual_gap(&text_steps);
     let mut text = String::new();
     for (i, &(class, step, _)) in chars.iter().enumerate() {
         if class == space {
@@ -72,13 +116,21 @@ pub fn ctc(probs: &[f32], steps: usize, classes: usize, keys: &Keys) -> Decoded 
             }
             continue;
         }
-        let Some(key) = keys.get(class) else { continue };
+        let Some(mut key) = keys.get(class) else { continue };
         if let Some(&(before, before_step, _)) = i.checked_sub(1).map(|j| &chars[j]) {
-            let latin = |s: &str| s.chars().all(|c| c.is_ascii_alphanumeric());
-            let joined = before != space && keys.get(before).is_some_and(latin) && latin(key);
+            let latin = |s: &str| s.chars().all(|c| c.is_ascii_graphic());
+            let after_latin = before != space && keys.get(before).is_some_and(latin);
+            if after_latin {
+                key = ascii_form(key);
+            }
             let faint = (before_step + 1..step).any(|s| probs[s * classes + space.min(classes - 1)] > FAINT_SPACE);
-            let far = usual.is_some_and(|usual| (step - before_step) as f32 > WORD_GAP * usual);
-            if joined && (faint || far) {
+            // Digits' own side bearings (a serif 1's), and the points and colons inside
+            // numbers (12.50, 6:15), leave blanks as wide as spaces.
+            let in_number =
+                keys.get(before).is_some_and(|k| k.chars().all(|c| c.is_ascii_digit() || ".,:".contains(c)))
+                    && key.chars().all(|c| c.is_ascii_digit());
+            let blank = !in_number && gaps.between(before_step, step);
+            if after_latin && latin(key) && !closes(key) && (faint || blank) {
                 text.push(' ');
             }
         }
@@ -88,14 +140,19 @@ pub fn ctc(probs: &[f32], steps: usize, classes: usize, keys: &Keys) -> Decoded 
     Decoded { text: text.trim().to_string(), score }
 }
 
-/// The median distance between neighbouring characters, when there are enough to say.
-fn usual_gap(steps: &[usize]) -> Option<f32> {
-    let mut gaps: Vec<usize> = steps.windows(2).map(|w| w[1] - w[0]).collect();
-    if gaps.len() < 3 {
-        return None;
+/// Punctuation that follows a word without a space.
+fn closes(key: &str) -> bool {
+    matches!(key, "." | "," | ";" | ":" | "!" | "?" | ")" | "]" | "}" | "%")
+}
+
+/// A full-width form (as the model writes `，` after a Latin word) as its ASCII character.
+fn ascii_form(key: &str) -> &str {
+    const FORMS: &str = "！＂＃＄％＆＇（）＊＋，－．／：；＜＝＞？＠［＼］＾＿｀｛｜｝～";
+    const ASCII: &str = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~";
+    match FORMS.chars().position(|c| key.chars().eq([c])) {
+        Some(at) => &ASCII[at..at + 1],
+        None => key,
     }
-    gaps.sort_unstable();
-    Some(gaps[gaps.len() / 2] as f32)
 }
 
 #[cfg(test)]
@@ -116,11 +173,13 @@ mod tests {
 
     #[test]
     fn ctc_drops_blanks_and_repeats_and_puts_back_the_spaces_it_lost() {
-        // Classes: 0 blank, a b c d o g t (1..=7), 8 space.
-        let keys = Keys::parse("a\nb\nc\nd\no\ng\nt");
+        // Classes: 0 blank, a b c d o g t . ， (1..=9), 10 space.
+        let keys = Keys::parse("a\nb\nc\nd\no\ng\nt\n.\n，");
         let classes = keys.len();
-        assert_eq!(classes, 9);
-        let (a, b, c, d, o, g, t, space) = (1, 2, 3, 4, 5, 6, 7, 8);
+        assert_eq!(classes, 11);
+        let (a, b, c, d, o, g, t, dot, wide_comma, space) = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10);
+        // Blank image columns (8 a step) over steps 5 to 9 of "words far apart".
+        let far = Gaps::new((0..128).map(|x| (44..76).contains(&x) || x % 16 == 0).collect(), 8.0);
         let cases: Vec<(&str, Vec<usize>, Vec<usize>, &str)> = vec![
             ("repeats and blanks", vec![c, c, 0, a, a, 0, t, 0], vec![], "cat"),
             ("a repeat across a blank is two letters", vec![o, 0, o, 0, d, 0], vec![], "ood"),
@@ -128,11 +187,20 @@ mod tests {
             ("a space ranked below a blank", vec![c, 0, a, 0, t, 0, 0, d, 0, o, 0, g], vec![6], "cat dog"),
             ("words far apart", vec![c, 0, a, 0, t, 0, 0, 0, 0, 0, d, 0, o, 0, g, 0], vec![], "cat dog"),
             ("letters evenly spaced stay one word", vec![d, 0, o, 0, g, 0, c, 0, a, 0, t], vec![], "dogcat"),
+            (
+                "far apart in steps but not in ink",
+                vec![c, 0, a, 0, t, 0, 0, 0, 0, 0, d, 0, o, 0, g, 0],
+                vec![],
+                "catdog",
+            ),
             ("nothing", vec![0, 0, 0], vec![], ""),
+            ("no space before a full stop", vec![c, 0, a, 0, t, 0, dot], vec![5], "cat."),
+            ("a full-width comma after a Latin word", vec![c, 0, a, 0, t, wide_comma, 0, d], vec![], "cat,d"),
         ];
         for (what, steps, faint, want) in cases {
             let probs = output(&steps, classes, &faint);
-            assert_eq!(ctc(&probs, steps.len(), classes, &keys).text, want, "{what}");
+            let gaps = if what == "words far apart" { far.clone() } else { Gaps::default() };
+            assert_eq!(ctc(&probs, steps.len(), classes, &keys, &gaps).text, want, "{what}");
         }
     }
 

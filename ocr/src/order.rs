@@ -1,18 +1,48 @@
-//! Reading order: the page cut into bands across it where no text crosses, each band into
-//! columns where a wide gutter runs down it (recursive XY-cut), so two columns are read
-//! one after the other, not line by line across both; within a column, boxes that share
-//! a line are read left to right, and a wider gap between lines starts a paragraph.
+//! Reading order: the page cut into bands across it where no text crosses; a run of bands
+//! with a gutter running down all of them (wider than [`GUTTER`] line heights) is a set of
+//! columns, read one after the other, not line by line across both; other bands read on.
+//! Within a column, boxes on one line (along their slant, for a turned page or a sign) are
+//! read left to right, and a wider gap between lines starts a paragraph.
 
-/// A piece of text where it was found: left, top, right, bottom.
+use crate::geometry::Quad;
+
+/// A piece of text where it was found.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Placed {
     pub text: String,
-    pub bounds: (f32, f32, f32, f32),
+    pub quad: Quad,
 }
 
 impl Placed {
+    /// Left, top, right, bottom.
+    fn bounds(&self) -> (f32, f32, f32, f32) {
+        self.quad.bounds()
+    }
+
+    /// The height of its text: the box's left side, whatever its slant.
     fn height(&self) -> f32 {
-        self.bounds.3 - self.bounds.1
+        self.quad.size().1
+    }
+
+    fn centre(&self) -> (f32, f32) {
+        let [a, b, c, d] = self.quad.0;
+        ((a.0 + b.0 + c.0 + d.0) / 4.0, (a.1 + b.1 + c.1 + d.1) / 4.0)
+    }
+
+    /// How much its line falls per pixel to the right (its top side's slope).
+    fn slope(&self) -> f32 {
+        let [tl, tr, _, _] = self.quad.0;
+        if (tr.0 - tl.0).abs() < 1.0 {
+            0.0
+        } else {
+            (tr.1 - tl.1) / (tr.0 - tl.0)
+        }
+    }
+
+    /// Where the middle of its line is at `x`, the line drawn on past its ends.
+    fn line_at(&self, x: f32) -> f32 {
+        let (cx, cy) = self.centre();
+        cy + self.slope() * (x - cx)
     }
 }
 
@@ -23,67 +53,65 @@ pub fn read(pieces: &[Placed]) -> String {
     blocks.join("\n\n")
 }
 
-/// The page cut into bands (no box crosses the gap between two), each band into columns
-/// (a gutter wider than [`GUTTER`] line heights). A run of two or more bands with the same
-/// columns is read a column at a time, down through all of them; the other bands (one
-/// column, or a lone line with wide gaps, as a table's row) read on as one block.
+/// The page cut into bands (no box crosses the gap between two); bands gathered into runs
+/// while a gutter runs down all of the run. A run whose every column has text in two bands
+/// or more is read a column at a time; any other (one column, or a lone row with wide
+/// gaps, as a table's or a toolbar's) reads on as one block with the bands around it.
 fn blocks(pieces: Vec<Placed>, usual: f32) -> Vec<Vec<Placed>> {
-    let bands = split(pieces, |b| (b.1, b.3), 0.0).into_iter().map(|band| split(band, |b| (b.0, b.2), GUTTER * usual));
-    // Runs of aligned bands: their columns, and how many bands they hold.
-    let mut runs: Vec<(Vec<Vec<Placed>>, usize)> = Vec::new();
-    for columns in bands {
-        match runs.last_mut() {
-            Some((run, count)) if columns.len() > 1 && aligned(run, &columns) => {
-                for (column, more) in run.iter_mut().zip(columns) {
-                    column.extend(more);
-                }
-                *count += 1;
-            }
-            _ => runs.push((columns, 1)),
-        }
-    }
+    let gutter = GUTTER * usual;
     let mut blocks: Vec<Vec<Placed>> = Vec::new();
     let mut flowing = false; // whether the last block is one that reads on
-    for (columns, count) in runs {
-        if columns.len() > 1 && count > 1 {
-            blocks.extend(columns);
-            flowing = false;
+    let mut run: Vec<Vec<Placed>> = Vec::new();
+    for band in split(pieces, |p| (p.bounds().1, p.bounds().3), 0.0) {
+        run.push(band);
+        if run.len() == 1 || columns(&run, gutter).len() > 1 {
             continue;
         }
-        let band = columns.into_iter().flatten();
-        match blocks.last_mut() {
-            Some(block) if flowing => block.extend(band),
-            _ => blocks.push(band.collect()),
-        }
-        flowing = true;
+        let band = run.pop().unwrap_or_default();
+        place(std::mem::replace(&mut run, vec![band]), gutter, &mut blocks, &mut flowing);
     }
+    place(run, gutter, &mut blocks, &mut flowing);
     blocks
+}
+
+/// Adds a run of bands to the blocks: as its columns, or reading on from the last block.
+fn place(run: Vec<Vec<Placed>>, gutter: f32, blocks: &mut Vec<Vec<Placed>>, flowing: &mut bool) {
+    if run.is_empty() {
+        return;
+    }
+    let columns = columns(&run, gutter);
+    let tall = |column: &Vec<(usize, Placed)>| column.iter().any(|(band, _)| *band != column[0].0);
+    if columns.len() > 1 && columns.iter().all(tall) {
+        blocks.extend(columns.into_iter().map(|column| column.into_iter().map(|(_, p)| p).collect()));
+        *flowing = false;
+        return;
+    }
+    let run = run.into_iter().flatten();
+    match blocks.last_mut() {
+        Some(block) if *flowing => block.extend(run),
+        _ => blocks.push(run.collect()),
+    }
+    *flowing = true;
+}
+
+/// A run's pieces split where a gap wider than `gutter` runs down all its bands, left to
+/// right, each with the number of its band.
+fn columns(bands: &[Vec<Placed>], gutter: f32) -> Vec<Vec<(usize, Placed)>> {
+    let numbered = bands.iter().enumerate().flat_map(|(n, band)| band.iter().map(move |p| (n, p.clone())));
+    split(numbered.collect(), |(_, p)| (p.bounds().0, p.bounds().2), gutter)
 }
 
 /// How wide a gap running down the page, in line heights, parts two columns.
 const GUTTER: f32 = 1.5;
 
-/// Whether a band's columns continue those of the run under way: as many, each overlapping
-/// its counterpart across the page.
-fn aligned(section: &[Vec<Placed>], columns: &[Vec<Placed>]) -> bool {
-    let span = |pieces: &[Placed]| {
-        pieces.iter().fold((f32::MAX, f32::MIN), |(l, r), p| (l.min(p.bounds.0), r.max(p.bounds.2)))
-    };
-    section.len() == columns.len()
-        && section.iter().zip(columns).all(|(a, b)| {
-            let ((l1, r1), (l2, r2)) = (span(a), span(b));
-            r1.min(r2) > l1.max(l2)
-        })
-}
-
 /// Groups pieces along one axis (`span` gives each piece's start and end on it) where a
 /// gap wider than `gap` separates them, in order.
-fn split(mut pieces: Vec<Placed>, span: impl Fn(&(f32, f32, f32, f32)) -> (f32, f32), gap: f32) -> Vec<Vec<Placed>> {
-    pieces.sort_by(|a, b| span(&a.bounds).0.total_cmp(&span(&b.bounds).0));
-    let mut groups: Vec<Vec<Placed>> = Vec::new();
+fn split<T>(mut pieces: Vec<T>, span: impl Fn(&T) -> (f32, f32), gap: f32) -> Vec<Vec<T>> {
+    pieces.sort_by(|a, b| span(a).0.total_cmp(&span(b).0));
+    let mut groups: Vec<Vec<T>> = Vec::new();
     let mut reach = f32::MIN;
     for piece in pieces {
-        let (start, end) = span(&piece.bounds);
+        let (start, end) = span(&piece);
         match groups.last_mut() {
             Some(group) if start <= reach + gap => group.push(piece),
             _ => groups.push(vec![piece]),
@@ -93,35 +121,36 @@ fn split(mut pieces: Vec<Placed>, span: impl Fn(&(f32, f32, f32, f32)) -> (f32, 
     groups
 }
 
-/// A column's pieces as lines: pieces whose middles fall within one another's height
-/// share a line (read left to right); a gap between lines of more than the usual line
-/// height starts a paragraph.
+/// A column's pieces as lines: a piece whose middle lies within half a line height of a
+/// line (drawn along that line's slant) is on it, and lines read left to right; a gap
+/// between lines of more than the usual line height starts a paragraph.
 fn lines(mut pieces: Vec<Placed>, usual: f32) -> String {
-    pieces.sort_by(|a, b| a.bounds.1.total_cmp(&b.bounds.1));
+    pieces.sort_by(|a, b| a.centre().1.total_cmp(&b.centre().1));
     let mut rows: Vec<Vec<Placed>> = Vec::new();
     for piece in pieces {
-        let middle = (piece.bounds.1 + piece.bounds.3) / 2.0;
-        let fits = rows.last().is_some_and(|row| {
-            let (top, bottom) =
-                row.iter().fold((f32::MAX, f32::MIN), |(t, b), p| (t.min(p.bounds.1), b.max(p.bounds.3)));
-            middle > top && middle < bottom
-        });
-        match rows.last_mut() {
-            Some(row) if fits => row.push(piece),
-            _ => rows.push(vec![piece]),
+        let (x, y) = piece.centre();
+        let on = |row: &Vec<Placed>| {
+            let first = &row[0];
+            (y - first.line_at(x)).abs() < 0.5 * first.height().min(piece.height())
+        };
+        match rows.iter_mut().rev().find(|row| on(row)) {
+            Some(row) => row.push(piece),
+            None => rows.push(vec![piece]),
         }
     }
+    let left = rows.iter().flatten().map(|p| p.bounds().0).fold(f32::MAX, f32::min);
+    rows.sort_by(|a, b| a[0].line_at(left).total_cmp(&b[0].line_at(left)));
     let mut text = String::new();
-    let mut last_bottom: Option<f32> = None;
-    for mut row in rows {
-        row.sort_by(|a, b| a.bounds.0.total_cmp(&b.bounds.0));
-        let top = row.iter().map(|p| p.bounds.1).fold(f32::MAX, f32::min);
-        if let Some(bottom) = last_bottom {
-            text.push_str(if top - bottom > usual { "\n\n" } else { "\n" });
+    let mut last: Option<&Placed> = None;
+    for row in &mut rows {
+        row.sort_by(|a, b| a.bounds().0.total_cmp(&b.bounds().0));
+        if let Some(above) = last {
+            let between = row[0].line_at(left) - above.line_at(left) - (row[0].height() + above.height()) / 2.0;
+            text.push_str(if between > usual { "\n\n" } else { "\n" });
         }
         let words: Vec<&str> = row.iter().map(|p| p.text.as_str()).collect();
         text.push_str(&words.join(" "));
-        last_bottom = Some(row.iter().map(|p| p.bounds.3).fold(f32::MIN, f32::max));
+        last = Some(&row[0]);
     }
     text
 }
@@ -140,7 +169,16 @@ mod tests {
     use super::*;
 
     fn at(text: &str, left: f32, top: f32, right: f32) -> Placed {
-        Placed { text: text.into(), bounds: (left, top, right, top + 10.0) }
+        slanted(text, left, top, right, 0.0)
+    }
+
+    /// A line `slant` px lower at its right end than at its left.
+    fn slanted(text: &str, left: f32, top: f32, right: f32, slant: f32) -> Placed {
+        let bottom = top + 10.0;
+        Placed {
+            text: text.into(),
+            quad: Quad([(left, top), (right, top + slant), (right, bottom + slant), (left, bottom)]),
+        }
     }
 
     #[test]
@@ -177,6 +215,27 @@ mod tests {
                 "a table's cells stay on their line",
                 vec![at("Total", 0.0, 0.0, 40.0), at("$42.50", 60.0, 0.0, 110.0)],
                 "Total $42.50",
+            ),
+            (
+                "a turned page: lines whose boxes overlap are still lines",
+                vec![
+                    slanted("first line of a turned page", 0.0, 0.0, 400.0, 14.0),
+                    slanted("second", 0.0, 14.0, 400.0, 14.0),
+                    slanted("short", 0.0, 28.0, 40.0, 1.4),
+                ],
+                "first line of a turned page\nsecond\nshort",
+            ),
+            (
+                "columns whose paragraphs break at different heights",
+                vec![
+                    at("left one", 0.0, 0.0, 80.0),
+                    at("right one", 140.0, 0.0, 220.0),
+                    at("left two", 0.0, 14.0, 80.0),
+                    at("left three", 0.0, 40.0, 80.0),
+                    at("right two", 140.0, 40.0, 220.0),
+                    at("right three", 140.0, 54.0, 220.0),
+                ],
+                "left one\nleft two\n\nleft three\n\nright one\n\nright two\nright three",
             ),
             ("nothing", vec![], ""),
         ];
