@@ -106,6 +106,30 @@ async fn nothing_is_offered_without_its_models_or_when_turned_off() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_spent_budget_stops_the_paid_provider_but_not_the_free_extraction() {
+    let (_, url) = stub().await;
+    let data = tempfile::tempdir().unwrap();
+    let token = "alice-token-0123456789abcdef";
+    let file = "[[user]]\nname = \"alice\"\ntoken_env = \"TOKEN_ALICE\"\ndaily_token_budget = 100\n";
+    let alice = common::access(&[("TOKEN_ALICE", token)], Some(file), Some(data.path()));
+    let app = common::router_with(with_builtin(describer(vec![Family::OpenAi.entry(&url, KEY, true)]), &[]), alice);
+    let image = data_url(&text_png(&SAID));
+    let ask = |input: serde_json::Value| {
+        let request = common::describe_request()
+            .header(axum::http::header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(axum::body::Body::from(input.to_string()))
+            .unwrap();
+        common::send(app.clone(), request)
+    };
+    assert_eq!(ask(describe_input("openai", "stub-vision", "Describe")).await.last(), StreamEvent::Done);
+    let spent = ask(describe_input("openai", "stub-vision", "Describe")).await;
+    assert_eq!(spent.status, axum::http::StatusCode::PAYMENT_REQUIRED, "{}", spent.body);
+    let free = ask(extract(&image)).await;
+    assert_eq!(free.last(), StreamEvent::Done, "{}", free.body);
+    assert_eq!(free.text(), SAID.join("\n"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn read_first_the_text_fills_the_describing_prompt() {
     let (stub, url) = stub().await;
     let app = router(with_builtin(describer(vec![Family::OpenAi.entry(&url, KEY, true)]), &[]));

@@ -1,6 +1,6 @@
 //! "First analyse with" and "Minimum confidence": a first stage (Azure AI Vision, the
-//! built-in text extraction or image facts) whose findings fill the prompt's `{tags}`, `{caption}`, `{text}`
-//! and `{objects}`, and how sure it must be of a tag for it to count.
+//! built-in text extraction or image facts) whose findings fill the prompt's `{tags}`,
+//! `{caption}`, `{text}` and `{objects}`, and how sure it must be of a tag for it to count.
 
 use leptos::prelude::*;
 

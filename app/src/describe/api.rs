@@ -91,7 +91,8 @@ pub(crate) mod server {
         // Held against the budgets from now until the call ends, so calls started together
         // cannot all start past a budget.
         let expected = u64::from(request_tokens(entry.kind, &request) + first_calls);
-        let reservation = state.access.reserve(&caller, expected).await?;
+        // A free call (the built-in text extraction) is not held against a spent budget.
+        let reservation = if expected == 0 { None } else { Some(state.access.reserve(&caller, expected).await?) };
         let mut meter = Meter {
             caller,
             provider: entry.id.clone(),
@@ -99,7 +100,7 @@ pub(crate) mod server {
             tokens: 0,
             first_tokens: 0,
             outcome: "left",
-            reservation: Some(reservation),
+            reservation,
             _permits: permits,
         };
         let events = match first {

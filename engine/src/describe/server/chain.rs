@@ -1,7 +1,7 @@
 //! Analyse first, then describe: the first stage (Azure AI Vision or the built-in text
 //! extraction, through the same call path as any description, or the built-in image
-//! facts) fills the describing prompt's
-//! variables; a first stage that fails is the row's sentence and the second is never sent.
+//! facts) fills the describing prompt's variables; a first stage that fails is the row's
+//! sentence and the second is never sent.
 
 use futures::{Stream, StreamExt};
 

@@ -11,7 +11,7 @@ use reqwest::header::HeaderMap;
 
 use super::provider::VisionRequest;
 use super::retry::parse_go_duration;
-use crate::describe::cost::{answer_tokens, image_rule, image_tokens, text_tokens};
+use crate::describe::cost::{answer_tokens, image_rule, image_tokens, text_tokens, ImageRule};
 use crate::describe::ProviderKind;
 
 /// One limit as announced: its size, what is left of it, and when it is whole again.
@@ -69,6 +69,10 @@ pub fn request_tokens(kind: ProviderKind, request: &VisionRequest) -> u32 {
         return calls;
     }
     let rule = image_rule(kind, &request.model);
+    if rule == ImageRule::Free {
+        // Read on this server: nothing is paid for, so nothing counts against a pace or a budget.
+        return 0;
+    }
     let image: u32 = request
         .images()
         .map(|url| {
