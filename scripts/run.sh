@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds picscribe for release and serves it on http://127.0.0.1:3000.
-# Configure the provider in the environment first, e.g. OPENAI_API_KEY=sk-… (see README).
+# Configure the provider in the environment first, e.g. OPENAI_API_KEY=sk-… (see README);
+# with none, the page offers the built-in text extraction, whose models setup.sh fetches.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
