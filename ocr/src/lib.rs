@@ -3,7 +3,7 @@
 //! angle classifier says it is upside down, read by the recogniser ([`decode`]) and the
 //! lines put in reading order ([`order`]). The models are files fetched by
 //! `scripts/setup.sh` (`scripts/ocr-models.sh`) into the data directory; they are loaded
-//! once and shared.
+//! once and shared, their graphs first simplified where rten does not ([`rewrite`]).
 
 pub mod crop;
 pub mod decode;
@@ -11,6 +11,7 @@ pub mod detect;
 pub mod geometry;
 pub mod metric;
 pub mod order;
+pub mod rewrite;
 #[cfg(feature = "testset")]
 pub mod testset;
 
@@ -41,8 +42,10 @@ const TURN_SCORE: f32 = 0.9;
 /// compute: 8 lines at 160 px take 60 % of the time they take at 320 (measured with
 /// rten 0.27), and read the same.
 const MIN_RATIO: f32 = 2.0;
-/// How many lines go to the recogniser at once.
+/// How many lines go to the recogniser at once, at most.
 const BATCH: usize = 8;
+/// How much wider than the narrowest line of a recogniser batch the widest may be.
+const SPREAD: f32 = 1.25;
 
 /// One line found and read.
 #[derive(Clone, Debug, PartialEq)]
@@ -80,7 +83,9 @@ impl Ocr {
         };
         let model = |name: &str| -> Result<Model, String> {
             let path = file(name)?;
-            Model::load_file(&path).map_err(|err| format!("cannot load {}: {err}", path.display()))
+            let cannot = |err: String| format!("cannot load {}: {err}", path.display());
+            let bytes = std::fs::read(&path).map_err(|err| cannot(err.to_string()))?;
+            Model::load(rewrite::simplify(&bytes).map_err(cannot)?).map_err(|err| cannot(err.to_string()))
         };
         let keys = std::fs::read_to_string(file(KEYS)?).map_err(|err| format!("cannot read {KEYS}: {err}"))?;
         Ok(Ocr {
@@ -153,7 +158,9 @@ impl Ocr {
         let mut by_shape: Vec<usize> = (0..crops.len()).collect();
         by_shape.sort_by(|&a, &b| ratio(&crops[a]).total_cmp(&ratio(&crops[b])));
         let mut read = vec![(String::new(), 0.0); crops.len()];
-        for chunk in by_shape.chunks(BATCH) {
+        let ratios: Vec<f32> = by_shape.iter().map(|&i| ratio(&crops[i])).collect();
+        for range in batches(&ratios) {
+            let chunk = &by_shape[range];
             let widest = chunk.iter().map(|&i| ratio(&crops[i])).fold(MIN_RATIO, f32::max);
             let width = ((48.0 * widest).ceil() as u32).div_ceil(8) * 8;
             let lines: Vec<RgbImage> = chunk.iter().map(|&i| crop::to_line_height(&crops[i], width)).collect();
@@ -176,7 +183,40 @@ impl Ocr {
     }
 }
 
+/// The sorted `ratios` (width over height) cut into the recogniser's batches: at most
+/// [`BATCH`] lines, the widest no more than [`SPREAD`] times the narrowest (both taken as
+/// at least [`MIN_RATIO`]), since every line is padded to the widest and the padding costs
+/// as much to compute as text.
+fn batches(ratios: &[f32]) -> Vec<std::ops::Range<usize>> {
+    let mut found = Vec::new();
+    let mut start = 0;
+    while start < ratios.len() {
+        let widest = ratios[start].max(MIN_RATIO) * SPREAD;
+        let mut end = start + 1;
+        while end < ratios.len() && end - start < BATCH && ratios[end] <= widest {
+            end += 1;
+        }
+        found.push(start..end);
+        start = end;
+    }
+    found
+}
+
 fn run(model: &Model, input: Tensor<f32>, what: &str) -> Result<Tensor<f32>, String> {
     let output = model.run_one(input.into(), None).map_err(|err| format!("the {what} failed: {err}"))?;
     output.try_into().map_err(|err| format!("the {what} answered something else: {err:?}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Sorted ratios: lines narrower than MIN_RATIO count as MIN_RATIO, a batch stops where
+    /// the next line is over SPREAD times wider than its first, and at BATCH lines.
+    #[test]
+    fn a_batch_holds_lines_of_about_one_width() {
+        let ratios = [1.0, 1.1, 2.0, 2.4, 2.6, 10.0, 10.0, 10.0, 10.0, 10.0, 10.0, 10.0, 10.0, 10.0];
+        assert_eq!(batches(&ratios), [0..4, 4..5, 5..13, 13..14]);
+        assert!(batches(&[]).is_empty());
+    }
 }
