@@ -6,17 +6,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use ocr::metric::{characters, normalise, words, Tally};
-use ocr::testset::{samples, Kind};
-
-fn models() -> PathBuf {
-    let data = std::env::var("PICSCRIBE_DATA_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../data"));
-    data.join("models/ppocr-v4")
-}
+use ocr::testset::{models, samples, Kind};
 
 /// The most each kind may get wrong: characters, words (`None`: not asserted).
 fn limits(kind: Kind) -> (f64, Option<f64>) {

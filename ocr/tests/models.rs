@@ -4,47 +4,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::PathBuf;
-
-use ab_glyph::{Font, FontVec, PxScale, ScaleFont};
 use image::{Rgb, RgbImage};
-
-fn models() -> PathBuf {
-    let data = std::env::var("PICSCRIBE_DATA_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../data"));
-    data.join("models/ppocr-v4")
-}
-
-fn font() -> FontVec {
-    let bytes = std::fs::read("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf").expect("fonts-dejavu-core");
-    FontVec::try_from_vec(bytes).unwrap()
-}
+use ocr::testset::{models, Fonts};
 
 /// Draws `lines` (each at its place and pixel size) in black on white.
 fn render(width: u32, height: u32, lines: &[(&str, f32, f32, f32)]) -> RgbImage {
-    let font = font();
+    let fonts = Fonts::load().expect("fonts-dejavu-core");
     let mut image = RgbImage::from_pixel(width, height, Rgb([255, 255, 255]));
     for &(text, x, y, size) in lines {
-        let scaled = font.as_scaled(PxScale::from(size));
-        let mut caret = x;
-        for c in text.chars() {
-            let mut glyph = scaled.scaled_glyph(c);
-            let advance = scaled.h_advance(glyph.id);
-            glyph.position = ab_glyph::point(caret, y + scaled.ascent());
-            if let Some(outlined) = font.outline_glyph(glyph) {
-                let bounds = outlined.px_bounds();
-                outlined.draw(|gx, gy, coverage| {
-                    let (px, py) = (bounds.min.x as i32 + gx as i32, bounds.min.y as i32 + gy as i32);
-                    if px >= 0 && py >= 0 && (px as u32) < width && (py as u32) < height {
-                        let value = (255.0 * (1.0 - coverage)).round() as u8;
-                        let pixel = image.get_pixel_mut(px as u32, py as u32);
-                        pixel.0 = pixel.0.map(|old| old.min(value));
-                    }
-                });
-            }
-            caret += advance;
-        }
+        fonts.sans.draw(&mut image, text, (x, y), size, Rgb([0, 0, 0]));
     }
     image
 }

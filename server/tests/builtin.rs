@@ -8,21 +8,13 @@
 
 mod common;
 
-use std::path::PathBuf;
-
 use app::describe::events::StreamEvent;
 use app::describe::server::Describer;
 use app::describe::ProviderInfo;
 use base64::Engine as _;
 use common::{call, describe_input, describer, router, stub, Family, KEY};
 use image::{Rgb, RgbImage};
-
-fn models() -> PathBuf {
-    let data = std::env::var("PICSCRIBE_DATA_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../data"));
-    data.join("models/ppocr-v4")
-}
+use ocr::testset::models;
 
 /// The describer with the built-in text extraction added as the server adds it.
 fn with_builtin(mut describer: Describer, vars: &[(&str, &str)]) -> Describer {

@@ -11,9 +11,20 @@ mod pages;
 mod photo;
 mod words;
 
+use std::path::PathBuf;
+
 use image::RgbImage;
 
 pub use draw::Face;
+
+/// Where `scripts/setup.sh` puts the models, for tests: `models/ppocr-v4` in
+/// `PICSCRIBE_DATA_DIR`, else in the repository's `data/`.
+pub fn models() -> PathBuf {
+    let data = std::env::var("PICSCRIBE_DATA_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../data"));
+    data.join("models/ppocr-v4")
+}
 
 /// What an image is, which sets how well it must be read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
