@@ -32,7 +32,7 @@ use futures::{SinkExt, StreamExt};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use self::answer::{answer_for, schema_in_prompt};
+use self::answer::reply_text;
 use self::limits::with_headers;
 pub use self::wire::Dialect;
 
@@ -382,36 +382,6 @@ impl Stub {
             .body(Body::from_stream(body))
             .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
     }
-}
-
-/// What the stub answers a request it has read: the text (JSON when fields were asked
-/// for, in the schema or only in the prompt) and the tokens it reports.
-fn reply_text(fault: Option<&Fault>, recorded: &Recorded) -> (String, wire::Tokens) {
-    let schema = recorded.schema.clone().or_else(|| schema_in_prompt(&recorded.prompt));
-    let text = match (fault, schema) {
-        (Some(Fault::Misfit), _) => r#"{"unexpected": "no fields here"}"#.to_string(),
-        (Some(Fault::Apology), _) => "I'm sorry, but I can't help with identifying people in images.".to_string(),
-        (_, Some(schema)) => answer_for(&schema, recorded).to_string(),
-        // An item's photos together: each named by its size, so a test sees them all.
-        _ if recorded.images.len() > 1 => format!(
-            "Stub description of {} images ({}) for the prompt “{}”.",
-            recorded.images.len(),
-            recorded.images.iter().map(|(w, h)| format!("{w}×{h}")).collect::<Vec<_>>().join(", "),
-            recorded.prompt.chars().take(40).collect::<String>()
-        ),
-        _ => format!(
-            "Stub description of a {}×{} {} image for the prompt “{}”.",
-            recorded.width,
-            recorded.height,
-            recorded.image_mime.trim_start_matches("image/").to_ascii_uppercase(),
-            recorded.prompt.chars().take(40).collect::<String>()
-        ),
-    };
-    let usage = wire::Tokens {
-        prompt: 85 * recorded.images.len().max(1) as u32 + recorded.prompt.split_whitespace().count() as u32,
-        completion: text.split_whitespace().count() as u32,
-    };
-    (text, usage)
 }
 
 /// Counts one reply as open for as long as its body lives.
